@@ -1,0 +1,174 @@
+import { access, mkdtemp, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { acquireRunLock, currentHolder, runLockPath, type HolderInfo } from '../lib/lock.js';
+import { spawnFixture, type FixtureChild } from './fixtures/_child.js';
+import type { HolderReport } from './fixtures/lock-holder.js';
+
+interface Context {
+  dir: string;
+  children: FixtureChild[];
+}
+
+const Lock = suite<Context>('lock', { dir: '', children: [] });
+
+Lock.before.each(async (context) => {
+  context.dir = await mkdtemp(path.join(tmpdir(), 'cloudy-lock-'));
+  context.children = [];
+});
+
+Lock.after.each(async (context) => {
+  await Promise.all(context.children.map((child) => child.kill()));
+  await rm(context.dir, { recursive: true, force: true });
+});
+
+const holderA: HolderInfo = {
+  pid: process.pid,
+  command: 'cloudy-tasks update-base-images rebuild-no-cache',
+  startedAt: '2024-05-01T03:00:00.000Z',
+  host: hostname(),
+};
+
+function holderChild(context: Context, holdMs?: number): { child: FixtureChild; report: Promise<HolderReport> } {
+  const child = spawnFixture('./lock-holder.ts', holdMs === undefined ? [context.dir] : [context.dir, String(holdMs)]);
+  context.children.push(child);
+  return { child, report: child.nextLine().then((line) => JSON.parse(line) as HolderReport) };
+}
+
+/** A lock whose holder was SIGKILLed: the directory and the sidecar stay behind. */
+async function leaveDeadLock(context: Context): Promise<number> {
+  const { child, report } = holderChild(context);
+  assert.ok((await report).ok, 'the child took the lock');
+  await child.kill();
+  await access(runLockPath(context.dir)); // still there: SIGKILL runs no exit handlers
+  return child.pid;
+}
+
+async function timed<T>(action: () => Promise<T>): Promise<[T, number]> {
+  const started = performance.now();
+  const result = await action();
+  return [result, performance.now() - started];
+}
+
+Lock('runLockPath is .cloudy/run.lock under the project', () => {
+  assert.is(runLockPath('/srv/app'), path.join('/srv/app', '.cloudy', 'run.lock'));
+});
+
+Lock('a second acquisition fails at once and names the holder', async ({ dir }) => {
+  const first = await acquireRunLock(dir, holderA);
+  if (!first.ok) return assert.unreachable(first.problem);
+  const [second, elapsed] = await timed(() => acquireRunLock(dir, currentHolder('cloudy-tasks security-scan')));
+  if (second.ok) return assert.unreachable('two holders at once');
+  assert.ok(elapsed < 1000, `refused in ${elapsed} ms`);
+  assert.equal(second.holder, holderA);
+  assert.is(
+    second.problem,
+    `Another cloudy-tasks run holds the run lock ${runLockPath(dir)}: pid ${process.pid} on this host (${hostname()}), ` +
+      `running since 2024-05-01T03:00:00.000Z: cloudy-tasks update-base-images rebuild-no-cache. This run did not start. ` +
+      `The lock is freed when that run ends; if it dies without releasing it, the next run takes it over (at the latest 10 s later).`,
+  );
+  await first.release();
+});
+
+Lock('concurrent acquisitions in one process: exactly one wins', async ({ dir }) => {
+  const results = await Promise.all([1, 2, 3, 4].map((n) => acquireRunLock(dir, currentHolder(`run ${n}`))));
+  const winners = results.filter((r) => r.ok);
+  assert.is(winners.length, 1, results.map((r) => (r.ok ? 'ok' : r.problem)).join('\n'));
+  for (const winner of winners) await winner.release();
+});
+
+Lock('release is idempotent, cleans up, and the lock can be taken again', async ({ dir }) => {
+  const first = await acquireRunLock(dir, holderA);
+  if (!first.ok) return assert.unreachable(first.problem);
+  await Promise.all([first.release(), first.release()]);
+  await first.release();
+  assert.equal(await readdir(path.join(dir, '.cloudy')), [], 'lock directory and sidecar are gone');
+  const again = await acquireRunLock(dir, holderA);
+  if (!again.ok) return assert.unreachable(again.problem);
+  assert.is(again.recoveredFrom, null);
+  await again.release();
+});
+
+Lock('a lock held by another process refuses this one at once, naming its pid', async (context) => {
+  const { child, report } = holderChild(context);
+  assert.ok((await report).ok);
+  const [result, elapsed] = await timed(() => acquireRunLock(context.dir, holderA));
+  if (result.ok) return assert.unreachable('two holders at once');
+  assert.ok(elapsed < 1000, `refused in ${elapsed} ms`);
+  assert.is(result.holder?.pid, child.pid);
+  assert.match(result.problem, `pid ${child.pid} on this host`);
+  assert.match(result.problem, 'lock-holder');
+});
+
+Lock('a lock left by a SIGKILLed process is recovered at once by the next run', async (context) => {
+  const deadPid = await leaveDeadLock(context);
+  const [result, elapsed] = await timed(() => acquireRunLock(context.dir, holderA));
+  if (!result.ok) return assert.unreachable(result.problem);
+  assert.ok(elapsed < 1000, `recovered in ${elapsed} ms, without waiting for mtime staleness`);
+  assert.is(result.recoveredFrom?.pid, deadPid);
+  await result.release();
+  assert.equal(await readdir(path.join(context.dir, '.cloudy')), []);
+});
+
+Lock('child processes racing for a free lock: exactly one wins', async (context) => {
+  const reports = await Promise.all([1, 2, 3, 4].map(() => holderChild(context, 3000).report));
+  assert.is(reports.filter((r) => r.ok).length, 1, JSON.stringify(reports, null, 2));
+  for (const loser of reports.filter((r) => !r.ok)) assert.ok(loser.elapsedMs < 1000, `loser took ${loser.elapsedMs} ms`);
+});
+
+Lock('child processes racing to recover a dead lock: exactly one wins', async (context) => {
+  const deadPid = await leaveDeadLock(context);
+  const reports = await Promise.all([1, 2, 3, 4].map(() => holderChild(context, 3000).report));
+  const winners = reports.filter((r) => r.ok);
+  assert.is(winners.length, 1, JSON.stringify(reports, null, 2));
+  assert.is(winners[0]?.recoveredFromPid, deadPid);
+});
+
+Lock('concurrent recoveries of a dead lock in one process: exactly one wins', async (context) => {
+  const deadPid = await leaveDeadLock(context);
+  const results = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => acquireRunLock(context.dir, currentHolder(`run ${n}`))));
+  const winners = results.filter((r) => r.ok);
+  assert.is(winners.length, 1, results.map((r) => (r.ok ? 'ok' : r.problem)).join('\n'));
+  assert.is(winners[0]?.recoveredFrom?.pid, deadPid);
+  for (const winner of winners) await winner.release();
+});
+
+Lock('a sidecar left behind without its lock directory does not block', async (context) => {
+  await leaveDeadLock(context);
+  await rmdir(runLockPath(context.dir)); // as proper-lockfile's own staleness removal would
+  const result = await acquireRunLock(context.dir, holderA);
+  if (!result.ok) return assert.unreachable(result.problem);
+  assert.is(result.recoveredFrom, null);
+  await result.release();
+});
+
+Lock('a dead-looking holder on another host is not judged by pid', async (context) => {
+  const deadPid = await leaveDeadLock(context);
+  const sidecar = path.join(context.dir, '.cloudy', 'run.lock.holder.json');
+  const record = JSON.parse(await readFile(sidecar, 'utf8')) as { holder: { host: string } };
+  record.holder.host = 'build-2.example.com';
+  await writeFile(sidecar, JSON.stringify(record));
+  const result = await acquireRunLock(context.dir, holderA);
+  if (result.ok) return assert.unreachable('a pid on another host says nothing about liveness');
+  assert.is(result.holder?.host, 'build-2.example.com');
+  assert.match(result.problem, `pid ${deadPid} on host build-2.example.com`);
+});
+
+Lock('a lock lost while held is reported, not thrown', async ({ dir }) => {
+  const problems: string[] = [];
+  const held = await acquireRunLock(dir, holderA, { staleMs: 2000, onCompromised: (p) => problems.push(p) });
+  if (!held.ok) return assert.unreachable(held.problem);
+  await rmdir(runLockPath(dir)); // someone deleted it by hand
+  const deadline = Date.now() + 4000;
+  while (!held.lost.aborted && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.ok(held.lost.aborted, 'lost is aborted within two refresh intervals');
+  assert.is(problems.length, 1);
+  assert.match(problems[0] ?? '', `The run lock ${runLockPath(dir)} was lost while this run held it`);
+  assert.is((held.lost.reason as Error).message, problems[0]);
+  await held.release(); // must not throw ERELEASED
+  await held.release();
+});
+
+Lock.run();
