@@ -1,0 +1,113 @@
+/**
+ * Every way cloudy-tasks can fail, as one discriminated union keyed by `reason`.
+ *
+ * Failures are values: validators collect them, the runner records them on task events, and
+ * `lib/report.ts` is the only place that turns them into text. Only bugs are thrown (with an
+ * "Internal error:" message); any other exception is converted into a failure at one boundary
+ * in the runner. Each variant carries only what its message needs.
+ */
+import type { Severity } from './severity.js';
+
+export type Failure =
+  /** Wrong command-line usage (unknown flag, missing value). Exit 2. */
+  | { readonly reason: 'usage'; readonly message: string }
+  /** A task name on the command line or in `deps` that no task has. Exit 2. */
+  | { readonly reason: 'unknown-task'; readonly name: string; readonly referencedBy?: string; readonly suggestion?: string }
+  /** Two different tasks with one name. Exit 2. */
+  | { readonly reason: 'duplicate-task'; readonly name: string; readonly sources: readonly string[] }
+  /** A dependency cycle, every hop listed, first node repeated at the end. Exit 2. */
+  | { readonly reason: 'cycle'; readonly path: readonly string[] }
+  /** A config value of the wrong type or shape. `path` is like `container.memory`. Exit 2. */
+  | {
+      readonly reason: 'invalid-config';
+      readonly file?: string;
+      readonly path: string;
+      readonly expected: string;
+      readonly received?: string;
+      readonly hint?: string;
+    }
+  /** The config file exists but could not be loaded (syntax error, throwing module). Exit 2. */
+  | { readonly reason: 'config-load'; readonly file: string; readonly message: string }
+  /** Variables listed in `.env.example` are absent or empty. Exit 2. */
+  | { readonly reason: 'missing-env'; readonly names: readonly string[]; readonly example: string; readonly envFile: string }
+  /** A required variable has a value the security policy forbids. Exit 2. */
+  | { readonly reason: 'invalid-env'; readonly name: string; readonly expected: string; readonly received: string }
+  /** A command exited non-zero. */
+  | { readonly reason: 'exit-non-zero'; readonly command: string; readonly exitCode: number; readonly stderrTail: string }
+  /** A command was ended by a signal it did not ask for (OOM killer, someone's kill). */
+  | { readonly reason: 'signal'; readonly command: string; readonly signal: string }
+  /** A command could not be started at all (not on PATH, not executable). */
+  | { readonly reason: 'spawn-error'; readonly command: string; readonly message: string }
+  /** A tool the task needs is not installed or not reachable, with how to get it. */
+  | { readonly reason: 'tool-missing'; readonly tool: string; readonly fix: string }
+  /** A scanner failed to run (crash, bad flag, no DB): not the same thing as findings. */
+  | { readonly reason: 'scanner-error'; readonly tool: string; readonly command: string; readonly exitCode: number | null; readonly stderrTail: string }
+  /** The Docker daemon does not answer. */
+  | { readonly reason: 'daemon-unreachable'; readonly detail: string }
+  /** The run was interrupted by SIGINT/SIGTERM; the task was stopped. */
+  | { readonly reason: 'aborted'; readonly signal: 'SIGINT' | 'SIGTERM' }
+  /** The scan found findings at or above the threshold. */
+  | {
+      readonly reason: 'vulnerabilities-found';
+      readonly target: string;
+      readonly blocking: number;
+      readonly threshold: Severity;
+      readonly counts: Readonly<Record<Severity, number>>;
+      readonly table: string;
+      readonly reportPath?: string;
+    }
+  /** A check (hardening, preflight, health) did not hold; `details` is a rendered table or list. */
+  | { readonly reason: 'checks-failed'; readonly what: string; readonly failed: readonly string[]; readonly details?: string }
+  /** Another scheduled run holds the lock. */
+  | { readonly reason: 'locked'; readonly holder: string }
+  /** A task reported a failure in its own words (user tasks throwing, `ctx.fail(message)`). */
+  | { readonly reason: 'task-error'; readonly message: string; readonly hint?: string }
+  /** A bug in cloudy-tasks. Rendered with a "please report" line and the stack. */
+  | { readonly reason: 'internal-error'; readonly message: string; readonly stack?: string };
+
+export type FailureReason = Failure['reason'];
+
+/**
+ * Exit codes, documented in the README. 2 means "fix your input, nothing ran"; 1 means
+ * "a task ran and failed"; 75 (EX_TEMPFAIL) tells schedulers "another run is in progress, try later".
+ */
+export function exitCodeOf(failure: Failure): number {
+  switch (failure.reason) {
+    case 'usage':
+    case 'unknown-task':
+    case 'duplicate-task':
+    case 'cycle':
+    case 'invalid-config':
+    case 'config-load':
+    case 'missing-env':
+    case 'invalid-env':
+      return 2;
+    case 'aborted':
+      return failure.signal === 'SIGINT' ? 130 : 143;
+    case 'locked':
+      return 75;
+    case 'exit-non-zero':
+    case 'signal':
+    case 'spawn-error':
+    case 'tool-missing':
+    case 'daemon-unreachable':
+    case 'scanner-error':
+    case 'vulnerabilities-found':
+    case 'checks-failed':
+    case 'task-error':
+    case 'internal-error':
+      return 1;
+  }
+}
+
+/**
+ * Thrown inside a task's `run` to end it with a failure value. The runner catches it at its one
+ * exception boundary and records `failure` on the task-failed event; it never reaches the user as
+ * an exception.
+ */
+export class TaskFailure extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.reason);
+    this.name = 'TaskFailure';
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Loads `cloudy.config.ts` (and `.js`/`.mjs`) fast: esbuild bundles the config with its local
+ * imports into one `.mjs`, cached on disk keyed by every input's mtime and size, then Node
+ * imports it. Measured (libraries.md): 45 ms cold, 2 ms warm; cosmiconfig 9's own `.ts` loader
+ * takes ~0.5 s, needs `typescript` at run time and cannot import other local `.ts` files.
+ *
+ * - `import ... from 'cloudy-tasks'` is mapped to this running copy, so a config works under
+ *   `npx` without a local install.
+ * - `import.meta.url/dirname/filename` are rewritten per source file, so they name the config
+ *   file, not the bundle (as Vite's config loader does).
+ * - The bundle lives under `<configDir>/node_modules/.cache/cloudy/` so bare imports resolve
+ *   from the project; esbuild itself is imported only on a cache miss.
+ * Nothing here type-checks the config: run `tsc --noEmit` for that.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+interface Manifest {
+  readonly out: string;
+  readonly inputs: Readonly<Record<string, string>>;
+}
+
+const LOADER_VERSION = 1;
+
+/** Import a TS/JS config module and return its default export (or the namespace). */
+export async function loadTsConfig(file: string, selfEntry: string): Promise<unknown> {
+  const dir = path.join(path.dirname(file), 'node_modules', '.cache', 'cloudy');
+  const key = createHash('sha256').update(`${LOADER_VERSION}\0${file}\0${selfEntry}`).digest('hex').slice(0, 16);
+  const manifestFile = path.join(dir, `${key}.json`);
+  let out = cachedBundle(manifestFile);
+  if (!out) out = await bundle(file, selfEntry, dir, key, manifestFile);
+  const mod = (await import(pathToFileURL(out).href)) as { default?: unknown };
+  return mod.default ?? mod;
+}
+
+function fingerprint(file: string): string | undefined {
+  try {
+    const s = statSync(file);
+    return `${s.mtimeMs}:${s.size}`;
+  } catch {
+    return undefined;
+  }
+}
+
+function cachedBundle(manifestFile: string): string | undefined {
+  try {
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
+    for (const [input, print] of Object.entries(manifest.inputs)) if (fingerprint(input) !== print) return undefined;
+    return fingerprint(manifest.out) ? manifest.out : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function bundle(file: string, selfEntry: string, dir: string, key: string, manifestFile: string): Promise<string> {
+  const esbuild = await import('esbuild');
+  const metaPlugin: import('esbuild').Plugin = {
+    name: 'cloudy-config',
+    setup(build) {
+      build.onResolve({ filter: /^cloudy-tasks$/ }, () => ({ path: selfEntry, external: true }));
+      build.onLoad({ filter: /\.[cm]?[jt]s$/ }, (args) => {
+        if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+        const source = readFileSync(args.path, 'utf8');
+        const meta = `const __cloudy_meta = { url: ${JSON.stringify(pathToFileURL(args.path).href)}, filename: ${JSON.stringify(args.path)}, dirname: ${JSON.stringify(path.dirname(args.path))} };\n`;
+        const loader = args.path.endsWith('ts') ? 'ts' : 'js';
+        return { contents: meta + source, loader };
+      });
+    },
+  };
+  const result = await esbuild.build({
+    entryPoints: [file],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    plugins: [metaPlugin],
+    define: { 'import.meta.url': '__cloudy_meta.url', 'import.meta.filename': '__cloudy_meta.filename', 'import.meta.dirname': '__cloudy_meta.dirname' },
+  });
+  const code = result.outputFiles[0]?.text;
+  if (code === undefined) throw new Error('Internal error: esbuild produced no output for the config');
+  mkdirSync(dir, { recursive: true });
+  const out = path.join(dir, `${key}-${Date.now()}.mjs`);
+  writeFileSync(out, code);
+  const inputs: Record<string, string> = {};
+  for (const input of Object.keys(result.metafile.inputs)) {
+    const abs = path.resolve(input);
+    const print = fingerprint(abs);
+    if (print) inputs[abs] = print;
+  }
+  writeFileSync(manifestFile, JSON.stringify({ out, inputs } satisfies Manifest));
+  return out;
+}
