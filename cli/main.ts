@@ -1,0 +1,174 @@
+/**
+ * The CLI: config → graph → runner, one direction. This is the only place that knows about
+ * the built-in tasks (handed in by cli/index.ts), the renderers and the process (exit codes,
+ * signals, stdout/stderr).
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HELP, parseCli, type CliArgs } from './args.js';
+import { loadConfig } from '../lib/config.js';
+import type { ResolvedConfig } from '../lib/config-types.js';
+import { loadEnvPolicy } from '../lib/env.js';
+import { Executor } from '../lib/exec.js';
+import { exitCodeOf, type Failure } from '../lib/failure.js';
+import { buildGraph, selectTargets, toDot, toMermaid, type Selection, type TaskGraph } from '../lib/graph.js';
+import { makeRedactor, redactValue } from '../lib/redact.js';
+import { collectTasks, type Registry } from '../lib/registry.js';
+import { dryRunRenderer, formatFailure, formatSummary, jsonRenderer, lineRenderer } from '../lib/report.js';
+import { LISTR_MAX_TASKS } from '../lib/render-listr.js';
+import { Runner, type RunEvent, type RunSummary } from '../lib/runner.js';
+import type { AnyTask } from '../lib/task.js';
+import { withRunRecord } from './scheduled.js';
+import pkg from '../package.json' with { type: 'json' };
+
+export const VERSION: string = pkg.version;
+
+export interface Io {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** The package entry that configs import as 'cloudy-tasks' (this running copy). */
+function selfEntry(): string {
+  const here = fileURLToPath(import.meta.url);
+  return here.endsWith('.ts') ? path.resolve(path.dirname(here), '..', 'index.ts') : path.join(path.dirname(here), 'index.mjs');
+}
+
+export async function main(argv: readonly string[], builtins: readonly AnyTask[], io: Io): Promise<number> {
+  const out = (line: string) => void io.stdout.write(`${line}\n`);
+  const errLine = (line: string) => void io.stderr.write(`${line}\n`);
+  const fail = (failures: readonly Failure[]): number => {
+    for (const f of failures) errLine(`cloudy-tasks: ${formatFailure(f, VERSION)}`);
+    return Math.max(...failures.map(exitCodeOf));
+  };
+
+  const parsed = parseCli(argv);
+  if (!parsed.ok) return fail([parsed.error]);
+  const args = parsed.value;
+  if (args.help) return out(HELP), 0;
+  if (args.version) return out(VERSION), 0;
+  const cwd = path.resolve(args.cwd);
+  if (!existsSync(cwd)) return fail([{ reason: 'usage', message: `--cwd ${args.cwd}: no such directory` }]);
+
+  const config = await loadConfig({ cwd, ...(args.config ? { file: args.config } : {}), selfEntry: selfEntry() });
+  if (!config.ok) return fail(config.error);
+  const registry = collectTasks(builtins, config.value);
+  if (!registry.ok) return fail(registry.error);
+  const graph = buildGraph(registry.value.specs);
+  if (!graph.ok) return fail(graph.error);
+
+  if (args.list) return listTasks(graph.value, args.json, out), 0;
+  if (args.graph) {
+    const subset = args.targets.length > 0 ? selectTargets(graph.value, args.targets) : undefined;
+    if (subset && !subset.ok) return fail(subset.error);
+    const order = subset?.value.order;
+    out(args.graph === 'dot' ? toDot(graph.value, order) : toMermaid(graph.value, order));
+    return 0;
+  }
+  if (args.targets.length === 0) return fail([{ reason: 'usage', message: 'no task given; name one or more tasks, e.g. cloudy-tasks deploy-secure (cloudy-tasks --list shows them)' }]);
+  const selection = selectTargets(graph.value, args.targets);
+  if (!selection.ok) return fail(selection.error);
+
+  const env = await loadEnvPolicy({ projectDir: config.value.projectDir, ...config.value.env });
+  if (!env.ok) return fail(env.error);
+
+  const redact = makeRedactor(env.value.vars);
+  const run = async (): Promise<{ code: number; summary?: RunSummary }> => {
+    const summary = await execute(args, config.value, graph.value, registry.value, selection.value, env.value.vars, redact, io);
+    return { code: summaryExitCode(summary), summary };
+  };
+  if (args.dryRun) return (await run()).code;
+  const result = await withRunRecord({ projectDir: config.value.projectDir, tasks: args.targets, argv }, run);
+  if (result.refused) return fail([result.refused]);
+  return result.code;
+}
+
+function summaryExitCode(summary: RunSummary): number {
+  if (summary.interruptedBy) return summary.interruptedBy === 'SIGINT' ? 130 : 143;
+  return summary.failures.length > 0 ? 1 : 0;
+}
+
+async function execute(
+  args: CliArgs,
+  config: ResolvedConfig,
+  graph: TaskGraph,
+  registry: Registry,
+  selection: Selection,
+  vars: Readonly<Record<string, string | undefined>>,
+  redact: (text: string) => string,
+  io: Io,
+): Promise<RunSummary> {
+  const out = (line: string) => void io.stdout.write(`${line}\n`);
+  const errLine = (line: string) => void io.stderr.write(`${line}\n`);
+  const sink = { out, err: errLine };
+  const useListr = !args.json && !args.dryRun && io.stdout.isTTY === true && !io.env['CI'] && selection.order.length <= LISTR_MAX_TASKS;
+  const view = useListr
+    ? await (await import('../lib/render-listr.js')).createListrView(selection.order.map((id) => ({ name: id, description: graph.nodes.get(id)!.description })))
+    : undefined;
+  const render: (event: RunEvent) => void = args.json
+    ? jsonRenderer(out, (v) => redactValue(v, redact))
+    : args.dryRun
+      ? dryRunRenderer(sink)
+      : (view?.onEvent ?? lineRenderer(sink));
+
+  const executor = await Executor.create({ cwd: config.projectDir, env: vars, dryRun: args.dryRun, emit: render, redact });
+  const runner = new Runner({
+    graph,
+    selection,
+    tasks: registry.tasks,
+    concurrency: args.concurrency,
+    onFailure: args.keepGoing ? 'continue' : 'no-new',
+    executor,
+    emit: render,
+    context: () => ({
+      config,
+      env: vars,
+      flags: { dryRun: args.dryRun, ifChanged: args.ifChanged, json: args.json },
+      projectDir: config.projectDir,
+    }),
+    convertError: (task, error) =>
+      registry.builtins.has(task)
+        ? { reason: 'internal-error', message: error instanceof Error ? error.message : String(error), ...(error instanceof Error && error.stack ? { stack: error.stack } : {}) }
+        : { reason: 'task-error', message: `task ${task} threw: ${error instanceof Error ? error.message : String(error)}` },
+  });
+
+  let signals = 0;
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+    signals++;
+    if (signals === 1) {
+      errLine(`cloudy-tasks: ${signal} received: stopping tasks and their processes (again to force)`);
+      void runner.interrupt(signal);
+    } else {
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+  };
+  const onInt = () => onSignal('SIGINT');
+  const onTerm = () => onSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  try {
+    const summary = await runner.run();
+    await view?.finished;
+    if (!args.json) {
+      const states = [...summary.states.values()];
+      const line = formatSummary(summary.failures, states.filter((s) => s === 'skipped').length, states.filter((s) => s === 'succeeded').length);
+      if (summary.failures.length > 0) errLine(redact(line));
+    }
+    return summary;
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
+}
+
+function listTasks(graph: TaskGraph, json: boolean, out: (line: string) => void): void {
+  const rows = [...graph.nodes.values()].sort((a, b) => a.id.localeCompare(b.id));
+  if (json) {
+    out(JSON.stringify(rows.map((n) => ({ name: n.id, description: n.description, deps: n.deps, source: n.source }))));
+    return;
+  }
+  const width = Math.max(...rows.map((n) => n.id.length));
+  for (const n of rows) out(`${n.id.padEnd(width)}  ${n.description}${n.deps.length ? `  (deps: ${n.deps.join(', ')})` : ''}`);
+}

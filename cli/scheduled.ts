@@ -1,0 +1,58 @@
+/**
+ * What makes an invocation safe to schedule (cron, systemd timers, CI schedules):
+ * - a run lock, so two overlapping runs of one project never work at once; the second exits
+ *   at once with code 75 (EX_TEMPFAIL: "try again later") naming the holder;
+ * - a run record appended to `.cloudy/history.jsonl` (time, tasks, outcome, digests changed,
+ *   findings, duration) for every run that got the lock.
+ * `--dry-run` takes no lock and leaves no record: it changes nothing.
+ */
+import type { Failure } from '../lib/failure.js';
+import { appendRunRecord, historyPath, type RunRecord } from '../lib/history.js';
+import { acquireRunLock, currentHolder } from '../lib/lock.js';
+import type { RunSummary } from '../lib/runner.js';
+import type { Severity } from '../lib/severity.js';
+
+interface Outcome {
+  readonly code: number;
+  readonly summary?: RunSummary;
+}
+
+export async function withRunRecord(
+  run: { readonly projectDir: string; readonly tasks: readonly string[]; readonly argv: readonly string[] },
+  body: () => Promise<Outcome>,
+): Promise<Outcome & { refused?: Failure }> {
+  const started = new Date();
+  const lock = await acquireRunLock(run.projectDir, currentHolder(['cloudy-tasks', ...run.argv].join(' '), started));
+  if (!lock.ok) return { code: 75, refused: { reason: 'locked', holder: lock.problem } };
+  try {
+    const outcome = await body();
+    const finished = new Date();
+    const findings = scanCounts(outcome.summary);
+    const record: RunRecord = {
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      durationMs: finished.getTime() - started.getTime(),
+      tasks: run.tasks,
+      outcome: outcome.summary?.interruptedBy ? 'interrupted' : outcome.code === 0 ? 'succeeded' : 'failed',
+      exitCode: outcome.code,
+      digestsChanged: changedDigests(outcome.summary),
+      ...(findings ? { findings } : {}),
+    };
+    await appendRunRecord(historyPath(run.projectDir), record).catch(() => undefined);
+    return outcome;
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Base images whose digest changed, from the `update-base-images` output. */
+function changedDigests(summary: RunSummary | undefined): RunRecord['digestsChanged'] {
+  const output = summary?.outputs.get('update-base-images') as { images?: { image: string; before: string | null; after: string | null; changed: boolean }[] } | undefined;
+  return (output?.images ?? []).filter((i) => i.changed).map(({ image, before, after }) => ({ image, before, after }));
+}
+
+/** Finding counts from the `security-scan` output, when a scan ran. */
+function scanCounts(summary: RunSummary | undefined): Record<Severity, number> | undefined {
+  const output = summary?.outputs.get('security-scan') as { counts?: Record<Severity, number> } | undefined;
+  return output?.counts;
+}

@@ -1,0 +1,74 @@
+/**
+ * Running Trivy for the security-scan task: binary or official container, the scan of exactly
+ * the built image, report files, and the gate. Trivy's exit code is never the gate (we pass
+ * `--exit-code 0` and decide in TypeScript); a non-zero exit is a scanner error.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { docker } from './docker.js';
+import { TaskFailure } from './failure.js';
+import type { TaskContext } from './task.js';
+import { which } from './util/which.js';
+
+/** argv prefix that runs Trivy: the binary on PATH, else the pinned official container. */
+export async function trivyCommand(ctx: TaskContext): Promise<string[]> {
+  const binary = which('trivy', ctx.env['PATH']);
+  if (binary) return ['trivy'];
+  const { trivyContainerPrefix } = await import('./trivy.js');
+  const image = ctx.config.scan.trivyImage;
+  if (!ctx.flags.dryRun) {
+    const present = await docker(ctx, ['image', 'inspect', '--format', '{{.Id}}', image], { nothrow: true, silent: true });
+    if (present.exitCode !== 0) {
+      ctx.report(`trivy is not on PATH; pulling the official container ${image}`);
+      const pulled = await docker(ctx, ['pull', '--quiet', image], { nothrow: true, silent: true });
+      if (pulled.exitCode !== 0) {
+        throw new TaskFailure({
+          reason: 'tool-missing',
+          tool: 'trivy',
+          fix: `it is not on PATH and the container ${image} could not be pulled; install trivy (https://trivy.dev/latest/getting-started/installation/), or make ${image} available (docker pull/load it, or set scan.trivyImage)`,
+        });
+      }
+    }
+  }
+  return trivyContainerPrefix({ trivyImage: image, projectDir: ctx.projectDir, reportsDir: ctx.config.scan.reportsDir, cacheVolume: 'cloudy_trivy_cache' });
+}
+
+/** Run one Trivy command that writes its JSON report to `outputFile`; return the parsed JSON. */
+export async function runTrivy(ctx: TaskContext, prefix: readonly string[], args: readonly string[], outputFile: string): Promise<unknown> {
+  const [bin, ...rest] = prefix;
+  const result = await ctx.$.nothrow`${bin!} ${rest} ${args}`;
+  if (ctx.flags.dryRun) return undefined;
+  if (result.exitCode !== 0) {
+    throw new TaskFailure({ reason: 'scanner-error', tool: 'trivy', command: result.command, exitCode: result.exitCode, stderrTail: result.stderr.trim().split('\n').slice(-8).join('\n') });
+  }
+  let text: string;
+  try {
+    text = readFileSync(outputFile, 'utf8');
+  } catch {
+    throw new TaskFailure({ reason: 'scanner-error', tool: 'trivy', command: result.command, exitCode: 0, stderrTail: `no report was written to ${outputFile}` });
+  }
+  try {
+    const json: unknown = JSON.parse(text);
+    // Trivy's secret scanner keeps unmasked context lines in Code.Lines: drop them from the
+    // report we keep, so secret values never reach a report file.
+    writeFileSync(outputFile, `${JSON.stringify(stripSecretCode(json), null, 2)}\n`);
+    return json;
+  } catch {
+    throw new TaskFailure({ reason: 'scanner-error', tool: 'trivy', command: result.command, exitCode: 0, stderrTail: `the report ${outputFile} is not JSON` });
+  }
+}
+
+function stripSecretCode(report: unknown): unknown {
+  const results = Array.isArray(report) ? report : (report as { Results?: unknown[] } | null)?.Results;
+  for (const result of Array.isArray(results) ? results : []) {
+    for (const secret of (result as { Secrets?: Record<string, unknown>[] }).Secrets ?? []) delete secret['Code'];
+  }
+  return report;
+}
+
+/** Create the reports directory (mode from the process umask). */
+export function ensureReportsDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o777 });
+}
+
+export const reportFile = (dir: string, name: string) => path.join(dir, name);

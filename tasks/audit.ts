@@ -1,0 +1,27 @@
+import { defineTask } from '../lib/task.js';
+import { docker } from '../lib/docker.js';
+import { checksFailure, hardeningChecks } from '../lib/container.js';
+import { formatChecksTable, type Check } from '../lib/inspect-checks.js';
+
+/**
+ * The guide's "security monitoring", done properly: the deploy's hardening checks against the
+ * container running now (whoever started it), read from `docker inspect` JSON, each with its CIS
+ * Docker Benchmark id. Exit 1 when any check fails.
+ */
+export default defineTask({
+  name: 'audit',
+  description: 'Check the running container against the hardening policy (CIS Docker Benchmark ids)',
+  run: async (ctx): Promise<{ container: string; checks: Check[] }> => {
+    const { name } = ctx.config.container;
+    if (ctx.flags.dryRun) {
+      await docker(ctx, ['container', 'inspect', name]);
+      return { container: name, checks: [] };
+    }
+    const checks = await hardeningChecks(ctx, name, ctx.config.container);
+    if (!checks) return ctx.fail({ reason: 'task-error', message: `no container named ${name}`, hint: 'deploy it first (cloudy-tasks deploy-secure) or set container.name' });
+    if (!ctx.flags.json) for (const line of formatChecksTable(checks).split('\n')) ctx.report(line);
+    const failure = checksFailure(`audit of ${name}`, checks);
+    if (failure) throw failure;
+    return { container: name, checks };
+  },
+});

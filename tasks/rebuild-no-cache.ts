@@ -1,0 +1,63 @@
+import path from 'node:path';
+import { defineTask } from '../lib/task.js';
+import { buildImage, buildMetadata, inspectImage, type ImageBuild } from '../lib/docker.js';
+import { composeCommand } from '../lib/compose.js';
+import { readState, statePath, writeStateAtomic } from '../lib/state.js';
+import updateBaseImages from './update-base-images.js';
+import dockerTask from './docker.js';
+import preflight from './preflight.js';
+
+/**
+ * Rebuild without cache and with fresh base images (`docker build --no-cache --pull`, or the
+ * compose service's build when `compose` is configured). With `--if-changed`, skip when no base
+ * image digest changed since the last successful rebuild (a project never rebuilt is rebuilt).
+ *
+ * It `provides` the docker task: in `update-base-images rebuild-no-cache security-scan`, the scan
+ * (which depends on docker) scans this fresh image instead of a second, cached build.
+ */
+export default defineTask({
+  name: 'rebuild-no-cache',
+  description: 'Rebuild the image without cache and with fresh base images (--if-changed to skip when none changed)',
+  deps: [updateBaseImages, preflight],
+  provides: dockerTask,
+  run: async (ctx, deps): Promise<ImageBuild & { rebuilt: boolean }> => {
+    const file = statePath(ctx.projectDir);
+    const current = Object.fromEntries(deps['update-base-images'].images.map((u) => [u.image, u.after]));
+    if (ctx.flags.ifChanged && !ctx.flags.dryRun) {
+      const state = await readState(file);
+      if (!state.ok) return ctx.fail({ reason: 'task-error', message: state.problem });
+      const last = state.state.lastRebuild;
+      const existing = await inspectImage(ctx, ctx.config.image.ref);
+      const changed = !last || Object.entries(current).some(([image, digest]) => last.baseDigests[image] !== digest);
+      if (last && !changed && existing) {
+        ctx.report(`no base image changed since the last rebuild (${last.at}); skipping the rebuild`);
+        return { imageId: existing.id, ref: ctx.config.image.ref, labels: existing.labels, buildArgs: {}, noCache: true, rebuilt: false };
+      }
+    }
+    const build = ctx.config.compose ? await composeBuild(ctx) : await buildImage(ctx, { noCache: true });
+    if (!ctx.flags.dryRun) {
+      const state = await readState(file);
+      const base = state.ok ? state.state : { version: 1 as const, baseImages: {} };
+      await writeStateAtomic(file, { ...base, lastRebuild: { at: new Date().toISOString(), imageId: build.imageId, baseDigests: current } });
+    }
+    return { ...build, rebuilt: true };
+  },
+});
+
+/** `docker compose build --no-cache --pull <service>`; the service's image must be `image.ref`. */
+async function composeBuild(ctx: Parameters<typeof buildImage>[0]): Promise<ImageBuild> {
+  const compose = ctx.config.compose!;
+  const command = await composeCommand(ctx);
+  if (!command) return ctx.fail({ reason: 'tool-missing', tool: 'docker compose', fix: 'install the compose plugin (docker compose) or docker-compose, or remove the compose setting' });
+  const [bin, ...rest] = command;
+  const file = path.relative(ctx.projectDir, compose.file) || compose.file;
+  const buildArgs = { ...ctx.config.image.buildArgs, ...(await buildMetadata(ctx)) };
+  const argFlags = Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
+  await ctx.$`${bin!} ${rest} -f ${file} build --no-cache --pull ${argFlags} ${compose.service}`;
+  if (ctx.flags.dryRun) return { imageId: ctx.config.image.ref, ref: ctx.config.image.ref, labels: {}, buildArgs, noCache: true };
+  const image = await inspectImage(ctx, ctx.config.image.ref);
+  if (!image) {
+    return ctx.fail({ reason: 'task-error', message: `compose built service ${compose.service} but no image ${ctx.config.image.ref} exists`, hint: `set "image: ${ctx.config.image.ref}" on the service in ${file}` });
+  }
+  return { imageId: image.id, ref: ctx.config.image.ref, labels: image.labels, buildArgs, noCache: true };
+}

@@ -1,0 +1,96 @@
+import { defineTask } from '../lib/task.js';
+import type { TaskContext } from '../lib/task.js';
+import { docker } from '../lib/docker.js';
+import { TaskFailure } from '../lib/failure.js';
+import type { ScanResult } from '../lib/scan-result.js';
+import { ensureReportsDir, reportFile, runTrivy, trivyCommand } from '../lib/scan.js';
+import { SEVERITIES, type Severity } from '../lib/severity.js';
+import dockerTask from './docker.js';
+
+/**
+ * `make security-scan`: `trivy image` on exactly the image the docker task built (whose
+ * preflight checks already passed) and `trivy config` on the project, gated in TypeScript at `scan.failOn`. Writes the raw Trivy JSON, a SARIF 2.1.0
+ * file and a summary into the reports directory; the result is typed so deploy-secure can
+ * refuse an image that was not scanned or failed.
+ */
+export default defineTask({
+  name: 'security-scan',
+  description: 'Preflight checks, then Trivy image and config scans gated on severity',
+  deps: [dockerTask],
+  run: async (ctx, deps): Promise<ScanResult> => {
+    const { scan } = ctx.config;
+    const built = deps.docker;
+    const trivy = await trivyCommand(ctx);
+    const { trivyImageArgs, trivyConfigArgs } = await import('../lib/trivy.js');
+    const dir = scan.reportsDir;
+    if (!ctx.flags.dryRun) ensureReportsDir(dir);
+    const imageReport = reportFile(dir, 'trivy-image.json');
+    const configReport = reportFile(dir, 'trivy-config.json');
+    const common = { severities: [...scan.severity], ignoreUnfixed: scan.ignoreUnfixed, ...(scan.ignoreFile ? { ignoreFile: scan.ignoreFile } : {}), timeout: scan.timeout, skipDbUpdate: scan.skipDbUpdate };
+
+    // Scan through a tag that names exactly this image id: a moving tag could be rebuilt by
+    // someone else between build and scan, and Trivy's handling of bare image ids varies.
+    const scanRef = ctx.flags.dryRun ? built.ref : `${ctx.config.image.name}:scan-${built.imageId.replace(/^sha256:/, '').slice(0, 12)}`;
+    if (!ctx.flags.dryRun) await docker(ctx, ['tag', built.imageId, scanRef], { silent: true });
+    let imageJson: unknown;
+    try {
+      imageJson = await runTrivy(ctx, trivy, trivyImageArgs({ ...common, image: scanRef, outputFile: imageReport }), imageReport);
+    } finally {
+      if (!ctx.flags.dryRun) await docker(ctx, ['rmi', scanRef], { nothrow: true, silent: true, critical: true });
+    }
+    const configJson = scan.config ? await runTrivy(ctx, trivy, trivyConfigArgs({ ...common, target: ctx.projectDir, outputFile: configReport }), configReport) : undefined;
+    if (ctx.flags.dryRun) {
+      return { imageId: built.imageId, passed: true, threshold: scan.failOn, counts: zeroCounts(), blocking: 0, reports: {}, dryRun: true };
+    }
+    return gateAndReport(ctx, built.imageId, imageJson, configJson, { trivyImage: imageReport, ...(scan.config ? { trivyConfig: configReport } : {}) });
+  },
+});
+
+function zeroCounts(): Record<Severity, number> {
+  return Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+}
+
+async function gateAndReport(
+  ctx: TaskContext,
+  imageId: string,
+  imageJson: unknown,
+  configJson: unknown,
+  raw: { trivyImage: string; trivyConfig?: string },
+): Promise<ScanResult> {
+  const { parseTrivyReport, countBySeverity } = await import('../lib/trivy-report.js');
+  const { gate, parseTrivyIgnore } = await import('../lib/scan-gate.js');
+  const { countLine, findingsTable } = await import('../lib/scan-format.js');
+  const { toSarif } = await import('../lib/sarif.js');
+  const { writeJsonAtomic } = await import('../lib/state.js');
+  const { scan } = ctx.config;
+
+  const parsed = [imageJson, configJson].filter((j) => j !== undefined).map((j) => parseTrivyReport(j));
+  for (const p of parsed) if (!p.ok) throw new TaskFailure({ reason: 'scanner-error', tool: 'trivy', command: 'trivy (report parsing)', exitCode: 0, stderrTail: p.problem });
+  const reports = parsed.flatMap((p) => (p.ok ? [p.report] : []));
+  const findings = reports.flatMap((r) => r.findings);
+  const { readFileSync } = await import('node:fs');
+  const ignoreIds = scan.ignoreFile ? parseTrivyIgnore(readFileSync(scan.ignoreFile, 'utf8')) : new Set<string>();
+  const decision = gate(findings, { failOn: scan.failOn, ignoreIds, ignoreUnfixed: scan.ignoreUnfixed });
+  const kept = findings.filter((f) => !ignoreIds.has(f.id));
+  const counts = countBySeverity(kept);
+
+  const sarifFile = reportFile(scan.reportsDir, 'trivy.sarif');
+  const summaryFile = reportFile(scan.reportsDir, 'scan-summary.json');
+  const sarif = toSarif({ ...reports[0]!, findings: kept }, {});
+  await writeJsonAtomic(sarifFile, sarif);
+  const result: ScanResult = {
+    imageId,
+    passed: decision.pass,
+    threshold: scan.failOn,
+    counts,
+    blocking: decision.blocking.length,
+    reports: { ...raw, sarif: sarifFile, summary: summaryFile },
+    dryRun: false,
+  };
+  await writeJsonAtomic(summaryFile, { ...result, generatedAt: new Date().toISOString(), blockingFindings: decision.blocking });
+  ctx.report(`findings: ${countLine(counts)}`);
+  if (!decision.pass) {
+    throw new TaskFailure({ reason: 'vulnerabilities-found', target: ctx.config.image.ref, blocking: decision.blocking.length, threshold: scan.failOn, counts, table: findingsTable(decision.blocking), reportPath: summaryFile });
+  }
+  return result;
+}

@@ -1,0 +1,162 @@
+/**
+ * deploy-secure and audit against the real Docker engine: the example image is built, scanned
+ * (a Trivy stand-in replays real reports), deployed with every hardening flag, verified,
+ * replaced safely, rolled back on failure; audit checks running containers.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import path from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { docker, ensureDocker, ensureTestImages, exampleDir, inspect, removeContainers, removeImages, removeVolumes, uniqueName } from '../helpers/docker.js';
+import { collect, makeProject, runCli, startCli, trivyFixtures, type Project } from '../helpers/rig.js';
+
+const CLEAN = path.join(trivyFixtures, 'sl-micro-rancher5.4.json.golden');
+const CRITICAL = path.join(trivyFixtures, 'alpine-39.json.golden');
+
+interface Deployment {
+  readonly project: Project;
+  readonly name: string;
+  readonly image: string;
+  readonly volumes: readonly string[];
+}
+
+function deployment(extra: Record<string, unknown> = {}): Deployment {
+  const name = uniqueName('cloudy-it');
+  const volumes = ['data', 'config', 'logs'].map((v) => `${name}_${v}`);
+  const config = {
+    image: { name },
+    container: { name, volumes: volumes.map((v, i) => `${v}:/app/${['data', 'config', 'logs'][i]}`), healthTimeoutSeconds: 30 },
+    baseImages: [],
+    ...extra,
+  };
+  const project = makeProject({ copyFrom: exampleDir, files: { '.cloudyrc.json': JSON.stringify(config) } });
+  return { project, name, image: name, volumes };
+}
+
+const deploy = (d: Deployment, report = CLEAN, args: string[] = []) =>
+  runCli(d.project, ['deploy-secure', ...args], { fakeDocker: false, env: { TRIVY_STANDIN_REPORT: report }, timeoutMs: 300_000 });
+
+function cleanup(d: Deployment): void {
+  removeContainers([d.name, `${d.name}-previous`, `${d.name}-byhand`]);
+  removeImages([`${d.image}:latest`]);
+  removeVolumes(d.volumes);
+  d.project.cleanup();
+}
+
+const Deploy = suite('deploy-secure (real engine)');
+const made: Deployment[] = [];
+Deploy.before(() => {
+  ensureDocker();
+  ensureTestImages();
+});
+Deploy.after(() => made.forEach(cleanup));
+
+Deploy('deploys the scanned image with every hardening property, as docker inspect shows', async () => {
+  const d = deployment();
+  made.push(d);
+  const r = await deploy(d);
+  assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  const c = inspect(d.name);
+  const image = inspect(`${d.image}:latest`, 'image');
+  assert.is(c.Image, image.Id, 'runs exactly the built image id');
+  assert.is(c.Config.User, '1001:1001');
+  const h = c.HostConfig;
+  assert.is(h.ReadonlyRootfs, true);
+  assert.equal(h.CapDrop, ['ALL']);
+  assert.ok(!h.CapAdd || h.CapAdd.length === 0);
+  assert.ok(h.SecurityOpt.includes('no-new-privileges:true'));
+  assert.not.ok(h.SecurityOpt.some((o: string) => /seccomp[:=]unconfined/.test(o)));
+  assert.is(h.Privileged, false);
+  assert.is(h.Memory, 512 * 1024 * 1024);
+  assert.is(h.MemorySwap, h.Memory);
+  assert.is(h.NanoCpus, 1e9);
+  assert.ok(h.PidsLimit > 0);
+  assert.is(h.NetworkMode, 'none');
+  assert.equal(Object.keys(c.NetworkSettings.Networks), ['none']);
+  for (const ns of ['PidMode', 'IpcMode', 'UTSMode', 'UsernsMode']) assert.is.not(h[ns], 'host', ns);
+  assert.equal(h.RestartPolicy, { Name: 'unless-stopped', MaximumRetryCount: 0 });
+  assert.equal(Object.keys(h.Tmpfs ?? {}), ['/tmp']);
+  assert.ok(h.LogConfig.Config['max-size'], 'log rotation');
+  assert.equal(h.Ulimits.map((u: { Name: string }) => u.Name), ['nofile']);
+  const mounts = c.Mounts.map((m: { Name?: string; Destination: string; Source: string }) => [m.Name, m.Destination]).sort();
+  assert.equal(mounts, d.volumes.map((v, i) => [v, `/app/${['data', 'config', 'logs'][i]}`]).sort());
+  assert.not.ok(c.Mounts.some((m: { Source: string }) => m.Source.includes('docker.sock')));
+  assert.is(c.State.Health.Status, 'healthy');
+  assert.is(c.Config.Labels['security.read-only'], 'true');
+  // audit agrees, and prints its table.
+  const audit = await runCli(d.project, ['audit'], { fakeDocker: false });
+  assert.is(audit.code, 0, audit.stderr);
+  assert.match(audit.stdout, /read-only-rootfs\s+5\.13/);
+});
+
+Deploy('a file in the data volume survives a redeploy; the old container is replaced', async () => {
+  const d = deployment();
+  made.push(d);
+  assert.is((await deploy(d)).code, 0);
+  const first = inspect(d.name).Id;
+  docker(['exec', d.name, '/app/cloudy', 'sh', '-c', 'echo kept > /app/data/marker'], { check: true });
+  const again = await deploy(d);
+  assert.is(again.code, 0, again.stderr);
+  const second = inspect(d.name);
+  assert.is.not(second.Id, first, 'a new container runs');
+  assert.is(inspect(`${d.name}-previous`), undefined, 'the previous container was removed after success');
+  assert.is(docker(['exec', d.name, '/app/cloudy', 'cat', '/app/data/marker']).stdout.trim(), 'kept');
+});
+
+Deploy('an unhealthy image exits 1 and leaves the previous container running, healthy and unchanged', async () => {
+  const d = deployment();
+  made.push(d);
+  assert.is((await deploy(d)).code, 0);
+  const before = inspect(d.name);
+  writeFileSync(path.join(d.project.dir, '.cloudyrc.json'), JSON.stringify({ ...JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(path.join(d.project.dir, '.cloudyrc.json'), 'utf8'))), image: { name: d.image, dockerfile: 'Dockerfile.unhealthy' } }));
+  const bad = await deploy(d);
+  assert.is(bad.code, 1, bad.stdout);
+  assert.match(bad.stderr, 'unhealthy');
+  assert.match(bad.stdout, 'previous container');
+  const after = inspect(d.name);
+  assert.is(after.Id, before.Id, 'same container');
+  assert.is(after.Image, before.Image, 'same image');
+  assert.is(after.State.Running, true);
+  assert.is(after.State.Health.Status, 'healthy');
+  assert.is(inspect(`${d.name}-previous`), undefined);
+});
+
+Deploy('a CRITICAL finding stops the deploy before any docker run', async () => {
+  const d = deployment();
+  made.push(d);
+  const r = await deploy(d, CRITICAL);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /finding.* at or above HIGH/);
+  assert.match(r.stdout + r.stderr, 'CVE-2019-14697');
+  assert.is(inspect(d.name), undefined, 'no container was started');
+});
+
+Deploy('audit fails on a container started by hand without hardening flags', async () => {
+  const d = deployment();
+  made.push(d);
+  const build = await runCli(d.project, ['docker'], { fakeDocker: false });
+  assert.is(build.code, 0, build.stderr);
+  docker(['run', '-d', '--name', d.name, `${d.image}:latest`], { check: true });
+  const r = await runCli(d.project, ['audit'], { fakeDocker: false });
+  assert.is(r.code, 1);
+  for (const id of ['read-only-rootfs', 'cap-drop', 'no-new-privileges', 'memory-limit', 'pids-limit', 'network']) assert.match(r.stderr, id);
+  const json = await runCli(d.project, ['audit', '--json'], { fakeDocker: false });
+  const failed = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; failure?: { failed: string[] } }).find((e) => e.type === 'task-failed');
+  assert.ok((failed?.failure?.failed.length ?? 0) >= 6);
+});
+
+Deploy('SIGINT during a redeploy leaves a container running under the name', async () => {
+  const d = deployment();
+  made.push(d);
+  assert.is((await deploy(d)).code, 0);
+  const child = startCli(d.project, ['deploy-secure'], { fakeDocker: false, env: { TRIVY_STANDIN_REPORT: CLEAN } });
+  const done = collect(child, 120_000);
+  await new Promise<void>((resolve) => child.stdout!.on('data', (b: Buffer) => String(b).includes('waiting for') && resolve()));
+  child.kill('SIGINT');
+  const r = await done;
+  assert.is(r.code, 130, r.stderr);
+  const running = inspect(d.name);
+  assert.ok(running?.State?.Running, 'a container runs under the service name');
+});
+
+Deploy.run();
