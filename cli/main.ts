@@ -25,7 +25,7 @@ import pkg from '../package.json' with { type: 'json' };
 export const VERSION: string = pkg.version;
 
 export interface Io {
-  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   readonly stderr: NodeJS.WritableStream;
   readonly env: NodeJS.ProcessEnv;
 }
@@ -103,7 +103,10 @@ async function execute(
   const out = (line: string) => void io.stdout.write(`${line}\n`);
   const errLine = (line: string) => void io.stderr.write(`${line}\n`);
   const sink = { out, err: errLine };
-  const useListr = !args.json && !args.dryRun && io.stdout.isTTY === true && !io.env['CI'] && selection.order.length <= LISTR_MAX_TASKS;
+  // listr2's spinner view only on a real, sized terminal, outside CI, for small graphs: its
+  // redraws grow with the square of the task count, and a 0x0 pty shows nothing at all.
+  const useListr =
+    !args.json && !args.dryRun && io.stdout.isTTY === true && (io.stdout.columns ?? 0) > 0 && !io.env['CI'] && selection.order.length <= LISTR_MAX_TASKS;
   const view = useListr
     ? await (await import('../lib/render-listr.js')).createListrView(selection.order.map((id) => ({ name: id, description: graph.nodes.get(id)!.description })))
     : undefined;

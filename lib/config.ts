@@ -13,6 +13,7 @@ import { configSchema, validate } from './config-schema.js';
 import { DEFAULT_HARDENING, type HardeningPolicy } from './hardening.js';
 import { SEVERITIES, type Severity } from './severity.js';
 import { loadTsConfig } from './ts-loader.js';
+import { DEFAULT_TRIVY_IMAGE } from './trivy.js';
 import { type Result, ok, err } from './util/result.js';
 
 export const SEARCH_PLACES = [
@@ -30,7 +31,6 @@ export const SEARCH_PLACES = [
 
 /** Defaults from the security guide (see README "Configuration"). */
 export const DEFAULT_BASE_IMAGES = ['golang:1.21-alpine', 'alpine:latest'] as const;
-export const DEFAULT_TRIVY_IMAGE = 'aquasec/trivy:0.58.1';
 
 export interface LoadOptions {
   /** Directory the search starts from (`--cwd`, else the current directory). */

@@ -8,6 +8,7 @@ import type { ShellOptions } from './exec.js';
 import { checksFailed, formatChecksTable, verifyContainer, type Check } from './inspect-checks.js';
 import { TaskFailure } from './failure.js';
 import type { TaskContext } from './task.js';
+import { unreachable } from './util/unreachable.js';
 
 /** `docker inspect <name>` element [0], or undefined when no such container exists. */
 export async function inspectContainer(ctx: TaskContext, name: string, options: ShellOptions = {}): Promise<Record<string, unknown> | undefined> {
@@ -24,36 +25,60 @@ interface ContainerState {
   readonly Health?: { readonly Status?: string; readonly Log?: readonly { readonly Output?: string }[] } | null;
 }
 
+/** Where a container's health ended up. */
+export type HealthOutcome =
+  | { readonly kind: 'healthy' }
+  | { readonly kind: 'unhealthy'; readonly probe: string | undefined }
+  | { readonly kind: 'exited'; readonly exitCode: number | undefined }
+  | { readonly kind: 'gone' }
+  | { readonly kind: 'no-healthcheck' }
+  | { readonly kind: 'timeout'; readonly status: string | undefined }
+  | { readonly kind: 'interrupted' };
+
 /**
- * Poll until the container is healthy. Fails early when it exits, becomes unhealthy, has no
- * health check, or the timeout passes; stops waiting on SIGINT/SIGTERM.
+ * Poll `docker inspect` until the health status settles or the timeout passes. With
+ * `critical` (rollback), it keeps waiting through SIGINT/SIGTERM and its commands are not killed.
  */
-export async function waitHealthy(ctx: TaskContext, name: string, timeoutSeconds: number): Promise<void> {
+export async function awaitHealth(ctx: TaskContext, name: string, timeoutSeconds: number, options: { critical?: boolean } = {}): Promise<HealthOutcome> {
   const deadline = Date.now() + timeoutSeconds * 1000;
-  let last = '';
+  let last: string | undefined = '';
   for (;;) {
-    if (ctx.signal.aborted) throw new TaskFailure({ reason: 'aborted', signal: ctx.signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT' });
-    const info = await inspectContainer(ctx, name);
-    const state = (info?.['State'] ?? {}) as ContainerState;
-    const health = state.Health?.Status;
-    if (!info) ctx.fail({ reason: 'task-error', message: `container ${name} disappeared while waiting for it to become healthy` });
-    if (!state.Running && !state.Restarting) {
-      ctx.fail({ reason: 'task-error', message: `container ${name} exited with code ${state.ExitCode ?? '?'} before becoming healthy`, hint: `see docker logs ${name}` });
-    }
-    if (state.Health === null || state.Health === undefined) {
-      ctx.fail({ reason: 'task-error', message: `image of ${name} has no HEALTHCHECK, so the deploy cannot be verified`, hint: 'add an exec-form HEALTHCHECK to the Dockerfile' });
-    }
-    if (health === 'healthy') return;
-    if (health === 'unhealthy') {
-      const probe = state.Health?.Log?.at(-1)?.Output?.trim().split('\n')[0];
-      ctx.fail({ reason: 'task-error', message: `container ${name} is unhealthy${probe ? `: ${probe}` : ''}`, hint: `see docker inspect ${name} (State.Health)` });
-    }
-    if (health !== last) ctx.report(`waiting for ${name} to become healthy (${health ?? 'no status'})`);
-    last = health ?? '';
-    if (Date.now() > deadline) {
-      ctx.fail({ reason: 'task-error', message: `container ${name} not healthy after ${timeoutSeconds}s (status: ${health ?? 'none'})`, hint: 'raise container.healthTimeoutSeconds or fix the health check' });
-    }
-    await sleep(1000, ctx.signal);
+    if (ctx.signal.aborted && !options.critical) return { kind: 'interrupted' };
+    const info = await inspectContainer(ctx, name, options.critical ? { critical: true } : {});
+    if (!info) return { kind: 'gone' };
+    const state = (info['State'] ?? {}) as ContainerState;
+    if (!state.Running && !state.Restarting) return { kind: 'exited', exitCode: state.ExitCode };
+    if (state.Health === null || state.Health === undefined) return { kind: 'no-healthcheck' };
+    const status = state.Health.Status;
+    if (status === 'healthy') return { kind: 'healthy' };
+    if (status === 'unhealthy') return { kind: 'unhealthy', probe: state.Health.Log?.at(-1)?.Output?.trim().split('\n')[0] };
+    if (status !== last) ctx.report(`waiting for ${name} to become healthy (${status ?? 'no status'})`);
+    last = status;
+    if (Date.now() > deadline) return { kind: 'timeout', status };
+    await sleep(1000, options.critical ? undefined : ctx.signal);
+  }
+}
+
+/** Wait until the container is healthy; anything else ends the task with the reason. */
+export async function waitHealthy(ctx: TaskContext, name: string, timeoutSeconds: number): Promise<void> {
+  const outcome = await awaitHealth(ctx, name, timeoutSeconds);
+  switch (outcome.kind) {
+    case 'healthy':
+      return;
+    case 'interrupted':
+      throw new TaskFailure({ reason: 'aborted', signal: ctx.signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT' });
+    case 'gone':
+      return ctx.fail({ reason: 'task-error', message: `container ${name} disappeared while waiting for it to become healthy` });
+    case 'exited':
+      return ctx.fail({ reason: 'task-error', message: `container ${name} exited with code ${outcome.exitCode ?? '?'} before becoming healthy`, hint: `see docker logs ${name}` });
+    case 'no-healthcheck':
+      return ctx.fail({ reason: 'task-error', message: `the image of ${name} has no HEALTHCHECK, so the deploy cannot be verified`, hint: 'add an exec-form HEALTHCHECK to the Dockerfile' });
+    case 'unhealthy':
+      return ctx.fail({ reason: 'task-error', message: `container ${name} is unhealthy${outcome.probe ? `: ${outcome.probe}` : ''}`, hint: `see docker inspect ${name} (State.Health)` });
+    case 'timeout':
+      return ctx.fail({ reason: 'task-error', message: `container ${name} not healthy after ${timeoutSeconds}s (status: ${outcome.status ?? 'none'})`, hint: 'raise container.healthTimeoutSeconds or fix the health check' });
+    default:
+      return unreachable(outcome);
   }
 }
 
@@ -76,13 +101,13 @@ export function checksFailure(what: string, checks: readonly Check[]): TaskFailu
   return new TaskFailure({ reason: 'checks-failed', what, failed: failed.map((c) => `${c.id}${c.cis !== '-' ? ` (CIS ${c.cis})` : ''}`), details: formatChecksTable(failed) });
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
+    signal?.addEventListener('abort', done, { once: true });
     function done() {
       clearTimeout(timer);
-      signal.removeEventListener('abort', done);
+      signal?.removeEventListener('abort', done);
       resolve();
     }
   });

@@ -3,12 +3,13 @@
  * the built image, report files, and the gate. Trivy's exit code is never the gate (we pass
  * `--exit-code 0` and decide in TypeScript); a non-zero exit is a scanner error.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { docker } from './docker.js';
 import { TaskFailure } from './failure.js';
 import type { TaskContext } from './task.js';
 import { which } from './util/which.js';
+import { writeJsonAtomic } from './state.js';
 
 /** argv prefix that runs Trivy: the binary on PATH, else the pinned official container. */
 export async function trivyCommand(ctx: TaskContext): Promise<string[]> {
@@ -35,8 +36,7 @@ export async function trivyCommand(ctx: TaskContext): Promise<string[]> {
 
 /** Run one Trivy command that writes its JSON report to `outputFile`; return the parsed JSON. */
 export async function runTrivy(ctx: TaskContext, prefix: readonly string[], args: readonly string[], outputFile: string): Promise<unknown> {
-  const [bin, ...rest] = prefix;
-  const result = await ctx.$.nothrow`${bin!} ${rest} ${args}`;
+  const result = await ctx.$.nothrow`${[...prefix, ...args]}`;
   if (ctx.flags.dryRun) return undefined;
   if (result.exitCode !== 0) {
     throw new TaskFailure({ reason: 'scanner-error', tool: 'trivy', command: result.command, exitCode: result.exitCode, stderrTail: result.stderr.trim().split('\n').slice(-8).join('\n') });
@@ -51,7 +51,8 @@ export async function runTrivy(ctx: TaskContext, prefix: readonly string[], args
     const json: unknown = JSON.parse(text);
     // Trivy's secret scanner keeps unmasked context lines in Code.Lines: drop them from the
     // report we keep, so secret values never reach a report file.
-    writeFileSync(outputFile, `${JSON.stringify(stripSecretCode(json), null, 2)}\n`);
+    // Atomic replace, not an in-place write: in container mode Trivy runs as root and owns the file.
+    await writeJsonAtomic(outputFile, stripSecretCode(json));
     return json;
   } catch {
     throw new TaskFailure({ reason: 'scanner-error', tool: 'trivy', command: result.command, exitCode: 0, stderrTail: `the report ${outputFile} is not JSON` });

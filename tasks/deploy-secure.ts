@@ -1,7 +1,7 @@
 import { defineTask } from '../lib/task.js';
 import type { TaskContext } from '../lib/task.js';
 import { docker } from '../lib/docker.js';
-import { checksFailure, hardeningChecks, inspectContainer, waitHealthy } from '../lib/container.js';
+import { awaitHealth, checksFailure, hardeningChecks, inspectContainer, waitHealthy } from '../lib/container.js';
 import { networkCreateArgs, runArgs } from '../lib/hardening.js';
 import type { Check } from '../lib/inspect-checks.js';
 import dockerTask from './docker.js';
@@ -97,9 +97,11 @@ async function rollback(ctx: TaskContext, s: { name: string; previous: string; o
   if (!s.oldId) return;
   if (s.renamed) await docker(ctx, ['rename', s.previous, s.name], critical);
   const restarted = await docker(ctx, ['start', s.name], critical);
-  ctx.report(
-    restarted.exitCode === 0
-      ? `deploy failed: the previous container ${s.name} was restored and restarted`
-      : `deploy failed and the previous container could not be restarted: ${restarted.stderr.trim()} (run: docker start ${s.name})`,
-  );
+  if (restarted.exitCode !== 0) {
+    ctx.report(`deploy failed and the previous container could not be restarted: ${restarted.stderr.trim()} (run: docker start ${s.name})`);
+    return;
+  }
+  // Report only once the service is back: a restart resets its health to "starting".
+  const health = await awaitHealth(ctx, s.name, ctx.config.container.healthTimeoutSeconds, { critical: true });
+  ctx.report(`deploy failed: the previous container ${s.name} was restored (${health.kind === 'healthy' ? 'healthy' : `health: ${health.kind}`})`);
 }

@@ -49,11 +49,10 @@ async function composeBuild(ctx: Parameters<typeof buildImage>[0]): Promise<Imag
   const compose = ctx.config.compose!;
   const command = await composeCommand(ctx);
   if (!command) return ctx.fail({ reason: 'tool-missing', tool: 'docker compose', fix: 'install the compose plugin (docker compose) or docker-compose, or remove the compose setting' });
-  const [bin, ...rest] = command;
   const file = path.relative(ctx.projectDir, compose.file) || compose.file;
   const buildArgs = { ...ctx.config.image.buildArgs, ...(await buildMetadata(ctx)) };
   const argFlags = Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
-  await ctx.$`${bin!} ${rest} -f ${file} build --no-cache --pull ${argFlags} ${compose.service}`;
+  await ctx.$`${[...command, '-f', file, 'build', '--no-cache', '--pull', ...argFlags, compose.service]}`;
   if (ctx.flags.dryRun) return { imageId: ctx.config.image.ref, ref: ctx.config.image.ref, labels: {}, buildArgs, noCache: true };
   const image = await inspectImage(ctx, ctx.config.image.ref);
   if (!image) {

@@ -38,7 +38,7 @@ export default defineTask({
     } finally {
       if (!ctx.flags.dryRun) await docker(ctx, ['rmi', scanRef], { nothrow: true, silent: true, critical: true });
     }
-    const configJson = scan.config ? await runTrivy(ctx, trivy, trivyConfigArgs({ ...common, target: ctx.projectDir, outputFile: configReport }), configReport) : undefined;
+    const configJson = scan.config ? await runTrivy(ctx, trivy, trivyConfigArgs({ ...common, target: ctx.projectDir, outputFile: configReport, skipDirs: ['node_modules', '.cloudy', scan.reportsDir] }), configReport) : undefined;
     if (ctx.flags.dryRun) {
       return { imageId: built.imageId, passed: true, threshold: scan.failOn, counts: zeroCounts(), blocking: 0, reports: {}, dryRun: true };
     }
@@ -58,7 +58,7 @@ async function gateAndReport(
   raw: { trivyImage: string; trivyConfig?: string },
 ): Promise<ScanResult> {
   const { parseTrivyReport, countBySeverity } = await import('../lib/trivy-report.js');
-  const { gate, parseTrivyIgnore } = await import('../lib/scan-gate.js');
+  const { gate, isSuppressed, parseTrivyIgnore } = await import('../lib/scan-gate.js');
   const { countLine, findingsTable } = await import('../lib/scan-format.js');
   const { toSarif } = await import('../lib/sarif.js');
   const { writeJsonAtomic } = await import('../lib/state.js');
@@ -70,8 +70,9 @@ async function gateAndReport(
   const findings = reports.flatMap((r) => r.findings);
   const { readFileSync } = await import('node:fs');
   const ignoreIds = scan.ignoreFile ? parseTrivyIgnore(readFileSync(scan.ignoreFile, 'utf8')) : new Set<string>();
-  const decision = gate(findings, { failOn: scan.failOn, ignoreIds, ignoreUnfixed: scan.ignoreUnfixed });
-  const kept = findings.filter((f) => !ignoreIds.has(f.id));
+  const gateOptions = { failOn: scan.failOn, ignoreIds, ignoreUnfixed: scan.ignoreUnfixed };
+  const decision = gate(findings, gateOptions);
+  const kept = findings.filter((f) => !isSuppressed(f, gateOptions));
   const counts = countBySeverity(kept);
 
   const sarifFile = reportFile(scan.reportsDir, 'trivy.sarif');

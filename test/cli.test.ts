@@ -6,7 +6,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { makeProject, runCli, type Project } from './helpers/rig.js';
+import { spawnSync } from 'node:child_process';
+import { cliEnv, cliPath, collect, makeProject, runCli, startCli, type Project } from './helpers/rig.js';
 
 let projects: Project[] = [];
 const project = (...args: Parameters<typeof makeProject>) => {
@@ -30,7 +31,7 @@ Cli('--list shows the built-in tasks with descriptions and deps', async () => {
   assert.match(r.stdout, /^deploy-secure .*\(deps: docker, security-scan\)$/m);
   const json = await runCli(p, ['--list', '--json']);
   const rows = JSON.parse(json.stdout) as { name: string; deps: string[] }[];
-  assert.equal(rows.find((t) => t.name === 'rebuild-no-cache')?.deps, ['update-base-images']);
+  assert.equal(rows.find((t) => t.name === 'rebuild-no-cache')?.deps, ['preflight', 'update-base-images']);
 });
 
 Cli('deploy-secure --dry-run prints build, scan and hardened run in order and runs none', async () => {
@@ -206,6 +207,36 @@ Cli('docker daemon down: one clear line and exit 1', async () => {
   const r = await runCli(p, ['docker'], { env: { FAKE_DOCKER_DOWN: '1' } });
   assert.is(r.code, 1);
   assert.match(r.stderr, 'cannot reach the Docker daemon');
+});
+
+Cli('two overlapping runs: one proceeds, the other exits 75 at once naming the holder', async () => {
+  const p = project({ files: { '.cloudyrc.json': JSON.stringify({ tasks: { slow: { run: 'sleep 1.5' } } }) } });
+  const first = startCli(p, ['slow', '--json']);
+  const firstDone = collect(first, 30_000);
+  await new Promise<void>((resolve) => first.stdout!.on('data', (d: Buffer) => String(d).includes('task-started') && resolve()));
+  const started = Date.now();
+  const second = await runCli(p, ['slow']);
+  assert.is(second.code, 75, second.stderr);
+  assert.ok(Date.now() - started < 1000 + 500, 'refused within about a second (process start included)');
+  assert.match(second.stderr, `pid ${first.pid}`);
+  assert.is((await firstDone).code, 0);
+  // The lock is released: a third run proceeds, and both runs that got the lock are recorded.
+  assert.is((await runCli(p, ['slow'])).code, 0);
+  const history = (await import('node:fs')).readFileSync(path.join(p.dir, '.cloudy', 'history.jsonl'), 'utf8').trim().split('\n');
+  assert.equal(history.map((l) => (JSON.parse(l) as { outcome: string }).outcome), ['succeeded', 'succeeded']);
+});
+
+Cli('on a terminal (not CI) the listr2 view shows each task state', async () => {
+  const p = project({ files: { '.cloudyrc.json': JSON.stringify({ tasks: { a: { run: 'true' }, b: { run: 'exit 2' }, c: { run: 'true', deps: ['b'] } } }) } });
+  const env: NodeJS.ProcessEnv = { ...cliEnv(p), TERM: 'xterm' };
+  delete env['CI'];
+  // `script` gives the CLI a pseudo-terminal; stty gives it a size (listr2 draws nothing at 0x0).
+  const r = spawnSync('script', ['-qec', `stty cols 100 rows 30; ${process.execPath} ${cliPath} a b c -k`, '/dev/null'], { cwd: p.dir, env, encoding: 'utf8', timeout: 30_000 });
+  const screen = r.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+  assert.match(screen, '✔ a');
+  assert.match(screen, '✖ b');
+  assert.match(screen, /↓ .*dependency b failed/);
+  assert.not.match(screen, '[a] started', 'not the line renderer');
 });
 
 Cli.run();

@@ -139,7 +139,7 @@ Deploy('audit fails on a container started by hand without hardening flags', asy
   docker(['run', '-d', '--name', d.name, `${d.image}:latest`], { check: true });
   const r = await runCli(d.project, ['audit'], { fakeDocker: false });
   assert.is(r.code, 1);
-  for (const id of ['read-only-rootfs', 'cap-drop', 'no-new-privileges', 'memory-limit', 'pids-limit', 'network']) assert.match(r.stderr, id);
+  for (const id of ['read-only-rootfs', 'capabilities', 'no-new-privileges', 'memory', 'pids-limit', 'network', 'volumes']) assert.match(r.stderr, id);
   const json = await runCli(d.project, ['audit', '--json'], { fakeDocker: false });
   const failed = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; failure?: { failed: string[] } }).find((e) => e.type === 'task-failed');
   assert.ok((failed?.failure?.failed.length ?? 0) >= 6);
