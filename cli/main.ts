@@ -110,11 +110,10 @@ async function execute(
   const view = useListr
     ? await (await import('../lib/render-listr.js')).createListrView(selection.order.map((id) => ({ name: id, description: graph.nodes.get(id)!.description })))
     : undefined;
-  const render: (event: RunEvent) => void = args.json
-    ? jsonRenderer(out, (v) => redactValue(v, redact))
-    : args.dryRun
-      ? dryRunRenderer(sink)
-      : (view?.onEvent ?? lineRenderer(sink));
+  const renderer: (event: RunEvent) => void = args.json ? jsonRenderer(out) : args.dryRun ? dryRunRenderer(sink) : (view?.onEvent ?? lineRenderer(sink));
+  // The one place secrets are masked: every event (commands, output, failures with stderr or
+  // container logs, task outputs) passes here before any renderer sees it.
+  const render = (event: RunEvent) => renderer(redactValue(event, redact));
 
   const executor = await Executor.create({ cwd: config.projectDir, env: vars, dryRun: args.dryRun, emit: render, redact });
   const runner = new Runner({

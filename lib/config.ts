@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Failure } from './failure.js';
 import type { Config, ResolvedConfig } from './config-types.js';
 import { configSchema, validate } from './config-schema.js';
-import { DEFAULT_HARDENING, type HardeningPolicy } from './hardening.js';
+import { DEFAULT_HARDENING, refuseUnsafe, type HardeningPolicy } from './hardening.js';
 import { SEVERITIES, type Severity } from './severity.js';
 import { loadTsConfig } from './ts-loader.js';
 import { DEFAULT_TRIVY_IMAGE } from './trivy.js';
@@ -75,7 +75,12 @@ export async function loadConfig(options: LoadOptions): Promise<Result<ResolvedC
   const problems = validate(config, configSchema, '', shown);
   if (problems.length > 0) return err(problems);
   const projectDir = file ? path.dirname(file) : path.resolve(options.cwd);
-  return ok(resolveConfig(config as Config, projectDir, file));
+  const resolved = resolveConfig(config as Config, projectDir, file);
+  // A config that weakens the container is refused before anything runs, not at deploy time.
+  const unsafe = refuseUnsafe(resolved.container).map(
+    (problem): Failure => ({ reason: 'unsafe-config', ...(shown ? { file: shown } : {}), problem }),
+  );
+  return unsafe.length > 0 ? err(unsafe) : ok(resolved);
 }
 
 /** Apply defaults. Exported for tests and for programmatic use. */

@@ -69,17 +69,35 @@ export async function waitHealthy(ctx: TaskContext, name: string, timeoutSeconds
       throw new TaskFailure({ reason: 'aborted', signal: ctx.signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT' });
     case 'gone':
       return ctx.fail({ reason: 'task-error', message: `container ${name} disappeared while waiting for it to become healthy` });
-    case 'exited':
-      return ctx.fail({ reason: 'task-error', message: `container ${name} exited with code ${outcome.exitCode ?? '?'} before becoming healthy`, hint: `see docker logs ${name}` });
+    case 'exited': {
+      const log = await lastLogLine(ctx, name);
+      return ctx.fail({ reason: 'task-error', message: `container ${name} exited with code ${outcome.exitCode ?? '?'} before becoming healthy${log ? `: ${log}` : ''}`, hint: logHint(log, name) });
+    }
     case 'no-healthcheck':
       return ctx.fail({ reason: 'task-error', message: `the image of ${name} has no HEALTHCHECK, so the deploy cannot be verified`, hint: 'add an exec-form HEALTHCHECK to the Dockerfile' });
-    case 'unhealthy':
-      return ctx.fail({ reason: 'task-error', message: `container ${name} is unhealthy${outcome.probe ? `: ${outcome.probe}` : ''}`, hint: `see docker inspect ${name} (State.Health)` });
+    case 'unhealthy': {
+      const detail = outcome.probe ?? (await lastLogLine(ctx, name));
+      return ctx.fail({ reason: 'task-error', message: `container ${name} is unhealthy${detail ? `: ${detail}` : ''}`, hint: logHint(detail, name) });
+    }
     case 'timeout':
       return ctx.fail({ reason: 'task-error', message: `container ${name} not healthy after ${timeoutSeconds}s (status: ${outcome.status ?? 'none'})`, hint: 'raise container.healthTimeoutSeconds or fix the health check' });
     default:
       return unreachable(outcome);
   }
+}
+
+/** The last line the container logged (stdout or stderr), to say why it failed. */
+async function lastLogLine(ctx: TaskContext, name: string): Promise<string | undefined> {
+  const logs = await docker(ctx, ['logs', '--tail', '5', name], { nothrow: true, silent: true });
+  return `${logs.stdout}\n${logs.stderr}`.split('\n').map((l) => l.trim()).filter(Boolean).at(-1)?.slice(0, 300);
+}
+
+/** The fix for the commonest reason a hardened container dies: a volume it cannot write. */
+function logHint(line: string | undefined, name: string): string {
+  if (line && /permission denied|not writable|read-only file system/i.test(line)) {
+    return `a volume or path is not writable by the container user; volumes created before the image made its directories are root-owned: chown them to the container user (e.g. docker run --rm -v VOLUME:/v busybox chown -R 1001:1001 /v) or use fresh volumes`;
+  }
+  return `see docker logs ${name}`;
 }
 
 /** Every hardening check against the running container; the network is inspected when used. */

@@ -26,6 +26,8 @@ export type Failure =
       readonly received?: string;
       readonly hint?: string;
     }
+  /** A container setting that would weaken the hardening (privileged, seccomp off, root...). Exit 2. */
+  | { readonly reason: 'unsafe-config'; readonly file?: string; readonly problem: string }
   /** The config file exists but could not be loaded (syntax error, throwing module). Exit 2. */
   | { readonly reason: 'config-load'; readonly file: string; readonly message: string }
   /** Variables listed in `.env.example` are absent or empty. Exit 2. */
@@ -78,6 +80,7 @@ export function exitCodeOf(failure: Failure): number {
     case 'duplicate-task':
     case 'cycle':
     case 'invalid-config':
+    case 'unsafe-config':
     case 'config-load':
     case 'missing-env':
     case 'invalid-env':

@@ -27,6 +27,8 @@ export function formatFailure(f: Failure, version = 'unknown'): string {
       return `dependency cycle: ${f.path.join(' -> ')}; remove one of these dependencies`;
     case 'invalid-config':
       return `${f.file ? `${f.file}: ` : ''}${f.path}: expected ${f.expected}, got ${f.received ?? 'nothing'}${f.hint ? ` (${f.hint})` : ''}`;
+    case 'unsafe-config':
+      return `${f.file ? `${f.file}: ` : ''}refusing an unsafe container setting: ${f.problem}`;
     case 'config-load':
       return `cannot load ${f.file}: ${f.message}`;
     case 'missing-env':
@@ -127,15 +129,15 @@ export function dryRunRenderer(sink: Sink): (event: RunEvent) => void {
  * `--json`: one JSON object per line per task event, nothing else on stdout.
  * `output` is the task's typed output; `error` the rendered failure; `reason` a skip's reason.
  */
-export function jsonRenderer(write: (line: string) => void, redactValue: <T>(v: T) => T): (event: RunEvent) => void {
+export function jsonRenderer(write: (line: string) => void): (event: RunEvent) => void {
   return (event) => {
     switch (event.type) {
       case 'task-started':
         return write(JSON.stringify({ type: event.type, task: event.task }));
       case 'task-succeeded':
-        return write(JSON.stringify(redactValue({ type: event.type, task: event.task, durationMs: event.durationMs, output: event.output ?? null })));
+        return write(JSON.stringify({ type: event.type, task: event.task, durationMs: event.durationMs, output: event.output ?? null }));
       case 'task-failed':
-        return write(JSON.stringify(redactValue({ type: event.type, task: event.task, durationMs: event.durationMs, error: formatFailure(event.failure), failure: event.failure })));
+        return write(JSON.stringify({ type: event.type, task: event.task, durationMs: event.durationMs, error: formatFailure(event.failure), failure: event.failure }));
       case 'task-skipped':
         return write(JSON.stringify({ type: event.type, task: event.task, reason: event.reason }));
       case 'task-progress':

@@ -96,6 +96,15 @@ Cli('a bad config key is one line naming the key, the expectation and the value'
   assert.match(r.stderr, /container\.memroy: expected no such key .*did you mean "container\.memory"\?/);
 });
 
+Cli('a config that weakens the container is refused before anything runs', async () => {
+  const p = project({ files: { '.cloudyrc.json': JSON.stringify({ container: { securityOpt: ['no-new-privileges:true', 'seccomp:unconfined'], user: '0:0' } }) } });
+  const r = await runCli(p, ['deploy-secure']);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /refusing an unsafe container setting: container\.securityOpt.*seccomp/);
+  assert.match(r.stderr, /refusing an unsafe container setting: container\.user/);
+  assert.equal(p.calls(), []);
+});
+
 Cli('a config value with shell syntax reaches docker as one argument and never runs', async () => {
   const marker = path.join(process.env['TMPDIR'] ?? '/tmp', `pwned-${process.pid}-${Date.now()}`);
   const p = project({ files: { '.cloudyrc.json': JSON.stringify({ image: { buildArgs: { NOTE: `x; touch ${marker}` } } }) } });

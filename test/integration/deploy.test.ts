@@ -145,6 +145,20 @@ Deploy('audit fails on a container started by hand without hardening flags', asy
   assert.ok((failed?.failure?.failed.length ?? 0) >= 6);
 });
 
+Deploy('a root-owned volume gives one clear line naming the fix, and nothing keeps running', async () => {
+  const d = deployment();
+  made.push(d);
+  // A volume created before the image made /app/data, owned by root: uid 1001 cannot write it.
+  docker(['volume', 'create', d.volumes[0]!], { check: true });
+  docker(['run', '--rm', '-v', `${d.volumes[0]}:/v`, 'cloudy-local/busybox:1', 'sh', '-c', 'touch /v/.keep && chown -R 0:0 /v && chmod 755 /v'], { check: true });
+  const r = await deploy(d);
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /not writable/);
+  assert.match(r.stderr, /chown -R 1001:1001/);
+  assert.is(inspect(d.name), undefined, 'the failed container was removed');
+  assert.ok(inspect(d.volumes[0]!, 'volume'), 'the volume was kept');
+});
+
 Deploy('SIGINT during a redeploy leaves a container running under the name', async () => {
   const d = deployment();
   made.push(d);
