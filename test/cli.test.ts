@@ -89,6 +89,13 @@ Cli('an unknown task exits 2 and suggests the closest name', async () => {
   assert.match(r.stderr, 'did you mean "deploy-secure"?');
 });
 
+Cli('config is found in package.json ("cloudy" key) from a subdirectory, up to the project root', async () => {
+  const p = project({ files: { 'package.json': JSON.stringify({ name: 'fixture', cloudy: { tasks: { greet: { description: 'say hi', run: 'echo hi-from-package-json' } } } }), 'sub/dir/.keep': '' } });
+  const r = await runCli(p, ['greet', '--cwd', path.join(p.dir, 'sub', 'dir')]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, '[greet] hi-from-package-json');
+});
+
 Cli('a bad config key is one line naming the key, the expectation and the value', async () => {
   const p = project({ files: { '.cloudyrc.yaml': 'container:\n  memroy: 512m\n' } });
   const r = await runCli(p, ['--list']);
