@@ -7,19 +7,10 @@ import * as assert from 'uvu/assert';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { cliEnv, cliPath, collect, makeProject, runCli, startCli, type Project } from './helpers/rig.js';
+import { cliEnv, cliPath, collect, runCli, useProjects, startCli } from './helpers/rig.js';
 
-let projects: Project[] = [];
-const project = (...args: Parameters<typeof makeProject>) => {
-  const p = makeProject(...args);
-  projects.push(p);
-  return p;
-};
 const Cli = suite('cli');
-Cli.after.each(() => {
-  for (const p of projects) p.cleanup();
-  projects = [];
-});
+const project = useProjects(Cli);
 
 Cli('--list shows the built-in tasks with descriptions and deps', async () => {
   const p = project();

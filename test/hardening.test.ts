@@ -9,6 +9,7 @@ import {
   type HardeningPolicy,
 } from '../lib/hardening.js';
 import { parseCpus, parseMemory } from '../lib/util/units.js';
+import { HARDENED_RUN_FLAGS } from './helpers/docker.js';
 
 const IMAGE = 'sha256:41625eafc3098ebe89ab53cd879f95997823fa65083865bf73ca2dbe1613e2c4';
 const policy = (patch: Partial<Record<keyof HardeningPolicy, unknown>> & Record<string, unknown>): HardeningPolicy =>
@@ -20,20 +21,8 @@ run('default policy gives the hardened docker run line, in a fixed order', () =>
   assert.equal(runArgs(DEFAULT_HARDENING, IMAGE, 'cloudy-mc-codeface'), [
     'run', '-d',
     '--name', 'cloudy-mc-codeface',
-    '--user', '1001:1001',
-    '--read-only',
-    '--tmpfs', '/tmp:rw,noexec,nosuid,nodev,size=16m',
-    '--security-opt', 'no-new-privileges:true',
-    '--cap-drop', 'ALL',
-    '--memory', '512m',
-    '--memory-swap', '512m',
-    '--cpus', '1.0',
-    '--pids-limit', '64',
-    '--restart', 'unless-stopped',
-    '--network', 'none',
-    '--ulimit', 'nofile=1024:1024',
-    '--log-opt', 'max-size=10m',
-    '--log-opt', 'max-file=3',
+    // The flag set observed to hold on a real engine (shared with the integration tests).
+    ...HARDENED_RUN_FLAGS,
     '-v', 'cloudy_data:/app/data',
     '-v', 'cloudy_config:/app/config',
     '-v', 'cloudy_logs:/app/logs',

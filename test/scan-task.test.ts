@@ -7,20 +7,11 @@ import * as assert from 'uvu/assert';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { validateSarif } from '../lib/sarif.js';
-import { makeProject, runCli, trivyFixtures, type Project } from './helpers/rig.js';
+import { runCli, useProjects, trivyFixtures } from './helpers/rig.js';
 
 const fixture = (name: string) => path.join(trivyFixtures, name);
-let projects: Project[] = [];
-const project = (...args: Parameters<typeof makeProject>) => {
-  const p = makeProject(...args);
-  projects.push(p);
-  return p;
-};
 const Scan = suite('security-scan task');
-Scan.after.each(() => {
-  for (const p of projects) p.cleanup();
-  projects = [];
-});
+const project = useProjects(Scan);
 
 Scan('a clean image passes; reports are written with the UMASK policy and the SARIF is valid', async () => {
   const p = project();

@@ -121,3 +121,19 @@ export function collect(child: ChildProcess, timeoutMs: number): Promise<RunResu
     });
   });
 }
+
+/**
+ * Projects for one suite, removed after each test: `const project = useProjects(MySuite)`.
+ */
+export function useProjects(s: { after: { each(fn: () => void): void } }): (options?: ProjectOptions) => Project {
+  let made: Project[] = [];
+  s.after.each(() => {
+    for (const p of made) p.cleanup();
+    made = [];
+  });
+  return (options) => {
+    const p = makeProject(options);
+    made.push(p);
+    return p;
+  };
+}
