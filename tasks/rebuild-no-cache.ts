@@ -52,11 +52,15 @@ async function composeBuild(ctx: Parameters<typeof buildImage>[0]): Promise<Imag
   const file = path.relative(ctx.projectDir, compose.file) || compose.file;
   const buildArgs = { ...ctx.config.image.buildArgs, ...(await buildMetadata(ctx)) };
   const argFlags = Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
+  // An image.ref left from an earlier build must not pass for this one when the service tags
+  // another image: a --no-cache build (any instruction after FROM) always yields a new id.
+  const previous = ctx.flags.dryRun ? undefined : await inspectImage(ctx, ctx.config.image.ref);
   await ctx.$`${[...command, '-f', file, 'build', '--no-cache', '--pull', ...argFlags, compose.service]}`;
   if (ctx.flags.dryRun) return { imageId: ctx.config.image.ref, ref: ctx.config.image.ref, labels: {}, buildArgs, noCache: true };
   const image = await inspectImage(ctx, ctx.config.image.ref);
-  if (!image) {
-    return ctx.fail({ reason: 'task-error', message: `compose built service ${compose.service} but no image ${ctx.config.image.ref} exists`, hint: `set "image: ${ctx.config.image.ref}" on the service in ${file}` });
+  if (!image || image.id === previous?.id) {
+    const what = image ? `${ctx.config.image.ref} is unchanged (the service tags another image)` : `no image ${ctx.config.image.ref} exists`;
+    return ctx.fail({ reason: 'task-error', message: `compose built service ${compose.service} but ${what}`, hint: `set "image: ${ctx.config.image.ref}" on the service in ${file}` });
   }
   return { imageId: image.id, ref: ctx.config.image.ref, labels: image.labels, buildArgs, noCache: true };
 }
