@@ -251,7 +251,7 @@ export function buildImage(opts: BuildOptions): DockerResult {
 }
 
 /** Parsed `docker <kind> inspect` element [0], or undefined when the object does not exist. */
-export function inspect(ref: string, kind: 'image' | 'container' | 'volume' = 'container'): any {
+export function inspect(ref: string, kind: 'image' | 'container' | 'volume' | 'network' = 'container'): any {
   const r = docker([kind, 'inspect', ref], { timeoutMs: 60_000 });
   if (r.code !== 0) return undefined;
   const parsed: unknown = JSON.parse(r.stdout);

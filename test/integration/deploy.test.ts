@@ -89,6 +89,27 @@ Deploy('deploys the scanned image with every hardening property, as docker inspe
   assert.match(audit.stdout, /read-only-rootfs\s+5\.13/);
 });
 
+Deploy('a configured user-defined network is created with ICC and masquerading off, internal', async () => {
+  const network = uniqueName('cloudy-net');
+  const d = deployment({});
+  made.push(d);
+  const cfgFile = path.join(d.project.dir, '.cloudyrc.json');
+  const cfg = JSON.parse((await import('node:fs')).readFileSync(cfgFile, 'utf8')) as { container: Record<string, unknown> };
+  writeFileSync(cfgFile, JSON.stringify({ ...cfg, container: { ...cfg.container, network: { name: network, internal: true } } }));
+  try {
+    const r = await deploy(d);
+    assert.is(r.code, 0, r.stderr);
+    const net = inspect(network, 'network');
+    assert.is(net.Internal, true);
+    assert.is(net.Options['com.docker.network.bridge.enable_icc'], 'false');
+    assert.is(net.Options['com.docker.network.bridge.enable_ip_masquerade'], 'false');
+    assert.equal(Object.keys(inspect(d.name).NetworkSettings.Networks), [network]);
+  } finally {
+    removeContainers([d.name]);
+    docker(['network', 'rm', network]);
+  }
+});
+
 Deploy('a file in the data volume survives a redeploy; the old container is replaced', async () => {
   const d = deployment();
   made.push(d);
