@@ -127,6 +127,7 @@ async function execute(
     context: () => ({
       config,
       env: vars,
+      redact: <T>(value: T): T => redactValue(value, redact),
       flags: { dryRun: args.dryRun, ifChanged: args.ifChanged, json: args.json },
       projectDir: config.projectDir,
     }),
@@ -137,12 +138,18 @@ async function execute(
   });
 
   let signals = 0;
+  let forceArmed = false;
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
     signals++;
     if (signals === 1) {
       errLine(`cloudy-tasks: ${signal} received: stopping tasks and their processes (again to force)`);
       void runner.interrupt(signal);
+    } else if (executor.cleaningUp && !forceArmed) {
+      // A rollback is restoring the previous container: exiting now could leave no service.
+      forceArmed = true;
+      errLine('cloudy-tasks: waiting for cleanup (restoring the previous container) to finish; signal once more to abandon it');
     } else {
+      executor.killAll();
       process.exit(signal === 'SIGINT' ? 130 : 143);
     }
   };
@@ -153,10 +160,13 @@ async function execute(
   try {
     const summary = await runner.run();
     await view?.finished;
-    if (!args.json) {
+    if (!args.json && summary.failures.length > 0) {
       const states = [...summary.states.values()];
-      const line = formatSummary(summary.failures, states.filter((s) => s === 'skipped').length, states.filter((s) => s === 'succeeded').length);
-      if (summary.failures.length > 0) errLine(redact(line));
+      // The listr2 view shows one line per task; the details (stderr tails, findings and check
+      // tables) are printed once it has finished. The line renderer printed them already.
+      const full = view !== undefined;
+      const text = formatSummary(summary.failures, states.filter((s) => s === 'skipped').length, states.filter((s) => s === 'succeeded').length, full);
+      errLine(redact(text));
     }
     return summary;
   } finally {

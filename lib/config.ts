@@ -74,7 +74,7 @@ export async function loadConfig(options: LoadOptions): Promise<Result<ResolvedC
   const shown = file ? path.relative(options.cwd, file) || file : undefined;
   const problems = validate(config, configSchema, '', shown);
   if (problems.length > 0) return err(problems);
-  const projectDir = file ? path.dirname(file) : path.resolve(options.cwd);
+  const projectDir = file ? path.dirname(file) : projectRoot(path.resolve(options.cwd));
   const resolved = resolveConfig(config as Config, projectDir, file);
   // A config that weakens the container is refused before anything runs, not at deploy time.
   const unsafe = refuseUnsafe(resolved.container).map(
@@ -87,8 +87,12 @@ export async function loadConfig(options: LoadOptions): Promise<Result<ResolvedC
 export function resolveConfig(config: Config, projectDir: string, file?: string): ResolvedConfig {
   const image = config.image ?? {};
   const scan = config.scan ?? {};
-  const severity: readonly Severity[] = scan.severity ?? ['HIGH', 'CRITICAL'];
-  const lowest = [...SEVERITIES].reverse().find((s) => severity.includes(s)) ?? 'HIGH';
+  const requested: readonly Severity[] = scan.severity ?? ['HIGH', 'CRITICAL'];
+  const lowest = [...SEVERITIES].reverse().find((s) => requested.includes(s)) ?? 'HIGH';
+  const failOn = scan.failOn ?? lowest;
+  // Trivy's --severity picks exact levels: every level the gate blocks on must be requested,
+  // or a failOn below the requested levels would silently never block.
+  const severity = SEVERITIES.filter((s) => requested.includes(s) || SEVERITIES.indexOf(s) <= SEVERITIES.indexOf(failOn));
   const name = image.name ?? 'cloudy-mc-codeface';
   const tag = image.tag ?? 'latest';
   const ignoreFile = scan.ignoreFile ?? (existsSync(path.join(projectDir, '.trivyignore')) ? '.trivyignore' : undefined);
@@ -107,7 +111,7 @@ export function resolveConfig(config: Config, projectDir: string, file?: string)
     baseImages: config.baseImages ?? [...DEFAULT_BASE_IMAGES],
     scan: {
       severity,
-      failOn: scan.failOn ?? lowest,
+      failOn,
       ignoreUnfixed: scan.ignoreUnfixed ?? false,
       ignoreFile: ignoreFile ? path.resolve(projectDir, ignoreFile) : undefined,
       timeout: scan.timeout ?? '10m',
@@ -139,6 +143,14 @@ function resolveContainer(c: Config['container'] = {}): HardeningPolicy {
     cpus: c.cpus === undefined ? d.cpus : String(c.cpus),
     network,
   };
+}
+
+/** With no config file, the project is the nearest directory with a package.json (else cwd). */
+function projectRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return start;
+  }
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

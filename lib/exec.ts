@@ -80,6 +80,8 @@ export class Executor {
   readonly #zx: Zx;
   readonly #options: ExecutorOptions;
   readonly #running = new Set<ProcessPromise>();
+  /** Cleanup commands (rollback) in flight: not killed by abort(), waited for by the CLI. */
+  readonly #critical = new Set<ProcessPromise>();
   #abortedBy: 'SIGINT' | 'SIGTERM' | undefined;
 
   private constructor(zx: Zx, options: ExecutorOptions) {
@@ -96,9 +98,14 @@ export class Executor {
     return this.#zx.quote(value);
   }
 
-  /** Children currently running (for tests and the leak check). */
-  get runningCount(): number {
-    return this.#running.size;
+  /** True while cleanup commands that must not be interrupted are running. */
+  get cleaningUp(): boolean {
+    return this.#critical.size > 0;
+  }
+
+  /** Last resort (a third signal): SIGKILL every child group, cleanup included. */
+  killAll(): void {
+    for (const p of [...this.#running, ...this.#critical]) killGroup(p, 'SIGKILL');
   }
 
   /** The shell for one task; output and commands are attributed to `task`. */
@@ -131,8 +138,9 @@ export class Executor {
       const bad = (Array.isArray(value) ? value : [value]).some((v) => v === undefined || v === null);
       if (bad) fail({ reason: 'task-error', message: `value #${i + 1} interpolated into \`${pieces.join('…')}\` is undefined or null` });
     });
-    const command = this.#render(pieces, values);
-    const shown = this.#options.redact(command);
+    // Secrets are masked value by value before quoting: quoting changes how a value with
+    // quotes or backslashes is spelled, so masking the quoted command would miss it.
+    const shown = this.#render(pieces, values, this.#options.redact);
     const dryRun = this.#options.dryRun && !opts.probe;
     this.#options.emit({ type: 'command', task, command: shown, dryRun });
     if (dryRun) return { command: shown, stdout: '', stderr: '', exitCode: 0 };
@@ -147,16 +155,20 @@ export class Executor {
       nothrow: true,
       // Own process group: lets abort() kill the whole tree with one kill(-pid).
       detached: true,
+      // No stdin: a command that reads it would wait forever on an open pipe (and a background
+      // process group reading the terminal would be stopped by SIGTTIN).
+      stdio: ['ignore', 'pipe', 'pipe'],
       halt: true,
     })(pieces, ...values.map((v) => (Array.isArray(v) ? v.map(String) : String(v))));
     p.run();
-    if (!opts.critical) this.#running.add(p);
+    const tracked = opts.critical ? this.#critical : this.#running;
+    tracked.add(p);
     if (!opts.silent) {
       streamLines(p.stdout, (line) => this.#options.emit({ type: 'output', task, stream: 'stdout', line: this.#options.redact(line) }));
       streamLines(p.stderr, (line) => this.#options.emit({ type: 'output', task, stream: 'stderr', line: this.#options.redact(line) }));
     }
     const out = await p;
-    this.#running.delete(p);
+    tracked.delete(p);
 
     const result: CommandResult = { command: shown, stdout: out.stdout, stderr: out.stderr, exitCode: out.exitCode };
     if (this.#abortedBy && !opts.critical && out.exitCode !== 0) fail({ reason: 'aborted', signal: this.#abortedBy });
@@ -167,11 +179,13 @@ export class Executor {
     fail({ reason: 'exit-non-zero', command: shown, exitCode: out.exitCode, stderrTail });
   }
 
-  #render(pieces: TemplateStringsArray, values: readonly Arg[]): string {
-    let text = pieces[0] ?? '';
+  /** The command as bash would need it typed, with `redact` applied to every part first. */
+  #render(pieces: TemplateStringsArray, values: readonly Arg[], redact: (text: string) => string): string {
+    const quote = (v: string | number) => this.#zx.quote(redact(String(v)));
+    let text = redact(pieces[0] ?? '');
     values.forEach((value, i) => {
-      const words = Array.isArray(value) ? value.map((v) => this.#zx.quote(String(v))).join(' ') : this.#zx.quote(String(value));
-      text += words + (pieces[i + 1] ?? '');
+      const words = Array.isArray(value) ? value.map(quote).join(' ') : quote(value as string | number);
+      text += words + redact(pieces[i + 1] ?? '');
     });
     return text.trim();
   }

@@ -60,6 +60,8 @@ export type Failure =
     }
   /** A check (hardening, preflight, health) did not hold; `details` is a rendered table or list. */
   | { readonly reason: 'checks-failed'; readonly what: string; readonly failed: readonly string[]; readonly details?: string }
+  /** A deploy failed after it started changing containers; `rollback` says what was restored. */
+  | { readonly reason: 'deploy-failed'; readonly cause: Failure; readonly rollback: string }
   /** Another scheduled run holds the lock. */
   | { readonly reason: 'locked'; readonly holder: string }
   /** A task reported a failure in its own words (user tasks throwing, `ctx.fail(message)`). */
@@ -97,6 +99,7 @@ export function exitCodeOf(failure: Failure): number {
     case 'scanner-error':
     case 'vulnerabilities-found':
     case 'checks-failed':
+    case 'deploy-failed':
     case 'task-error':
     case 'internal-error':
       return 1;

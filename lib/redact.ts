@@ -29,11 +29,11 @@ export function makeRedactor(env: Readonly<Record<string, string | undefined>>):
 }
 
 /** Deep-redact a JSON-like value (task outputs in `--json` events and reports). */
-export function redactValue<T>(value: T, redact: (text: string) => string): T {
+export function redactValue<T>(value: T, redact: (text: string) => string, seen = new WeakSet<object>()): T {
   if (typeof value === 'string') return redact(value) as T;
-  if (Array.isArray(value)) return value.map((v) => redactValue(v, redact)) as T;
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, redact)])) as T;
-  }
-  return value;
+  if (!value || typeof value !== 'object') return value;
+  if (seen.has(value)) return value;
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, redact, seen)) as T;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, redact, seen)])) as T;
 }

@@ -58,6 +58,10 @@ export function formatFailure(f: Failure, version = 'unknown'): string {
     }
     case 'checks-failed':
       return `${f.what}: ${f.failed.length} check${f.failed.length === 1 ? '' : 's'} failed: ${f.failed.join(', ')}${f.details ? `\n${indent(f.details)}` : ''}`;
+    case 'deploy-failed': {
+      const [headline, ...details] = formatFailure(f.cause, version).split('\n');
+      return [`deploy failed: ${headline}; rollback: ${f.rollback}`, ...details].join('\n');
+    }
     case 'locked':
       return `another cloudy-tasks run holds the lock (${f.holder}); this run exits with code 75 and does nothing`;
     case 'task-error':
@@ -129,17 +133,30 @@ export function dryRunRenderer(sink: Sink): (event: RunEvent) => void {
  * `--json`: one JSON object per line per task event, nothing else on stdout.
  * `output` is the task's typed output; `error` the rendered failure; `reason` a skip's reason.
  */
+/** JSON.stringify that cannot throw on task outputs: BigInt as a string, cycles cut. */
+function toJson(value: unknown): string {
+  const seen = new WeakSet<object>();
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'bigint') return v.toString();
+    if (v && typeof v === 'object') {
+      if (seen.has(v)) return '[circular]';
+      seen.add(v);
+    }
+    return v;
+  });
+}
+
 export function jsonRenderer(write: (line: string) => void): (event: RunEvent) => void {
   return (event) => {
     switch (event.type) {
       case 'task-started':
-        return write(JSON.stringify({ type: event.type, task: event.task }));
+        return write(toJson({ type: event.type, task: event.task }));
       case 'task-succeeded':
-        return write(JSON.stringify({ type: event.type, task: event.task, durationMs: event.durationMs, output: event.output ?? null }));
+        return write(toJson({ type: event.type, task: event.task, durationMs: event.durationMs, output: event.output ?? null }));
       case 'task-failed':
-        return write(JSON.stringify({ type: event.type, task: event.task, durationMs: event.durationMs, error: formatFailure(event.failure), failure: event.failure }));
+        return write(toJson({ type: event.type, task: event.task, durationMs: event.durationMs, error: formatFailure(event.failure), failure: event.failure }));
       case 'task-skipped':
-        return write(JSON.stringify({ type: event.type, task: event.task, reason: event.reason }));
+        return write(toJson({ type: event.type, task: event.task, reason: event.reason }));
       case 'task-progress':
       case 'command':
       case 'output':
@@ -151,9 +168,9 @@ export function jsonRenderer(write: (line: string) => void): (event: RunEvent) =
 }
 
 /** The closing summary for a human (stderr). */
-export function formatSummary(failures: readonly { task: string; failure: Failure }[], skipped: number, succeeded: number): string {
+export function formatSummary(failures: readonly { task: string; failure: Failure }[], skipped: number, succeeded: number, full = false): string {
   if (failures.length === 0) return `${succeeded} task${succeeded === 1 ? '' : 's'} succeeded`;
   const lines = [`${failures.length} task${failures.length === 1 ? '' : 's'} failed, ${skipped} skipped, ${succeeded} succeeded:`];
-  for (const { task, failure } of failures) lines.push(`  ${task}: ${failureHeadline(failure)}`);
+  for (const { task, failure } of failures) lines.push(`  ${task}: ${full ? formatFailure(failure) : failureHeadline(failure)}`);
   return lines.join('\n');
 }

@@ -117,20 +117,30 @@ export class Runner {
     this.#running++;
     this.#o.emit({ type: 'task-started', task: id });
     const started = performance.now();
-    void this.#execute(id).then((outcome) => {
-      this.#running--;
-      const durationMs = Math.round(performance.now() - started);
-      if (outcome.ok) {
-        this.#outputs.set(id, outcome.output);
-        this.#transition(id, 'succeeded');
-        this.#o.emit({ type: 'task-succeeded', task: id, durationMs, output: outcome.output });
-      } else {
-        this.#failures.push({ task: id, failure: outcome.failure });
-        this.#transition(id, 'failed');
-        this.#o.emit({ type: 'task-failed', task: id, durationMs, failure: outcome.failure });
-      }
-      this.#tick();
-    });
+    void this.#execute(id)
+      .then((outcome) => {
+        this.#running--;
+        const durationMs = Math.round(performance.now() - started);
+        if (outcome.ok) {
+          this.#outputs.set(id, outcome.output);
+          this.#transition(id, 'succeeded');
+          this.#emitSafely({ type: 'task-succeeded', task: id, durationMs, output: outcome.output });
+        } else {
+          this.#failures.push({ task: id, failure: outcome.failure });
+          this.#transition(id, 'failed');
+          this.#emitSafely({ type: 'task-failed', task: id, durationMs, failure: outcome.failure });
+        }
+        this.#tick();
+      })
+      .catch((error: unknown) => {
+        // A bug in the runner itself: report it as the task's failure and keep the run
+        // settling (dependents skipped, history and lock cleanup still happen).
+        if (this.#states.get(id) === 'running') this.#running--;
+        const failure: Failure = { reason: 'internal-error', message: error instanceof Error ? error.message : String(error), ...(error instanceof Error && error.stack ? { stack: error.stack } : {}) };
+        if (!this.#failures.some((f) => f.task === id)) this.#failures.push({ task: id, failure });
+        this.#states.set(id, 'failed');
+        this.#tick();
+      });
   }
 
   async #execute(id: TaskId): Promise<{ ok: true; output: unknown } | { ok: false; failure: Failure }> {
@@ -157,6 +167,19 @@ export class Runner {
       if (error instanceof TaskFailure) return { ok: false, failure: error.failure };
       if (this.#interruptedBy) return { ok: false, failure: { reason: 'aborted', signal: this.#interruptedBy } };
       return { ok: false, failure: this.#o.convertError(id, error) };
+    }
+  }
+
+  /**
+   * Emit a task's final event. A renderer that cannot show the output (a value JSON cannot
+   * encode) must not lose the task's result: the event is re-sent without the output.
+   */
+  #emitSafely(event: TaskEvent): void {
+    try {
+      this.#o.emit(event);
+    } catch (error) {
+      if (event.type !== 'task-succeeded') throw error;
+      this.#o.emit({ ...event, output: `(output not shown: ${error instanceof Error ? error.message : String(error)})` });
     }
   }
 

@@ -3,7 +3,7 @@
  * the built image, report files, and the gate. Trivy's exit code is never the gate (we pass
  * `--exit-code 0` and decide in TypeScript); a non-zero exit is a scanner error.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { docker } from './docker.js';
 import { TaskFailure } from './failure.js';
@@ -31,13 +31,17 @@ export async function trivyCommand(ctx: TaskContext): Promise<string[]> {
       }
     }
   }
-  return trivyContainerPrefix({ trivyImage: image, projectDir: ctx.projectDir, reportsDir: ctx.config.scan.reportsDir, cacheVolume: 'cloudy_trivy_cache' });
+  // A known name: killing the docker client does not stop the container, so an interrupted scan
+  // removes it by name (see runTrivy).
+  return trivyContainerPrefix({ trivyImage: image, projectDir: ctx.projectDir, reportsDir: ctx.config.scan.reportsDir, cacheVolume: 'cloudy_trivy_cache', containerName: `cloudy-trivy-${process.pid}` });
 }
 
 /** Run one Trivy command that writes its JSON report to `outputFile`; return the parsed JSON. */
 export async function runTrivy(ctx: TaskContext, prefix: readonly string[], args: readonly string[], outputFile: string): Promise<unknown> {
   const result = await ctx.$.nothrow`${[...prefix, ...args]}`;
   if (ctx.flags.dryRun) return undefined;
+  const container = prefix.includes('--name') ? prefix[prefix.indexOf('--name') + 1] : undefined;
+  if (container && ctx.signal.aborted) await docker(ctx, ['rm', '-f', container], { critical: true, nothrow: true, silent: true });
   if (result.exitCode !== 0) {
     throw new TaskFailure({ reason: 'scanner-error', tool: 'trivy', command: result.command, exitCode: result.exitCode, stderrTail: result.stderr.trim().split('\n').slice(-8).join('\n') });
   }
@@ -52,7 +56,7 @@ export async function runTrivy(ctx: TaskContext, prefix: readonly string[], args
     // Trivy's secret scanner keeps unmasked context lines in Code.Lines: drop them from the
     // report we keep, so secret values never reach a report file.
     // Atomic replace, not an in-place write: in container mode Trivy runs as root and owns the file.
-    await writeJsonAtomic(outputFile, stripSecretCode(json));
+    await writeJsonAtomic(outputFile, ctx.redact(stripSecretCode(json)));
     return json;
   } catch {
     throw new TaskFailure({ reason: 'scanner-error', tool: 'trivy', command: result.command, exitCode: 0, stderrTail: `the report ${outputFile} is not JSON` });
@@ -67,9 +71,13 @@ function stripSecretCode(report: unknown): unknown {
   return report;
 }
 
-/** Create the reports directory (mode from the process umask). */
-export function ensureReportsDir(dir: string): void {
+/**
+ * Create the reports directory (mode from the process umask) and remove this scan's report
+ * files from an earlier run, so a failed scan never leaves an old "passed" summary behind.
+ */
+export function prepareReportsDir(dir: string, files: readonly string[]): void {
   mkdirSync(dir, { recursive: true, mode: 0o777 });
+  for (const file of files) rmSync(file, { force: true });
 }
 
 export const reportFile = (dir: string, name: string) => path.join(dir, name);

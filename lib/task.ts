@@ -45,6 +45,8 @@ export interface TaskContext {
   readonly flags: RunFlags;
   /** The directory the config was found in (or `--cwd`); relative config paths start here. */
   readonly projectDir: string;
+  /** Mask secret-looking environment values in a string or JSON-like value (for files you write). */
+  redact<T>(value: T): T;
   /** Report progress: shown as the task's current status line, and logged. */
   report(message: string): void;
   /** End the task with a failure. A string becomes a `task-error` failure with that message. */

@@ -1,7 +1,7 @@
 /**
  * Loads `cloudy.config.ts` (and `.js`/`.mjs`) fast: esbuild bundles the config with its local
- * imports into one `.mjs`, cached on disk keyed by every input's mtime and size, then Node
- * imports it. Measured (libraries.md): 45 ms cold, 2 ms warm; cosmiconfig 9's own `.ts` loader
+ * imports into one `.mjs`, cached on disk keyed by a hash of every input's contents (not mtime:
+ * `cp -p`, rsync and tar keep mtimes across edits), then Node imports it. Measured (libraries.md): 45 ms cold, 2 ms warm; cosmiconfig 9's own `.ts` loader
  * takes ~0.5 s, needs `typescript` at run time and cannot import other local `.ts` files.
  *
  * - `import ... from 'cloudy-tasks'` is mapped to this running copy, so a config works under
@@ -9,11 +9,12 @@
  * - `import.meta.url/dirname/filename` are rewritten per source file, so they name the config
  *   file, not the bundle (as Vite's config loader does).
  * - The bundle lives under `<configDir>/node_modules/.cache/cloudy/` so bare imports resolve
- *   from the project; esbuild itself is imported only on a cache miss.
+ *   from the project; esbuild itself is imported only on a cache miss. It holds the whole config,
+ *   so it is written private (0600 in a 0700 directory) whatever the umask.
  * Nothing here type-checks the config: run `tsc --noEmit` for that.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -22,7 +23,7 @@ interface Manifest {
   readonly inputs: Readonly<Record<string, string>>;
 }
 
-const LOADER_VERSION = 1;
+const LOADER_VERSION = 2;
 
 /** Import a TS/JS config module and return its default export (or the namespace). */
 export async function loadTsConfig(file: string, selfEntry: string): Promise<unknown> {
@@ -37,18 +38,19 @@ export async function loadTsConfig(file: string, selfEntry: string): Promise<unk
 
 function fingerprint(file: string): string | undefined {
   try {
-    const s = statSync(file);
-    return `${s.mtimeMs}:${s.size}`;
+    return hashOf(readFileSync(file));
   } catch {
     return undefined;
   }
 }
 
+const hashOf = (content: string | Buffer) => createHash('sha256').update(content).digest('hex');
+
 function cachedBundle(manifestFile: string): string | undefined {
   try {
     const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
     for (const [input, print] of Object.entries(manifest.inputs)) if (fingerprint(input) !== print) return undefined;
-    return fingerprint(manifest.out) ? manifest.out : undefined;
+    return existsSync(manifest.out) ? manifest.out : undefined;
   } catch {
     return undefined;
   }
@@ -56,6 +58,9 @@ function cachedBundle(manifestFile: string): string | undefined {
 
 async function bundle(file: string, selfEntry: string, dir: string, key: string, manifestFile: string): Promise<string> {
   const esbuild = await import('esbuild');
+  // Hashes of exactly the sources esbuild compiled: a file edited while bundling is then
+  // seen as changed on the next run instead of being cached as up to date.
+  const read = new Map<string, string>();
   const metaPlugin: import('esbuild').Plugin = {
     name: 'cloudy-config',
     setup(build) {
@@ -63,6 +68,7 @@ async function bundle(file: string, selfEntry: string, dir: string, key: string,
       build.onLoad({ filter: /\.[cm]?[jt]s$/ }, (args) => {
         if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
         const source = readFileSync(args.path, 'utf8');
+        read.set(args.path, hashOf(source));
         const meta = `const __cloudy_meta = { url: ${JSON.stringify(pathToFileURL(args.path).href)}, filename: ${JSON.stringify(args.path)}, dirname: ${JSON.stringify(path.dirname(args.path))} };\n`;
         const loader = args.path.endsWith('ts') ? 'ts' : 'js';
         return { contents: meta + source, loader };
@@ -84,15 +90,15 @@ async function bundle(file: string, selfEntry: string, dir: string, key: string,
   });
   const code = result.outputFiles[0]?.text;
   if (code === undefined) throw new Error('Internal error: esbuild produced no output for the config');
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const out = path.join(dir, `${key}-${Date.now()}.mjs`);
-  writeFileSync(out, code);
+  writeFileSync(out, code, { mode: 0o600 });
   const inputs: Record<string, string> = {};
   for (const input of Object.keys(result.metafile.inputs)) {
     const abs = path.resolve(input);
-    const print = fingerprint(abs);
+    const print = read.get(abs) ?? fingerprint(abs);
     if (print) inputs[abs] = print;
   }
-  writeFileSync(manifestFile, JSON.stringify({ out, inputs } satisfies Manifest));
+  writeFileSync(manifestFile, JSON.stringify({ out, inputs } satisfies Manifest), { mode: 0o600 });
   return out;
 }

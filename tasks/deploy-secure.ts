@@ -1,6 +1,7 @@
 import { defineTask } from '../lib/task.js';
 import type { TaskContext } from '../lib/task.js';
 import { docker } from '../lib/docker.js';
+import { TaskFailure } from '../lib/failure.js';
 import { awaitHealth, checksFailure, hardeningChecks, inspectContainer, waitHealthy } from '../lib/container.js';
 import { networkCreateArgs, runArgs } from '../lib/hardening.js';
 import type { Check } from '../lib/inspect-checks.js';
@@ -38,41 +39,68 @@ export default defineTask({
     }
 
     const previous = `${name}-previous`;
-    let current = await inspectContainer(ctx, name);
-    const leftover = await inspectContainer(ctx, previous);
-    if (leftover && current) {
-      // An older generation left by an earlier run; the service itself is `name`.
-      await docker(ctx, ['rm', '-f', previous]);
-    } else if (leftover && !current) {
-      // An interrupted deploy renamed the service away: make it the service again first.
-      await docker(ctx, ['rename', previous, name]);
-      current = leftover;
-    }
-    const oldId = current?.['Id'] as string | undefined;
+    const oldId = await settleLeftovers(ctx, name, previous);
     let newId: string | undefined;
-    let renamed = false;
+    let checks: Check[];
     try {
       if (oldId) {
         ctx.report(`keeping the running container as ${previous} while the new one starts`);
-        await docker(ctx, ['rename', name, previous]);
-        renamed = true;
-        await docker(ctx, ['stop', previous]);
+        await docker(ctx, ['rename', oldId, previous]);
+        await docker(ctx, ['stop', oldId]);
       }
       const started = await docker(ctx, runArgs(policy, image.imageId, name));
       newId = started.stdout.trim() || undefined;
       await waitHealthy(ctx, name, policy.healthTimeoutSeconds);
-      const checks = (await hardeningChecks(ctx, name, policy, image.imageId)) ?? [];
-      const failure = checksFailure(`hardening verification of ${name}`, checks);
+      const verified = await hardeningChecks(ctx, name, policy, image.imageId);
+      // Fail closed: no inspect output is not "no failed checks".
+      if (!verified) return ctx.fail({ reason: 'task-error', message: `container ${name} could not be inspected after it started, so it cannot be verified` });
+      const failure = checksFailure(`hardening verification of ${name}`, verified);
       if (failure) throw failure;
-      if (oldId) await docker(ctx, ['rm', previous]);
-      ctx.report(`${name} is running ${image.imageId.slice(0, 19)}, healthy, ${checks.filter((c) => c.status === 'pass').length} checks passed`);
-      return { container: name, imageId: image.imageId, replaced: oldId !== undefined, checks };
+      checks = verified;
     } catch (error) {
-      await rollback(ctx, { name, previous, oldId, newId, renamed });
-      throw error;
+      const cause = error instanceof TaskFailure ? error.failure : ({ reason: 'task-error', message: error instanceof Error ? error.message : String(error) } as const);
+      const outcome = await rollback(ctx, { name, previous, oldId, newId });
+      throw new TaskFailure({ reason: 'deploy-failed', cause, rollback: outcome });
     }
+    // Committed: the new container is verified. Nothing after this point rolls back; removing
+    // the stopped previous container is cleanup that runs even when interrupted.
+    if (oldId) await docker(ctx, ['rm', oldId], { critical: true, nothrow: true });
+    ctx.report(`${name} is running ${image.imageId.slice(0, 19)}, healthy, ${checks.filter((c) => c.status === 'pass').length} checks passed`);
+    return { container: name, imageId: image.imageId, replaced: oldId !== undefined, checks };
   },
 });
+
+/**
+ * Make sure exactly one container is "the service" before replacing it, after an earlier run
+ * died between steps (OOM, SIGKILL). Returns the id of the container to replace, if any.
+ * - only `<name>-previous` exists: the earlier deploy renamed the service away; it is the
+ *   service again.
+ * - both exist: `<name>` may be a new container that was never verified. It is kept only if it
+ *   runs, is healthy and passes every check; otherwise it is removed and the previous one
+ *   (the last verified service) takes the name back.
+ */
+async function settleLeftovers(ctx: TaskContext, name: string, previous: string): Promise<string | undefined> {
+  const current = await inspectContainer(ctx, name);
+  const leftover = await inspectContainer(ctx, previous);
+  const idOf = (c: Record<string, unknown> | undefined) => c?.['Id'] as string | undefined;
+  if (!leftover) return idOf(current);
+  if (!current) {
+    ctx.report(`found ${previous} left by an interrupted deploy: it is the service again`);
+    await docker(ctx, ['rename', previous, name]);
+    return idOf(leftover);
+  }
+  const health = (current['State'] as { Running?: boolean; Health?: { Status?: string } | null } | undefined) ?? {};
+  const checks = health.Running && health.Health?.Status === 'healthy' ? await hardeningChecks(ctx, name, ctx.config.container) : undefined;
+  if (checks && !checksFailure('', checks)) {
+    ctx.report(`removing ${previous}, left by an earlier deploy whose container ${name} is healthy and verified`);
+    await docker(ctx, ['rm', '-f', previous]);
+    return idOf(current);
+  }
+  ctx.report(`${name} was left unverified by an interrupted deploy: removing it and restoring ${previous}`);
+  await docker(ctx, ['rm', '-f', idOf(current)!]);
+  await docker(ctx, ['rename', previous, name]);
+  return idOf(leftover);
+}
 
 /** Create the user-defined network (ICC and masquerading off) when configured and missing. */
 async function ensureNetwork(ctx: TaskContext): Promise<void> {
@@ -86,22 +114,22 @@ async function ensureNetwork(ctx: TaskContext): Promise<void> {
 /**
  * Put the previous container back. Runs as `critical` commands: they start even after
  * SIGINT/SIGTERM and are not killed, so an interrupted deploy still ends with a running service.
- * The new container is removed only when it is provably not the old one.
+ * Containers are addressed by id, so it works whichever step the failure interrupted (a rename
+ * the daemon applied just before the CLI was killed included). The container under `name` is
+ * removed only when it is provably not the old one. Returns what happened, for the failure.
  */
-async function rollback(ctx: TaskContext, s: { name: string; previous: string; oldId: string | undefined; newId: string | undefined; renamed: boolean }): Promise<void> {
+async function rollback(ctx: TaskContext, s: { name: string; previous: string; oldId: string | undefined; newId: string | undefined }): Promise<string> {
   const critical = { critical: true, nothrow: true } as const;
-  const atName = await inspectContainer(ctx, s.name, { critical: true });
-  const atNameId = atName?.['Id'] as string | undefined;
-  if (atNameId && atNameId !== s.oldId) await docker(ctx, ['rm', '-f', atNameId], critical);
+  const atName = (await inspectContainer(ctx, s.name, { critical: true }))?.['Id'] as string | undefined;
+  if (atName && atName !== s.oldId) await docker(ctx, ['rm', '-f', atName], critical);
   else if (s.newId && s.newId !== s.oldId) await docker(ctx, ['rm', '-f', s.newId], critical);
-  if (!s.oldId) return;
-  if (s.renamed) await docker(ctx, ['rename', s.previous, s.name], critical);
-  const restarted = await docker(ctx, ['start', s.name], critical);
+  if (!s.oldId) return 'the new container was removed; there was no previous container to restore';
+  if (atName !== s.oldId) await docker(ctx, ['rename', s.oldId, s.name], critical);
+  const restarted = await docker(ctx, ['start', s.oldId], critical);
   if (restarted.exitCode !== 0) {
-    ctx.report(`deploy failed and the previous container could not be restarted: ${restarted.stderr.trim()} (run: docker start ${s.name})`);
-    return;
+    return `THE PREVIOUS CONTAINER COULD NOT BE RESTARTED (${restarted.stderr.trim().split('\n')[0]}); run: docker start ${s.name}`;
   }
   // Report only once the service is back: a restart resets its health to "starting".
   const health = await awaitHealth(ctx, s.name, ctx.config.container.healthTimeoutSeconds, { critical: true });
-  ctx.report(`deploy failed: the previous container ${s.name} was restored (${health.kind === 'healthy' ? 'healthy' : `health: ${health.kind}`})`);
+  return `the previous container ${s.name} was restored and restarted (${health.kind === 'healthy' ? 'healthy' : `health: ${health.kind}`})`;
 }

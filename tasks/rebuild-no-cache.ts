@@ -29,7 +29,9 @@ export default defineTask({
       const last = state.state.lastRebuild;
       const existing = await inspectImage(ctx, ctx.config.image.ref);
       const changed = !last || Object.entries(current).some(([image, digest]) => last.baseDigests[image] !== digest);
-      if (last && !changed && existing) {
+      // Skip only when the tag still names the image the last rebuild made: a later cached
+      // build under the same tag must not be passed off as the no-cache one.
+      if (last && !changed && existing && existing.id === last.imageId) {
         ctx.report(`no base image changed since the last rebuild (${last.at}); skipping the rebuild`);
         return { imageId: existing.id, ref: ctx.config.image.ref, labels: existing.labels, buildArgs: {}, noCache: true, rebuilt: false };
       }

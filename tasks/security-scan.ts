@@ -3,7 +3,7 @@ import type { TaskContext } from '../lib/task.js';
 import { docker } from '../lib/docker.js';
 import { TaskFailure } from '../lib/failure.js';
 import type { ScanResult } from '../lib/scan-result.js';
-import { ensureReportsDir, reportFile, runTrivy, trivyCommand } from '../lib/scan.js';
+import { prepareReportsDir, reportFile, runTrivy, trivyCommand } from '../lib/scan.js';
 import { SEVERITIES, type Severity } from '../lib/severity.js';
 import dockerTask from './docker.js';
 
@@ -23,9 +23,9 @@ export default defineTask({
     const trivy = await trivyCommand(ctx);
     const { trivyImageArgs, trivyConfigArgs } = await import('../lib/trivy.js');
     const dir = scan.reportsDir;
-    if (!ctx.flags.dryRun) ensureReportsDir(dir);
     const imageReport = reportFile(dir, 'trivy-image.json');
     const configReport = reportFile(dir, 'trivy-config.json');
+    if (!ctx.flags.dryRun) prepareReportsDir(dir, [imageReport, configReport, reportFile(dir, SARIF_FILE), reportFile(dir, SUMMARY_FILE)]);
     const common = { severities: [...scan.severity], ignoreUnfixed: scan.ignoreUnfixed, ...(scan.ignoreFile ? { ignoreFile: scan.ignoreFile } : {}), timeout: scan.timeout, skipDbUpdate: scan.skipDbUpdate };
 
     // Scan through a tag that names exactly this image id: a moving tag could be rebuilt by
@@ -36,7 +36,7 @@ export default defineTask({
     try {
       imageJson = await runTrivy(ctx, trivy, trivyImageArgs({ ...common, image: scanRef, outputFile: imageReport }), imageReport);
     } finally {
-      if (!ctx.flags.dryRun) await docker(ctx, ['rmi', scanRef], { nothrow: true, silent: true, critical: true });
+      if (!ctx.flags.dryRun) await untag(ctx, built.imageId, scanRef);
     }
     const configJson = scan.config ? await runTrivy(ctx, trivy, trivyConfigArgs({ ...common, target: ctx.projectDir, outputFile: configReport, skipDirs: ['node_modules', '.cloudy', scan.reportsDir] }), configReport) : undefined;
     if (ctx.flags.dryRun) {
@@ -45,6 +45,20 @@ export default defineTask({
     return gateAndReport(ctx, built.imageId, imageJson, configJson, { trivyImage: imageReport, ...(scan.config ? { trivyConfig: configReport } : {}) });
   },
 });
+
+const SARIF_FILE = 'trivy.sarif';
+const SUMMARY_FILE = 'scan-summary.json';
+
+/**
+ * Remove the scan tag, but never the image: when the scan tag is the image's only tag (its
+ * name:tag moved to another build meanwhile), `docker rmi` would delete the image itself.
+ */
+async function untag(ctx: TaskContext, imageId: string, scanRef: string): Promise<void> {
+  const tags = await docker(ctx, ['image', 'inspect', '--format', '{{json .RepoTags}}', imageId], { nothrow: true, silent: true, critical: true });
+  const repoTags = tags.exitCode === 0 ? ((JSON.parse(tags.stdout || 'null') as string[] | null) ?? []) : [];
+  if (repoTags.some((t) => t !== scanRef)) await docker(ctx, ['rmi', scanRef], { nothrow: true, silent: true, critical: true });
+  else ctx.report(`kept the tag ${scanRef}: it is the only name of the scanned image`);
+}
 
 function zeroCounts(): Record<Severity, number> {
   return Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
@@ -75,10 +89,10 @@ async function gateAndReport(
   const kept = findings.filter((f) => !isSuppressed(f, gateOptions));
   const counts = countBySeverity(kept);
 
-  const sarifFile = reportFile(scan.reportsDir, 'trivy.sarif');
-  const summaryFile = reportFile(scan.reportsDir, 'scan-summary.json');
+  const sarifFile = reportFile(scan.reportsDir, SARIF_FILE);
+  const summaryFile = reportFile(scan.reportsDir, SUMMARY_FILE);
   const sarif = toSarif({ ...reports[0]!, findings: kept }, {});
-  await writeJsonAtomic(sarifFile, sarif);
+  await writeJsonAtomic(sarifFile, ctx.redact(sarif));
   const result: ScanResult = {
     imageId,
     passed: decision.pass,
@@ -88,7 +102,7 @@ async function gateAndReport(
     reports: { ...raw, sarif: sarifFile, summary: summaryFile },
     dryRun: false,
   };
-  await writeJsonAtomic(summaryFile, { ...result, generatedAt: new Date().toISOString(), blockingFindings: decision.blocking });
+  await writeJsonAtomic(summaryFile, ctx.redact({ ...result, generatedAt: new Date().toISOString(), blockingFindings: decision.blocking }));
   ctx.report(`findings: ${countLine(counts)}`);
   if (!decision.pass) {
     throw new TaskFailure({ reason: 'vulnerabilities-found', target: ctx.config.image.ref, blocking: decision.blocking.length, threshold: scan.failOn, counts, table: findingsTable(decision.blocking), reportPath: summaryFile });

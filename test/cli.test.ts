@@ -187,6 +187,21 @@ export default defineConfig({ image: { name: 'myapp' }, tasks: { hello } });
   assert.match(run.stderr, 'image myapp:latest');
 });
 
+Cli('an edited TypeScript config is reloaded even when its size and mtime are unchanged', async () => {
+  const fs = await import('node:fs');
+  const config = (word: string) => `export default { tasks: { t: { description: '${word}', run: 'true' } } };\n`;
+  const p = project({ files: { 'cloudy.config.ts': config('AAAA') } });
+  const file = path.join(p.dir, 'cloudy.config.ts');
+  assert.match((await runCli(p, ['--list'])).stdout, /^t +AAAA/m);
+  const { atime, mtime } = fs.statSync(file);
+  fs.writeFileSync(file, config('BBBB'));
+  fs.utimesSync(file, atime, mtime); // as cp -p, rsync -a and tar do
+  assert.match((await runCli(p, ['--list'])).stdout, /^t +BBBB/m);
+  // The cached bundle holds the whole config: private whatever the umask.
+  const cacheDir = path.join(p.dir, 'node_modules', '.cache', 'cloudy');
+  for (const f of fs.readdirSync(cacheDir)) assert.is(fs.statSync(path.join(cacheDir, f)).mode & 0o077, 0, f);
+});
+
 Cli('usage errors exit 2 with one line; --help and --version exit 0', async () => {
   const p = project();
   const bad = await runCli(p, ['--concurency', '2']);

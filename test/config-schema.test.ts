@@ -19,7 +19,9 @@ Schema('the empty config is valid and resolves to the guide defaults', () => {
   assert.is(c.container.restart, 'unless-stopped');
   assert.equal(c.container.volumes, ['cloudy_data:/app/data', 'cloudy_config:/app/config', 'cloudy_logs:/app/logs']);
   assert.equal(c.baseImages, ['golang:1.21-alpine', 'alpine:latest']);
-  assert.equal(c.scan.severity, ['HIGH', 'CRITICAL']);
+  assert.equal(c.scan.severity, ['CRITICAL', 'HIGH']);
+  // A gate below the requested levels widens what Trivy reports, or it could never block.
+  assert.equal(resolveConfig({ scan: { failOn: 'MEDIUM' } }, '/p').scan.severity, ['CRITICAL', 'HIGH', 'MEDIUM']);
   assert.is(c.scan.failOn, 'HIGH');
   assert.is(c.image.dockerfile, '/p/Dockerfile');
 });

@@ -133,7 +133,7 @@ Deploy('an unhealthy image exits 1 and leaves the previous container running, he
   const bad = await deploy(d);
   assert.is(bad.code, 1, bad.stdout);
   assert.match(bad.stderr, 'unhealthy');
-  assert.match(bad.stdout, 'previous container');
+  assert.match(bad.stderr, /rollback: the previous container .* restored and restarted \(healthy\)/);
   const after = inspect(d.name);
   assert.is(after.Id, before.Id, 'same container');
   assert.is(after.Image, before.Image, 'same image');
@@ -184,14 +184,38 @@ Deploy('SIGINT during a redeploy leaves a container running under the name', asy
   const d = deployment();
   made.push(d);
   assert.is((await deploy(d)).code, 0);
+  const before = inspect(d.name);
   const child = startCli(d.project, ['deploy-secure'], { fakeDocker: false, env: { TRIVY_STANDIN_REPORT: CLEAN } });
   const done = collect(child, 120_000);
+  // Interrupt while the new container is starting: the old one is stopped at that point.
   await new Promise<void>((resolve) => child.stdout!.on('data', (b: Buffer) => String(b).includes('waiting for') && resolve()));
   child.kill('SIGINT');
   const r = await done;
   assert.is(r.code, 130, r.stderr);
+  assert.match(r.stderr, /rollback: the previous container .* restored/);
   const running = inspect(d.name);
-  assert.ok(running?.State?.Running, 'a container runs under the service name');
+  assert.is(running?.Id, before.Id, 'the previous (verified) container is the service again');
+  assert.ok(running?.State?.Running);
+  assert.is(inspect(`${d.name}-previous`), undefined);
+});
+
+Deploy('a deploy killed mid-way is repaired by the next one: an unverified container never replaces the verified one', async () => {
+  const d = deployment();
+  made.push(d);
+  assert.is((await deploy(d)).code, 0);
+  const verified = inspect(d.name);
+  // What a SIGKILL between "rename old, start new" and the verification leaves behind: the
+  // verified container stopped as <name>-previous, and an unverified one (no hardening) as <name>.
+  docker(['rename', d.name, `${d.name}-previous`], { check: true });
+  docker(['stop', `${d.name}-previous`], { check: true });
+  docker(['run', '-d', '--name', d.name, `${d.image}:latest`], { check: true });
+  const r = await deploy(d);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, 'left unverified by an interrupted deploy');
+  assert.is(inspect(`${d.name}-previous`), undefined);
+  const now = inspect(d.name);
+  assert.is(now.HostConfig.ReadonlyRootfs, true, 'the service is a verified, hardened container');
+  assert.is.not(now.Id, verified.Id, 'and a new one: the deploy went ahead');
 });
 
 Deploy.run();

@@ -101,6 +101,14 @@ Registry('rebuild-no-cache --if-changed rebuilds only when a base digest changed
   const json = await run(job);
   assert.is((outputOf(json.stdout, 'rebuild-no-cache') as { rebuilt: boolean }).rebuilt, false);
 
+  // The tag moved to another build since the last rebuild: that image must not be passed off as
+  // the no-cache rebuild, so the job rebuilds although no base digest changed.
+  docker(['tag', 'cloudy-local/busybox:1', `${appImage}:latest`], { check: true });
+  const moved = await run(job);
+  const afterMove = outputOf(moved.stdout, 'rebuild-no-cache') as { rebuilt: boolean; imageId: string };
+  assert.is(afterMove.rebuilt, true, 'rebuilt because the tag no longer names the last rebuild');
+  assert.is.not(afterMove.imageId, inspect('cloudy-local/busybox:1', 'image').Id);
+
   const newLayer = pushBase('three');
   docker(['rmi', base]);
   const changed = await run(job);
