@@ -4,7 +4,9 @@
  * argv. Pure: nothing here spawns a process. Why each setting exists, with the CIS Docker Benchmark
  * 1.6.0 ids and the values observed on a real engine: /work/shared/docs/docker-hardening.md.
  */
-import { posix } from 'node:path';
+import { existsSync, readlinkSync, realpathSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, dirname, isAbsolute, join, posix, resolve } from 'node:path';
 import { parseCpus, parseMemory } from './util/units.js';
 
 /**
@@ -50,7 +52,11 @@ export type HardeningPolicy = {
   readonly pidsLimit: number;
   /** `--restart`: `no`, `always`, `unless-stopped` or `on-failure[:N]`. CIS 5.15 prefers `on-failure:5`. */
   readonly restart: string;
-  /** `-v` specs `source:target[:options]`; a source starting with `/` is a host bind mount. */
+  /**
+   * `-v` specs `source:target[:options]`. A source starting with `/`, `.` or `~`, or containing `/`,
+   * is a host bind mount (see {@link parseVolume}); anything else is a named volume.
+   * {@link resolveBindSources} makes every bind source absolute before {@link refuseUnsafe}.
+   */
   readonly volumes: readonly string[];
   /** Network attachment; see {@link NetworkPolicy}. */
   readonly network: NetworkPolicy;
@@ -130,21 +136,93 @@ const SECCOMP_UNCONFINED = /^seccomp[:=]unconfined$/i;
 const APPARMOR_UNCONFINED = /^apparmor[:=]unconfined$/i;
 const SELINUX_DISABLED = /^label[:=]disable$/i;
 const SYSTEMPATHS_UNCONFINED = /^systempaths[:=]unconfined$/i;
-const NO_NEW_PRIVILEGES = /^no-new-privileges(?:[:=]true)?$/i;
+const NO_NEW_PRIVILEGES = /^no-new-privileges(?:[:=](.*))?$/i;
+/** The engine parses the value with Go's strconv.ParseBool; anything else is refused at `docker run`. */
+const GO_TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+const GO_FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
 
 export const isSeccompUnconfined = (opt: string): boolean => SECCOMP_UNCONFINED.test(opt.trim());
 export const isAppArmorUnconfined = (opt: string): boolean => APPARMOR_UNCONFINED.test(opt.trim());
-export const isNoNewPrivileges = (opt: string): boolean => NO_NEW_PRIVILEGES.test(opt.trim());
+
+/**
+ * The value of a `no-new-privileges[:|=bool]` security option: `true`/`false`, `'invalid'` for a
+ * value the engine would refuse, or undefined when `opt` is some other option. Bare
+ * `no-new-privileges` means true. With several such entries the engine applies the LAST one
+ * (observed on Engine 20.10: `:true` then `:false` runs with NoNewPrivs 0).
+ */
+export function noNewPrivilegesValue(opt: string): boolean | 'invalid' | undefined {
+  const match = NO_NEW_PRIVILEGES.exec(opt.trim());
+  if (match === null) return undefined;
+  const value = match[1];
+  if (value === undefined) return true;
+  return GO_TRUE.has(value) ? true : GO_FALSE.has(value) ? false : 'invalid';
+}
+
+/** True for an entry that turns no-new-privileges on (`no-new-privileges`, `:true`, `=1`, …). */
+export const isNoNewPrivileges = (opt: string): boolean => noNewPrivilegesValue(opt) === true;
 
 /** A `-v` spec split up. `bind` is true when the source is a host path rather than a volume name. */
 export type VolumeSpec = { readonly source: string; readonly target: string; readonly options: string; readonly bind: boolean };
 
+/**
+ * Splits a `-v` spec. Like the Docker CLI / compose, a source starting with `/`, `.` or `~` is a
+ * host path, and so is any source containing `/` (a volume name cannot), so `../../etc:/x` is a bind
+ * of the host's /etc relative to wherever it is resolved.
+ */
 export function parseVolume(spec: string): VolumeSpec | undefined {
   const [source, target, options, ...rest] = spec.split(':');
   if (source === undefined || source === '' || target === undefined || !target.startsWith('/') || rest.length > 0) {
     return undefined;
   }
-  return { source, target, options: options ?? '', bind: source.startsWith('/') };
+  const bind = source.startsWith('/') || source.startsWith('.') || source.startsWith('~') || source.includes('/');
+  return { source, target, options: options ?? '', bind };
+}
+
+/**
+ * The policy with every bind source of `volumes` made absolute and free of symlinks: `~` and `~/…`
+ * against `os.homedir()`, anything else relative against `projectDir`, then the real path, so
+ * neither `../../etc` nor a symlink to /etc or docker.sock can hide what is mounted. Target and
+ * options are kept; named volumes and malformed specs are left as they are (for
+ * {@link refuseUnsafe} to judge). Call it before `refuseUnsafe`, which refuses relative bind
+ * sources. Reads the file system; everything else in this module is pure.
+ */
+export function resolveBindSources(policy: HardeningPolicy, projectDir: string): HardeningPolicy {
+  const volumes = policy.volumes.map((spec) => {
+    const volume = parseVolume(spec);
+    if (volume === undefined || !volume.bind) return spec;
+    const { source, target, options } = volume;
+    const home = source === '~' || source.startsWith('~/') ? join(homedir(), source.slice(1)) : undefined;
+    const absolute = home ?? resolve(projectDir, source);
+    const real = realpathLenient(absolute);
+    return options === '' ? `${real}:${target}` : `${real}:${target}:${options}`;
+  });
+  return { ...policy, volumes };
+}
+
+/**
+ * `realpathSync`, also for a path that does not exist (yet): its longest existing ancestor is
+ * resolved and the rest appended, and a dangling symlink is followed to its target. The engine
+ * creates a missing bind source with MkdirAll, which follows the symlinks on the way.
+ */
+function realpathLenient(absolute: string, hops = 0): string {
+  if (existsSync(absolute)) {
+    try {
+      return realpathSync(absolute);
+    } catch {
+      return absolute;
+    }
+  }
+  const parent = dirname(absolute);
+  if (parent === absolute) return absolute;
+  const candidate = join(realpathLenient(parent, hops), basename(absolute));
+  if (hops >= 40) return candidate; // a symlink loop; the engine fails on it too
+  let link: string;
+  try {
+    link = readlinkSync(candidate);
+  } catch {
+    return candidate; // not a symlink: simply missing
+  }
+  return realpathLenient(isAbsolute(link) ? link : resolve(dirname(candidate), link), hops + 1);
 }
 
 /**
@@ -234,6 +312,12 @@ export function refuseUnsafe(policy: HardeningPolicy): string[] {
       problems.push(`${at}: '${spec}' is not 'source:/target[:options]'; use e.g. 'cloudy_data:/app/data'`);
       return;
     }
+    if (volume.bind && !volume.source.startsWith('/')) {
+      problems.push(
+        `${at}: '${spec}' binds the relative host path '${volume.source}', which cannot be checked until it is resolved against the project directory; use an absolute host path or a named volume`,
+      );
+      return;
+    }
     const risk = volume.bind ? hostPathRisk(volume.source) : undefined;
     if (risk === 'docker-socket') {
       problems.push(`${at}: '${spec}' exposes the Docker socket, which is root on the host (CIS 5.32); remove it`);
@@ -254,7 +338,14 @@ export function refuseUnsafe(policy: HardeningPolicy): string[] {
 
   policy.securityOpt.forEach((opt, i) => {
     const at = `${key('securityOpt')}[${i}]`;
-    if (isSeccompUnconfined(opt)) {
+    const nnp = noNewPrivilegesValue(opt);
+    if (nnp === false) {
+      problems.push(
+        `${at}: '${opt}' turns no-new-privileges off, and the engine applies the last such entry (CIS 5.26); remove it and keep only 'no-new-privileges:true'`,
+      );
+    } else if (nnp === 'invalid') {
+      problems.push(`${at}: '${opt}' is not a valid no-new-privileges value; the engine refuses it; use 'no-new-privileges:true'`);
+    } else if (isSeccompUnconfined(opt)) {
       problems.push(`${at}: '${opt}' disables the default seccomp filter (CIS 5.22); remove it, or ship a custom profile with 'seccomp=<profile.json>'`);
     } else if (isAppArmorUnconfined(opt)) {
       problems.push(`${at}: '${opt}' disables AppArmor confinement (CIS 5.2); remove it`);

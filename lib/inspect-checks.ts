@@ -14,8 +14,8 @@ import type { HardeningPolicy } from './hardening.js';
 import {
   hostPathRisk,
   isAppArmorUnconfined,
-  isNoNewPrivileges,
   isSeccompUnconfined,
+  noNewPrivilegesValue,
   normalizeCapability,
   parseNumericUser,
   parseRestart,
@@ -127,6 +127,11 @@ function privilegeChecks(c: unknown, policy: HardeningPolicy): Check[] {
   // (observed Seccomp: 0 in /proc/1/status).
   const seccompOff = securityOpt.some(isSeccompUnconfined) || privileged;
 
+  // The engine applies the LAST no-new-privileges entry (observed: `:true` then `:false` runs with
+  // NoNewPrivs 0), so an earlier `:true` proves nothing.
+  const nnpValues = securityOpt.map(noNewPrivilegesValue).filter((v) => v !== undefined);
+  const nnpOn = nnpValues.at(-1) === true;
+
   const apparmor = str(at(c, 'AppArmorProfile')) ?? '';
   const apparmorOff = apparmor === 'unconfined' || securityOpt.some(isAppArmorUnconfined);
   return [
@@ -139,7 +144,7 @@ function privilegeChecks(c: unknown, policy: HardeningPolicy): Check[] {
       passIf(capsOk),
     ),
     check('not-privileged', '5.5', 'Not running privileged', 'false', String(privileged), passIf(!privileged)),
-    check('no-new-privileges', '5.26', 'no-new-privileges set', 'no-new-privileges in SecurityOpt', optsText, passIf(securityOpt.some(isNoNewPrivileges))),
+    check('no-new-privileges', '5.26', 'no-new-privileges set', 'last no-new-privileges entry in SecurityOpt is true', optsText, passIf(nnpOn)),
     check('seccomp', '5.22', 'Default seccomp profile not disabled', 'no seccomp=unconfined, not privileged', privileged ? `${optsText} Privileged=true` : optsText, passIf(!seccompOff)),
     // "" means the host has no AppArmor (or it was not applied): nothing to judge from inspect.
     check('apparmor', '5.2', 'AppArmor profile not disabled', 'a profile, not "unconfined"', show(apparmor), apparmorOff ? 'fail' : apparmor === '' ? 'skip' : 'pass'),

@@ -64,6 +64,12 @@ export interface RunLock {
 /** The lock is taken (or could not be created); `problem` is the user-facing message. */
 export interface RunLockRefused {
   readonly ok: false;
+  /**
+   * `held`: another run holds the lock (a live one, or one that has not recorded who it is yet);
+   * trying again later can succeed. `error`: the lock could not be created or checked (EACCES,
+   * EROFS, ENOSPC, `.cloudy` not a directory, …); retrying will not help until `problem`'s fix is applied.
+   */
+  readonly kind: 'held' | 'error';
   /** The current holder, or `null` when it is not recorded (yet) or the lock could not be created at all. */
   readonly holder: HolderInfo | null;
   readonly problem: string;
@@ -115,7 +121,7 @@ export function currentHolder(command: string, startedAt: Date = new Date()): Ho
 /**
  * Takes the run lock of the project at `projectDir` without waiting. Returns a refusal naming the
  * holder if another live run has it; recovers it at once if its holder is a dead process on this
- * host (see the module comment). File-system failures are returned as refusals too.
+ * host (see the module comment). File-system failures are returned as refusals of kind `error`.
  */
 export async function acquireRunLock(
   projectDir: string,
@@ -159,9 +165,30 @@ export async function acquireRunLock(
     if (second !== 'locked') return second;
     return refused(paths, (await readHolderRecord(paths.sidecar))?.holder ?? null, staleMs);
   } catch (error) {
-    if (errorCode(error) === undefined) throw error;
-    return { ok: false, holder: null, problem: `Cannot take the run lock ${paths.lockDir}: ${messageOf(error)}.` };
+    const code = errorCode(error);
+    if (code === undefined) throw error;
+    return { ok: false, kind: 'error', holder: null, problem: lockErrorProblem(paths, code, error) };
   }
+}
+
+/** One line: the lock, the path and error code that failed, and what to do about it. */
+function lockErrorProblem(paths: LockPaths, code: string, error: unknown): string {
+  const failedPath = typeof (error as { path?: unknown }).path === 'string' ? (error as { path: string }).path : paths.lockDir;
+  const dir = path.dirname(paths.lockDir);
+  const fixes: Readonly<Record<string, string>> = {
+    EACCES: `make ${dir} writable by this user (uid ${process.getuid?.() ?? '?'})`,
+    EPERM: `make ${dir} writable by this user (uid ${process.getuid?.() ?? '?'})`,
+    EROFS: `the file system is read-only; run from a project directory on a writable file system`,
+    ENOSPC: `free disk space on the file system of ${dir}`,
+    EDQUOT: `free disk space (quota exceeded) on the file system of ${dir}`,
+    EEXIST: `${failedPath} exists but is not a directory; move it away`,
+    ENOTDIR: `a component of ${failedPath} is not a directory; make ${dir} a directory`,
+  };
+  const fix = fixes[code] ?? `check that ${dir} can be created and written`;
+  return (
+    `Cannot take the run lock ${paths.lockDir}: ${code} on ${failedPath} (${messageOf(error)}). ` +
+    `This run did not start, and retrying will not help until this is fixed: ${fix}.`
+  );
 }
 
 function lockPaths(projectDir: string): LockPaths {
@@ -238,6 +265,7 @@ function refused(paths: LockPaths, holder: HolderInfo | null, staleMs: number): 
   if (holder === null) {
     return {
       ok: false,
+      kind: 'held',
       holder: null,
       problem:
         `Another cloudy-tasks run holds the run lock ${paths.lockDir}, but it has not recorded who it is ` +
@@ -248,6 +276,7 @@ function refused(paths: LockPaths, holder: HolderInfo | null, staleMs: number): 
   const where = holder.host === hostname() ? `pid ${holder.pid} on this host (${holder.host})` : `pid ${holder.pid} on host ${holder.host}`;
   return {
     ok: false,
+    kind: 'held',
     holder,
     problem:
       `Another cloudy-tasks run holds the run lock ${paths.lockDir}: ${where}, running since ${holder.startedAt}: ` +

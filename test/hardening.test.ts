@@ -1,10 +1,15 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   DEFAULT_HARDENING,
   hostPathRisk,
   networkCreateArgs,
+  parseVolume,
   refuseUnsafe,
+  resolveBindSources,
   runArgs,
   type HardeningPolicy,
 } from '../lib/hardening.js';
@@ -95,7 +100,13 @@ const cases: ReadonlyArray<readonly [string, Record<string, unknown>, readonly R
   ['apparmor colon', { securityOpt: ['no-new-privileges:true', 'apparmor:unconfined'] }, [/AppArmor/]],
   ['selinux disabled', { securityOpt: ['no-new-privileges:true', 'label=disable'] }, [/SELinux/]],
   ['nnp missing', { securityOpt: [] }, [/^container\.securityOpt: no-new-privileges is missing .*add 'no-new-privileges:true'/]],
-  ['nnp false', { securityOpt: ['no-new-privileges:false'] }, [/no-new-privileges is missing/]],
+  ['nnp false', { securityOpt: ['no-new-privileges:false'] }, [/^container\.securityOpt\[0\]: 'no-new-privileges:false' turns no-new-privileges off/, /no-new-privileges is missing/]],
+  // The engine applies the last entry: this pair runs with NoNewPrivs 0 (observed on Engine 20.10).
+  ['nnp true then false', { securityOpt: ['no-new-privileges:true', 'no-new-privileges:false'] }, [/^container\.securityOpt\[1\]: 'no-new-privileges:false' turns no-new-privileges off.*CIS 5\.26.*remove it/]],
+  ['nnp false first is refused too', { securityOpt: ['no-new-privileges=false', 'no-new-privileges'] }, [/securityOpt\[0\]: 'no-new-privileges=false'/]],
+  ['nnp 0 is false to the engine', { securityOpt: ['no-new-privileges:true', 'no-new-privileges:0'] }, [/securityOpt\[1\]: 'no-new-privileges:0' turns/]],
+  ['nnp invalid value', { securityOpt: ['no-new-privileges:yes'] }, [/securityOpt\[0\]: 'no-new-privileges:yes' is not a valid/, /missing/]],
+  ['nnp spellings the engine reads as true', { securityOpt: ['no-new-privileges=1', 'no-new-privileges:True'] }, []],
   ['cap SYS_ADMIN', { capAdd: ['SYS_ADMIN'] }, [/^container\.capAdd\[0\]: 'SYS_ADMIN' is not in the allowlist/]],
   ['cap ALL', { capAdd: ['all'] }, [/capAdd\[0\]: 'ALL' undoes --cap-drop ALL/]],
   ['cap NET_ADMIN with prefix', { capAdd: ['CAP_NET_ADMIN'] }, [/'CAP_NET_ADMIN'/]],
@@ -110,6 +121,8 @@ const cases: ReadonlyArray<readonly [string, Record<string, unknown>, readonly R
   ['/etc read-only is still refused', { volumes: ['/etc:/host-etc:ro'] }, [/sensitive host path '\/etc'/]],
   ['trailing slash', { volumes: ['/etc/:/x'] }, [/sensitive/]],
   ['below a sensitive dir', { volumes: ['/usr/lib:/x', '/proc/1:/p', '/sys:/s', '/boot:/b', '/dev/sda:/d', '/lib:/l'] }, [/\[0\]/, /\[1\]/, /\[2\]/, /\[3\]/, /\[4\]/, /\[5\]/]],
+  ['unresolved parent-relative bind', { volumes: ['../../../../etc:/hostetc'] }, [/^container\.volumes\[0\]: '\.\.\/\.\.\/\.\.\/\.\.\/etc:\/hostetc' binds the relative host path .*absolute host path or a named volume/]],
+  ['unresolved relative binds', { volumes: ['./config:/app/config:ro', '~/data:/d', 'data/dir:/x', '.:/src'] }, [/\[0\]: .*relative/, /\[1\]: .*relative/, /\[2\]: .*relative/, /\[3\]: .*relative/]],
   ['ordinary host dir is allowed', { volumes: ['/srv/cloudy/data:/app/data', 'cloudy_logs:/app/logs'] }, []],
   ['malformed volume', { volumes: ['cloudy_data'] }, [/volumes\[0\]: 'cloudy_data' is not 'source:\/target/]],
   ['root uid', { user: '0' }, [/^container\.user: '0' runs as root/]],
@@ -188,4 +201,80 @@ units('hostPathRisk', () => {
   assert.is(hostPathRisk('/srv/data'), undefined);
 });
 
+units('parseVolume: like the Docker CLI, ., ~ and / mark a host path', () => {
+  const bind = (spec: string): boolean | undefined => parseVolume(spec)?.bind;
+  for (const spec of ['/srv/x:/x', '../../../../etc:/hostetc', './config:/c:ro', '.:/src', '~/x:/x', '~:/h', 'data/dir:/x']) {
+    assert.is(bind(spec), true, spec);
+  }
+  for (const spec of ['cloudy_data:/app/data', 'my-vol.1:/x:ro']) assert.is(bind(spec), false, spec);
+  assert.equal(parseVolume('./config:/app/config:ro'), { source: './config', target: '/app/config', options: 'ro', bind: true });
+});
+
 units.run();
+
+const resolveSuite = suite<{ dir: string }>('resolveBindSources', { dir: '' });
+
+resolveSuite.before.each((context) => {
+  context.dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'cloudy-hardening-')));
+});
+resolveSuite.after.each(({ dir }) => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const resolvedVolumes = (volumes: string[], projectDir: string): readonly string[] =>
+  resolveBindSources(policy({ volumes }), projectDir).volumes;
+
+resolveSuite('a parent-relative path from a deep project dir reaching /etc is refused as sensitive', ({ dir }) => {
+  const project = path.join(dir, 'a', 'b', 'c', 'd', 'e');
+  mkdirSync(project, { recursive: true });
+  const up = path.relative(project, '/etc'); // ../../../../…/etc
+  assert.ok(up.startsWith('../../../../') && up.endsWith('/etc'), up);
+  const resolved = resolveBindSources(policy({ volumes: [`${up}:/x`] }), project);
+  assert.equal(resolved.volumes, [`${realpathSync('/etc')}:/x`]);
+  const problems = refuseUnsafe(resolved);
+  assert.is(problems.length, 1, problems.join('\n'));
+  assert.match(problems[0]!, /^container\.volumes\[0\]: .*sensitive host path '\/etc' \(CIS 5\.6\)/);
+  // Clamped at /: more '..' than the depth still lands on /etc.
+  assert.equal(resolvedVolumes(['../../../../../../../../../../../../etc:/x'], project), ['/etc:/x']);
+});
+
+resolveSuite('symlinks to docker.sock or /etc are followed and refused', ({ dir }) => {
+  symlinkSync('/var/run/docker.sock', path.join(dir, 'sock')); // dangling or not: followed either way
+  symlinkSync('/etc', path.join(dir, 'etc-link'));
+  const resolved = resolveBindSources(
+    policy({ volumes: ['./sock:/var/run/docker.sock', './etc-link:/e:ro', `${dir}/etc-link/ssl:/s`, './etc-link/not-there-yet:/n'] }),
+    dir,
+  );
+  const problems = refuseUnsafe(resolved);
+  assert.is(problems.length, 4, problems.join('\n'));
+  assert.match(problems[0]!, /volumes\[0\]: .*Docker socket/);
+  assert.match(problems[1]!, /volumes\[1\]: .*sensitive host path '\/etc'/);
+  assert.match(problems[2]!, /volumes\[2\]: .*sensitive host path '\/etc\/ssl'/);
+  assert.match(problems[3]!, /volumes\[3\]: .*sensitive host path '\/etc\/not-there-yet'/);
+  assert.match(resolved.volumes[1]!, /:\/e:ro$/, 'options are kept');
+});
+
+resolveSuite('a dangling symlink chain to /etc is followed', ({ dir }) => {
+  symlinkSync(path.join(dir, 'hop2'), path.join(dir, 'hop1'));
+  symlinkSync('/etc/cloudy-does-not-exist', path.join(dir, 'hop2'));
+  assert.equal(resolvedVolumes(['./hop1:/x'], dir), ['/etc/cloudy-does-not-exist:/x']);
+});
+
+resolveSuite('a project-relative bind becomes absolute and is allowed; named volumes are untouched', ({ dir }) => {
+  mkdirSync(path.join(dir, 'config'));
+  const input = policy({ volumes: ['./config:/app/config:ro', 'data/new:/app/data', 'cloudy_logs:/app/logs', 'malformed'], privileged: true });
+  const resolved = resolveBindSources(input, dir);
+  assert.equal(resolved.volumes, [`${dir}/config:/app/config:ro`, `${dir}/data/new:/app/data`, 'cloudy_logs:/app/logs', 'malformed']);
+  assert.is((resolved as unknown as Record<string, unknown>)['privileged'], true, 'other keys are kept for refuseUnsafe');
+  assert.equal(input.volumes[0], './config:/app/config:ro', 'the input is not mutated');
+  const ok = resolveBindSources(policy({ volumes: ['./config:/app/config:ro', 'cloudy_data:/app/data'] }), dir);
+  assert.equal(refuseUnsafe(ok), []);
+  assert.equal(resolveBindSources(DEFAULT_HARDENING, dir).volumes, DEFAULT_HARDENING.volumes);
+});
+
+resolveSuite('~ is the home directory', ({ dir }) => {
+  const home = realpathSync(homedir());
+  assert.equal(resolvedVolumes(['~/.cloudy-test-not-there:/x', '~:/h'], dir), [`${home}/.cloudy-test-not-there:/x`, `${home}:/h`]);
+});
+
+resolveSuite.run();

@@ -202,6 +202,25 @@ mutated('unreadable input gives one failing check; a one-element array is unwrap
   assert.ok(failed(verifyContainer({}, DEFAULT_HARDENING)).length > 10, 'an empty object proves nothing');
 });
 
+mutated('no-new-privileges: the last entry decides, as on the engine', () => {
+  // Observed on Engine 20.10: `--security-opt no-new-privileges:true --security-opt no-new-privileges:false`
+  // is stored as typed and runs with NoNewPrivs 0; the reverse order runs with NoNewPrivs 1.
+  const table: ReadonlyArray<readonly [readonly string[], CheckStatus]> = [
+    [['no-new-privileges:true', 'no-new-privileges:false'], 'fail'],
+    [['no-new-privileges', 'no-new-privileges=false'], 'fail'],
+    [['no-new-privileges:true', 'no-new-privileges:0'], 'fail'],
+    [['no-new-privileges=false'], 'fail'],
+    [['no-new-privileges:false', 'no-new-privileges:true'], 'pass'],
+    [['no-new-privileges:true', 'apparmor=docker-default'], 'pass'],
+    [['no-new-privileges=1'], 'pass'],
+  ];
+  for (const [opts, status] of table) {
+    const f = fixture('hardened');
+    f.HostConfig.SecurityOpt = [...opts];
+    assert.is(byId(verifyContainer(f, DEFAULT_HARDENING), 'no-new-privileges').status, status, opts.join(' '));
+  }
+});
+
 mutated('capabilities: either spelling; anything beyond the policy fails', () => {
   const f = fixture('hardened');
   f.HostConfig.CapDrop = ['all'];

@@ -1,4 +1,4 @@
-import { access, mkdtemp, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { suite } from 'uvu';
@@ -62,6 +62,7 @@ Lock('a second acquisition fails at once and names the holder', async ({ dir }) 
   const [second, elapsed] = await timed(() => acquireRunLock(dir, currentHolder('cloudy-tasks security-scan')));
   if (second.ok) return assert.unreachable('two holders at once');
   assert.ok(elapsed < 1000, `refused in ${elapsed} ms`);
+  assert.is(second.kind, 'held');
   assert.equal(second.holder, holderA);
   assert.is(
     second.problem,
@@ -169,6 +170,26 @@ Lock('a lock lost while held is reported, not thrown', async ({ dir }) => {
   assert.is((held.lost.reason as Error).message, problems[0]);
   await held.release(); // must not throw ERELEASED
   await held.release();
+});
+
+Lock('a lock whose holder has not recorded itself yet is held, not an error', async ({ dir }) => {
+  await mkdir(runLockPath(dir), { recursive: true }); // a directory without a sidecar, freshly made
+  const result = await acquireRunLock(dir, holderA);
+  if (result.ok) return assert.unreachable('the lock directory is there');
+  assert.is(result.kind, 'held');
+  assert.is(result.holder, null);
+});
+
+Lock('.cloudy as a plain file is an error, not a held lock', async ({ dir }) => {
+  const cloudy = path.join(dir, '.cloudy');
+  await writeFile(cloudy, 'not a directory');
+  const result = await acquireRunLock(dir, holderA);
+  if (result.ok) return assert.unreachable('cannot lock below a file');
+  assert.is(result.kind, 'error');
+  assert.is(result.holder, null);
+  assert.match(result.problem, `Cannot take the run lock ${runLockPath(dir)}: EEXIST on ${cloudy}`);
+  assert.match(result.problem, `${cloudy} exists but is not a directory; move it away`);
+  assert.not.match(result.problem, /\n/);
 });
 
 Lock.run();
