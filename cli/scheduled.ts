@@ -3,7 +3,7 @@
  * - a run lock, so two overlapping runs of one project never work at once; the second exits
  *   at once with code 75 (EX_TEMPFAIL: "try again later") naming the holder;
  * - a run record appended to `.cloudy/history.jsonl` (time, tasks, outcome, digests changed,
- *   findings, duration) for every run that got the lock.
+ *   findings, duration) for every run, including those refused because another held the lock.
  * `--dry-run` takes no lock and leaves no record: it changes nothing.
  */
 import type { Failure } from '../lib/failure.js';
@@ -23,26 +23,33 @@ export async function withRunRecord(
 ): Promise<Outcome & { refused?: Failure }> {
   const started = new Date();
   const lock = await acquireRunLock(run.projectDir, currentHolder(['cloudy-tasks', ...run.argv].join(' '), started));
-  if (!lock.ok) return { code: 75, refused: { reason: 'locked', holder: lock.problem } };
+  if (!lock.ok) {
+    // Only "another run has it" means "try later" (75); a lock that cannot be created is a
+    // broken environment, which a scheduler must not read as a skipped run.
+    if (lock.kind === 'error') return { code: 2, refused: { reason: 'state-error', problem: lock.problem } };
+    await record(run, started, { outcome: 'locked', exitCode: 75, digestsChanged: [] });
+    return { code: 75, refused: { reason: 'locked', holder: lock.problem } };
+  }
   try {
     const outcome = await body();
-    const finished = new Date();
     const findings = scanCounts(outcome.summary);
-    const record: RunRecord = {
-      startedAt: started.toISOString(),
-      finishedAt: finished.toISOString(),
-      durationMs: finished.getTime() - started.getTime(),
-      tasks: run.tasks,
+    await record(run, started, {
       outcome: outcome.summary?.interruptedBy ? 'interrupted' : outcome.code === 0 ? 'succeeded' : 'failed',
       exitCode: outcome.code,
       digestsChanged: changedDigests(outcome.summary),
       ...(findings ? { findings } : {}),
-    };
-    await appendRunRecord(historyPath(run.projectDir), record).catch(() => undefined);
+    });
     return outcome;
   } finally {
     await lock.release();
   }
+}
+
+/** Append one line to the run history; a history that cannot be written never fails the run. */
+async function record(run: { readonly projectDir: string; readonly tasks: readonly string[] }, started: Date, rest: Pick<RunRecord, 'outcome' | 'exitCode' | 'digestsChanged' | 'findings'>): Promise<void> {
+  const finished = new Date();
+  const entry: RunRecord = { startedAt: started.toISOString(), finishedAt: finished.toISOString(), durationMs: finished.getTime() - started.getTime(), tasks: run.tasks, ...rest };
+  await appendRunRecord(historyPath(run.projectDir), entry).catch(() => undefined);
 }
 
 /** Base images whose digest changed, from the `update-base-images` output. */

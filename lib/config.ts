@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Failure } from './failure.js';
 import type { Config, ResolvedConfig } from './config-types.js';
 import { configSchema, validate } from './config-schema.js';
-import { DEFAULT_HARDENING, refuseUnsafe, type HardeningPolicy } from './hardening.js';
+import { DEFAULT_HARDENING, refuseUnsafe, resolveBindSources, type HardeningPolicy } from './hardening.js';
 import { SEVERITIES, type Severity } from './severity.js';
 import { loadTsConfig } from './ts-loader.js';
 import { DEFAULT_TRIVY_IMAGE } from './trivy.js';
@@ -75,7 +75,10 @@ export async function loadConfig(options: LoadOptions): Promise<Result<ResolvedC
   const problems = validate(config, configSchema, '', shown);
   if (problems.length > 0) return err(problems);
   const projectDir = file ? path.dirname(file) : projectRoot(path.resolve(options.cwd));
-  const resolved = resolveConfig(config as Config, projectDir, file);
+  const base = resolveConfig(config as Config, projectDir, file);
+  // Bind sources become absolute real paths, so `../../etc` or a symlink to docker.sock is seen
+  // for what it is, and docker gets the same path whatever directory it runs from.
+  const resolved = { ...base, container: resolveBindSources(base.container, projectDir) };
   // A config that weakens the container is refused before anything runs, not at deploy time.
   const unsafe = refuseUnsafe(resolved.container).map(
     (problem): Failure => ({ reason: 'unsafe-config', ...(shown ? { file: shown } : {}), problem }),

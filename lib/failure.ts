@@ -62,6 +62,8 @@ export type Failure =
   | { readonly reason: 'checks-failed'; readonly what: string; readonly failed: readonly string[]; readonly details?: string }
   /** A deploy failed after it started changing containers; `rollback` says what was restored. */
   | { readonly reason: 'deploy-failed'; readonly cause: Failure; readonly rollback: string }
+  /** The project's state directory (.cloudy: lock, state, history) cannot be used. Exit 2. */
+  | { readonly reason: 'state-error'; readonly problem: string }
   /** Another scheduled run holds the lock. */
   | { readonly reason: 'locked'; readonly holder: string }
   /** A task reported a failure in its own words (user tasks throwing, `ctx.fail(message)`). */
@@ -86,6 +88,7 @@ export function exitCodeOf(failure: Failure): number {
     case 'config-load':
     case 'missing-env':
     case 'invalid-env':
+    case 'state-error':
       return 2;
     case 'aborted':
       return failure.signal === 'SIGINT' ? 130 : 143;

@@ -62,6 +62,8 @@ export function formatFailure(f: Failure, version = 'unknown'): string {
       const [headline, ...details] = formatFailure(f.cause, version).split('\n');
       return [`deploy failed: ${headline}; rollback: ${f.rollback}`, ...details].join('\n');
     }
+    case 'state-error':
+      return f.problem;
     case 'locked':
       return `another cloudy-tasks run holds the lock (${f.holder}); this run exits with code 75 and does nothing`;
     case 'task-error':

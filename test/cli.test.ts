@@ -245,7 +245,21 @@ Cli('two overlapping runs: one proceeds, the other exits 75 at once naming the h
   // The lock is released: a third run proceeds, and both runs that got the lock are recorded.
   assert.is((await runCli(p, ['slow'])).code, 0);
   const history = (await import('node:fs')).readFileSync(path.join(p.dir, '.cloudy', 'history.jsonl'), 'utf8').trim().split('\n');
-  assert.equal(history.map((l) => (JSON.parse(l) as { outcome: string }).outcome), ['succeeded', 'succeeded']);
+  assert.equal(history.map((l) => (JSON.parse(l) as { outcome: string }).outcome).sort(), ['locked', 'succeeded', 'succeeded']);
+});
+
+Cli('a state directory that cannot be used is an environment error (exit 2), not "locked" (75)', async () => {
+  const p = project({ files: { '.cloudy': 'a file where the state directory belongs\n', '.cloudyrc.json': JSON.stringify({ tasks: { t: { run: 'true' } } }) } });
+  const r = await runCli(p, ['t']);
+  assert.is(r.code, 2, r.stderr);
+  assert.match(r.stderr, '.cloudy');
+});
+
+Cli('a relative bind mount that reaches a sensitive host path is refused when loaded', async () => {
+  const p = project({ files: { '.cloudyrc.json': JSON.stringify({ container: { volumes: ['../../../../../../../../etc:/hostetc'] } }) } });
+  const r = await runCli(p, ['deploy-secure', '--dry-run']);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /refusing an unsafe container setting: container\.volumes.*\/etc/);
 });
 
 Cli('on a terminal (not CI) the listr2 view shows each task state', async () => {
