@@ -19,7 +19,6 @@ import { dryRunRenderer, formatFailure, formatSummary, jsonRenderer, lineRendere
 import { LISTR_MAX_TASKS } from '../lib/render-listr.js';
 import { Runner, type RunEvent, type RunSummary } from '../lib/runner.js';
 import type { AnyTask } from '../lib/task.js';
-import { withRunRecord } from './scheduled.js';
 import pkg from '../package.json' with { type: 'json' };
 
 export const VERSION: string = pkg.version;
@@ -80,6 +79,8 @@ export async function main(argv: readonly string[], builtins: readonly AnyTask[]
     return { code: summaryExitCode(summary), summary };
   };
   if (args.dryRun) return (await run()).code;
+  // Loaded only for real runs: the lock library installs exit hooks that --list does not need.
+  const { withRunRecord } = await import('./scheduled.js');
   const result = await withRunRecord({ projectDir: config.value.projectDir, tasks: args.targets, argv }, run);
   if (result.refused) return fail([result.refused]);
   return result.code;
