@@ -14,9 +14,8 @@ import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { CLOUDY_DIR } from './state.js';
-
-/** Trivy severities, as counted in {@link RunRecord.findings}. */
-export type Severity = 'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW' | 'UNKNOWN';
+import { SEVERITIES, type Severity } from './severity.js';
+import { errorCode, messageOf } from './util/errors.js';
 
 /** How a run ended. */
 export type RunOutcome =
@@ -136,7 +135,6 @@ function parseRecord(line: string): RunRecord | null {
 }
 
 const OUTCOMES: ReadonlySet<unknown> = new Set<RunOutcome>(['succeeded', 'failed', 'interrupted', 'locked', 'error']);
-const SEVERITIES: readonly Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'];
 
 function isRunRecord(raw: unknown): raw is RunRecord {
   if (typeof raw !== 'object' || raw === null) return false;
@@ -164,13 +162,4 @@ function isFindings(raw: unknown): boolean {
   if (typeof raw !== 'object' || raw === null) return false;
   const f = raw as Record<string, unknown>;
   return SEVERITIES.every((s) => typeof f[s] === 'number');
-}
-
-function errorCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
-  return typeof error.code === 'string' ? error.code : undefined;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -28,11 +28,23 @@
  * message naming the holder, and the next tick will try again.
  */
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, readlink, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { mkdir, rmdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import * as lockfile from 'proper-lockfile';
-import { CLOUDY_DIR, writeJsonAtomic } from './state.js';
+import { writeJsonAtomic } from './state.js';
+import { errorCode, ignoreCode } from './util/errors.js';
+import { lockErrorProblem, refused } from './_lock-messages.js';
+import {
+  claimSidecar,
+  isDeadLocalHolder,
+  lockDirIdentity,
+  lockPaths,
+  ownPidNamespace,
+  readHolderRecord,
+  type HolderRecord,
+  type LockPaths,
+} from './_lock-sidecar.js';
 
 /** Who holds the run lock; shown to a run that finds the lock taken. */
 export interface HolderInfo {
@@ -89,24 +101,6 @@ export interface RunLockOptions {
 }
 
 const DEFAULT_STALE_MS = 10_000;
-
-/** What the holder writes next to the lock directory. */
-interface HolderRecord {
-  readonly holder: HolderInfo;
-  /** Random per acquisition, so a release never deletes another holder's sidecar. */
-  readonly token: string;
-  /** `/proc/self/ns/pid` link text; `null` where there is none (non-Linux). */
-  readonly pidNamespace: string | null;
-  /** Identity of the lock directory this holder created (decimal strings, from a bigint stat). */
-  readonly lockDir: { readonly ino: string; readonly birthtimeNs: string };
-}
-
-interface LockPaths {
-  /** The path handed to proper-lockfile; it need not exist (`realpath: false`). */
-  readonly target: string;
-  readonly lockDir: string;
-  readonly sidecar: string;
-}
 
 /** Location of the run lock directory for a project. */
 export function runLockPath(projectDir: string): string {
@@ -171,35 +165,6 @@ export async function acquireRunLock(
   }
 }
 
-/** One line: the lock, the path and error code that failed, and what to do about it. */
-function lockErrorProblem(paths: LockPaths, code: string, error: unknown): string {
-  const failedPath = typeof (error as { path?: unknown }).path === 'string' ? (error as { path: string }).path : paths.lockDir;
-  const dir = path.dirname(paths.lockDir);
-  const fixes: Readonly<Record<string, string>> = {
-    EACCES: `make ${dir} writable by this user (uid ${process.getuid?.() ?? '?'})`,
-    EPERM: `make ${dir} writable by this user (uid ${process.getuid?.() ?? '?'})`,
-    EROFS: `the file system is read-only; run from a project directory on a writable file system`,
-    ENOSPC: `free disk space on the file system of ${dir}`,
-    EDQUOT: `free disk space (quota exceeded) on the file system of ${dir}`,
-    EEXIST: `${failedPath} exists but is not a directory; move it away`,
-    ENOTDIR: `a component of ${failedPath} is not a directory; make ${dir} a directory`,
-  };
-  const fix = fixes[code] ?? `check that ${dir} can be created and written`;
-  return (
-    `Cannot take the run lock ${paths.lockDir}: ${code} on ${failedPath} (${messageOf(error)}). ` +
-    `This run did not start, and retrying will not help until this is fixed: ${fix}.`
-  );
-}
-
-function lockPaths(projectDir: string): LockPaths {
-  const dir = path.resolve(projectDir, CLOUDY_DIR);
-  return {
-    target: path.join(dir, 'run'),
-    lockDir: path.join(dir, 'run.lock'),
-    sidecar: path.join(dir, 'run.lock.holder.json'),
-  };
-}
-
 async function tryLock(
   paths: LockPaths,
   holder: HolderInfo,
@@ -258,143 +223,4 @@ async function tryLock(
     else await claim.restore();
   };
   return { ok: true, recoveredFrom, lost: lost.signal, release: () => (released ??= release()) };
-}
-
-function refused(paths: LockPaths, holder: HolderInfo | null, staleMs: number): RunLockRefused {
-  const expiry = `${Math.round(staleMs / 1000)} s`;
-  if (holder === null) {
-    return {
-      ok: false,
-      kind: 'held',
-      holder: null,
-      problem:
-        `Another cloudy-tasks run holds the run lock ${paths.lockDir}, but it has not recorded who it is ` +
-        `(it may be starting up). This run did not start. If no run is active, the lock expires by itself ${expiry} ` +
-        `after its holder stopped.`,
-    };
-  }
-  const where = holder.host === hostname() ? `pid ${holder.pid} on this host (${holder.host})` : `pid ${holder.pid} on host ${holder.host}`;
-  return {
-    ok: false,
-    kind: 'held',
-    holder,
-    problem:
-      `Another cloudy-tasks run holds the run lock ${paths.lockDir}: ${where}, running since ${holder.startedAt}: ` +
-      `${holder.command}. This run did not start. The lock is freed when that run ends; if it dies ` +
-      `without releasing it, the next run takes it over (at the latest ${expiry} later).`,
-  };
-}
-
-/**
- * A claimed sidecar: renamed away from its name, so no other run can act on it, until it is
- * discarded or restored.
- */
-interface ClaimedSidecar {
-  /** Its content, or `null` if it is not a valid holder record. */
-  readonly record: HolderRecord | null;
-  discard(): Promise<void>;
-  /** Puts it back unless a newer sidecar appeared meanwhile (link fails with EEXIST). */
-  restore(): Promise<void>;
-}
-
-async function claimSidecar(paths: LockPaths): Promise<ClaimedSidecar | null> {
-  const claimed = `${paths.sidecar}.claim-${process.pid}-${randomBytes(6).toString('hex')}`;
-  try {
-    await rename(paths.sidecar, claimed);
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return null;
-    throw error;
-  }
-  const discard = async (): Promise<void> => unlink(claimed).catch(ignoreCode('ENOENT'));
-  return {
-    record: await readHolderRecord(claimed),
-    discard,
-    restore: async () => {
-      try {
-        await link(claimed, paths.sidecar);
-      } catch (error) {
-        // EEXIST: a newer holder wrote its sidecar, which wins. Other errors: file systems
-        // without hard links; fall back to rename, which may overwrite such a newer sidecar.
-        if (errorCode(error) !== 'EEXIST') return rename(claimed, paths.sidecar);
-      }
-      await discard();
-    },
-  };
-}
-
-async function readHolderRecord(file: string): Promise<HolderRecord | null> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(file, 'utf8'));
-  } catch {
-    // Missing or unreadable: the holder is unknown, which only disables fast recovery.
-    return null;
-  }
-  return isHolderRecord(raw) ? raw : null;
-}
-
-function isHolderRecord(raw: unknown): raw is HolderRecord {
-  if (typeof raw !== 'object' || raw === null) return false;
-  const r = raw as Partial<Record<keyof HolderRecord, unknown>>;
-  const h = r.holder as Partial<Record<keyof HolderInfo, unknown>> | null | undefined;
-  const d = r.lockDir as Partial<Record<'ino' | 'birthtimeNs', unknown>> | null | undefined;
-  return (
-    typeof r.token === 'string' &&
-    (r.pidNamespace === null || typeof r.pidNamespace === 'string') &&
-    typeof h === 'object' && h !== null &&
-    typeof h.pid === 'number' && typeof h.command === 'string' &&
-    typeof h.startedAt === 'string' && typeof h.host === 'string' &&
-    typeof d === 'object' && d !== null &&
-    typeof d.ino === 'string' && typeof d.birthtimeNs === 'string'
-  );
-}
-
-async function lockDirIdentity(lockDir: string): Promise<HolderRecord['lockDir'] | null> {
-  try {
-    const info = await stat(lockDir, { bigint: true });
-    return { ino: info.ino.toString(), birthtimeNs: info.birthtimeNs.toString() };
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return null;
-    throw error;
-  }
-}
-
-/** True only when we can be sure: same host, same pid namespace, and the pid does not exist. */
-async function isDeadLocalHolder(record: HolderRecord): Promise<boolean> {
-  const { pid, host } = record.holder;
-  if (host !== hostname() || record.pidNamespace !== (await ownPidNamespace())) return false;
-  // pid 0 and negative pids address process groups in kill(2); never judge those.
-  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    // EPERM: it exists but belongs to another user. Only ESRCH proves it is gone.
-    return errorCode(error) === 'ESRCH';
-  }
-}
-
-let pidNamespace: Promise<string | null> | undefined;
-
-/**
- * Containers on one host can share a hostname (or a bind-mounted project) while each has its own
- * pid numbering, so a pid is only comparable within the same pid namespace.
- */
-function ownPidNamespace(): Promise<string | null> {
-  return (pidNamespace ??= readlink('/proc/self/ns/pid').catch(() => null));
-}
-
-function ignoreCode(code: string): (error: unknown) => void {
-  return (error) => {
-    if (errorCode(error) !== code) throw error;
-  };
-}
-
-function errorCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
-  return typeof error.code === 'string' ? error.code : undefined;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

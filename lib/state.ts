@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
+import { errorCode, messageOf } from './util/errors.js';
 
 /** Name of the per-project directory holding state, history and the run lock. */
 export const CLOUDY_DIR = '.cloudy';
@@ -70,7 +71,7 @@ export async function readState(file: string): Promise<ReadStateResult> {
     text = await readFile(file, 'utf8');
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return { ok: true, state: emptyState() };
-    return { ok: false, problem: `Cannot read the state file ${file}: ${errorMessage(error)}.` };
+    return { ok: false, problem: `Cannot read the state file ${file}: ${messageOf(error)}.` };
   }
   const fix =
     `Delete ${file} to start from an empty state ` +
@@ -79,7 +80,7 @@ export async function readState(file: string): Promise<ReadStateResult> {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    return { ok: false, problem: `The state file ${file} is not valid JSON (${errorMessage(error)}). ${fix}` };
+    return { ok: false, problem: `The state file ${file} is not valid JSON (${messageOf(error)}). ${fix}` };
   }
   const invalid = findStateProblem(raw);
   if (invalid !== null) {
@@ -205,14 +206,4 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function isDigest(value: unknown): value is string | null {
   return value === null || typeof value === 'string';
-}
-
-/** The `code` of a Node system error, if any. */
-function errorCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
-  return typeof error.code === 'string' ? error.code : undefined;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -18,6 +18,8 @@ interface Deployment {
   readonly name: string;
   readonly image: string;
   readonly volumes: readonly string[];
+  /** Every image id the deployment built (older ones lose their tag but are still ours). */
+  readonly images: Set<string>;
 }
 
 function deployment(extra: Record<string, unknown> = {}): Deployment {
@@ -30,15 +32,19 @@ function deployment(extra: Record<string, unknown> = {}): Deployment {
     ...extra,
   };
   const project = makeProject({ copyFrom: exampleDir, files: { '.cloudyrc.json': JSON.stringify(config) } });
-  return { project, name, image: name, volumes };
+  return { project, name, image: name, volumes, images: new Set() };
 }
 
-const deploy = (d: Deployment, report = CLEAN, args: string[] = []) =>
-  runCli(d.project, ['deploy-secure', ...args], { fakeDocker: false, env: { TRIVY_STANDIN_REPORT: report }, timeoutMs: 300_000 });
+async function deploy(d: Deployment, report = CLEAN, args: string[] = []) {
+  const result = await runCli(d.project, ['deploy-secure', ...args], { fakeDocker: false, env: { TRIVY_STANDIN_REPORT: report }, timeoutMs: 300_000 });
+  const built = inspect(`${d.image}:latest`, 'image') as { Id: string } | undefined;
+  if (built) d.images.add(built.Id);
+  return result;
+}
 
 function cleanup(d: Deployment): void {
   removeContainers([d.name, `${d.name}-previous`, `${d.name}-byhand`]);
-  removeImages([`${d.image}:latest`]);
+  removeImages([`${d.image}:latest`, ...d.images]);
   removeVolumes(d.volumes);
   d.project.cleanup();
 }

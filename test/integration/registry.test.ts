@@ -22,7 +22,8 @@ let registry: LocalRegistry;
 let project: Project;
 let base: string;
 let appImage: string;
-const pushed: string[] = [];
+/** Every image id the suite made: older generations lose their tags but are still ours. */
+const made = new Set<string>();
 
 /** Push a base image under `base`; `variant` makes its content (and digest) differ. */
 function pushBase(variant: string): string {
@@ -33,12 +34,14 @@ function pushBase(variant: string): string {
     dir.cleanup();
   }
   docker(['push', base], { check: true });
-  pushed.push(base);
+  made.add(inspect(base, 'image').Id as string);
   return inspect(base, 'image').RootFS.Layers.at(-1) as string;
 }
 
 function outputOf(stdout: string, task: string): unknown {
   const event = stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; task: string; output?: unknown }).find((e) => e.task === task && e.type === 'task-succeeded');
+  const imageId = (event?.output as { imageId?: unknown } | undefined)?.imageId;
+  if (typeof imageId === 'string' && imageId.startsWith('sha256:')) made.add(imageId);
   return event?.output;
 }
 
@@ -59,7 +62,8 @@ Registry.before(() => {
 });
 
 Registry.after(() => {
-  removeImages([base, `${appImage}:latest`]);
+  made.delete(inspect('cloudy-local/busybox:1', 'image')?.Id as string);
+  removeImages([base, `${appImage}:latest`, ...made]);
   project.cleanup();
   registry.stop();
 });
