@@ -74,9 +74,12 @@ export async function main(argv: readonly string[], builtins: readonly AnyTask[]
   if (!env.ok) return fail(env.error);
 
   const redact = makeRedactor(env.value.vars);
-  const run = async (): Promise<{ code: number; summary?: RunSummary }> => {
-    const summary = await execute(args, config.value, graph.value, registry.value, selection.value, env.value.vars, redact, io);
-    return { code: summaryExitCode(summary), summary };
+  const run = async (lockLost?: AbortSignal): Promise<{ code: number; summary?: RunSummary }> => {
+    const summary = await execute(args, config.value, graph.value, registry.value, selection.value, env.value.vars, redact, io, lockLost);
+    // A run that lost its lock may overlap another one: never report it as a clean success.
+    const code = lockLost?.aborted && summaryExitCode(summary) === 0 ? 1 : summaryExitCode(summary);
+    if (lockLost?.aborted) errLine(`cloudy-tasks: ${formatFailure({ reason: 'state-error', problem: `the run lock was lost while running (${String(lockLost.reason)}); no task was started after that` })}`);
+    return { code, summary };
   };
   if (args.dryRun) return (await run()).code;
   // Loaded only for real runs: the lock library installs exit hooks that --list does not need.
@@ -100,6 +103,7 @@ async function execute(
   vars: Readonly<Record<string, string | undefined>>,
   redact: (text: string) => string,
   io: Io,
+  lockLost: AbortSignal | undefined,
 ): Promise<RunSummary> {
   const out = (line: string) => void io.stdout.write(`${line}\n`);
   const errLine = (line: string) => void io.stderr.write(`${line}\n`);
@@ -158,6 +162,7 @@ async function execute(
   const onTerm = () => onSignal('SIGTERM');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
+  lockLost?.addEventListener('abort', () => runner.stopStarting('the run lock was lost: another run may be active'), { once: true });
   try {
     const summary = await runner.run();
     await view?.finished;

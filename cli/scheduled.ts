@@ -19,7 +19,7 @@ interface Outcome {
 
 export async function withRunRecord(
   run: { readonly projectDir: string; readonly tasks: readonly string[]; readonly argv: readonly string[] },
-  body: () => Promise<Outcome>,
+  body: (lockLost: AbortSignal) => Promise<Outcome>,
 ): Promise<Outcome & { refused?: Failure }> {
   const started = new Date();
   const lock = await acquireRunLock(run.projectDir, currentHolder(['cloudy-tasks', ...run.argv].join(' '), started));
@@ -31,7 +31,7 @@ export async function withRunRecord(
     return { code: 75, refused: { reason: 'locked', holder: lock.problem } };
   }
   try {
-    const outcome = await body();
+    const outcome = await body(lock.lost);
     const findings = scanCounts(outcome.summary);
     await record(run, started, {
       outcome: outcome.summary?.interruptedBy ? 'interrupted' : outcome.code === 0 ? 'succeeded' : 'failed',

@@ -14,6 +14,8 @@ export interface ImageBuild {
   readonly imageId: string;
   /** The tag applied, `name:tag`. */
   readonly ref: string;
+  /** Every tag the image has (RepoTags). */
+  readonly tags: readonly string[];
   readonly labels: Readonly<Record<string, string>>;
   readonly buildArgs: Readonly<Record<string, string>>;
   /** True when this came from a rebuild without cache. */
@@ -117,19 +119,19 @@ export async function buildImage(ctx: TaskContext, options: { noCache: boolean }
   ];
   ctx.report(`building ${image.ref}${options.noCache ? ' without cache' : ''}`);
   await docker(ctx, args);
-  if (ctx.flags.dryRun) return { imageId: image.ref, ref: image.ref, labels: {}, buildArgs, noCache: options.noCache };
+  if (ctx.flags.dryRun) return { imageId: image.ref, ref: image.ref, tags: [image.ref], labels: {}, buildArgs, noCache: options.noCache };
   const inspected = await inspectImage(ctx, image.ref);
   if (!inspected) ctx.fail({ reason: 'task-error', message: `docker build succeeded but ${image.ref} cannot be inspected`, hint: 'check `docker image ls`' });
   ctx.report(`built ${inspected.id.slice(0, 19)}`);
-  return { imageId: inspected.id, ref: image.ref, labels: inspected.labels, buildArgs, noCache: options.noCache };
+  return { imageId: inspected.id, ref: image.ref, tags: inspected.repoTags, labels: inspected.labels, buildArgs, noCache: options.noCache };
 }
 
 /** Id, labels and repo digests of a local image, or undefined when it does not exist. */
-export async function inspectImage(ctx: TaskContext, ref: string): Promise<{ id: string; labels: Record<string, string>; repoDigests: string[] } | undefined> {
+export async function inspectImage(ctx: TaskContext, ref: string): Promise<{ id: string; labels: Record<string, string>; repoDigests: string[]; repoTags: string[] } | undefined> {
   const result = await docker(ctx, ['image', 'inspect', ref], { nothrow: true, silent: true });
   if (result.exitCode !== 0) return undefined;
-  const parsed = JSON.parse(result.stdout) as { Id: string; Config?: { Labels?: Record<string, string> | null }; RepoDigests?: string[] | null }[];
+  const parsed = JSON.parse(result.stdout) as { Id: string; Config?: { Labels?: Record<string, string> | null }; RepoDigests?: string[] | null; RepoTags?: string[] | null }[];
   const first = parsed[0];
   if (!first) return undefined;
-  return { id: first.Id, labels: first.Config?.Labels ?? {}, repoDigests: first.RepoDigests ?? [] };
+  return { id: first.Id, labels: first.Config?.Labels ?? {}, repoDigests: first.RepoDigests ?? [], repoTags: first.RepoTags ?? [] };
 }

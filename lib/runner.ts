@@ -58,6 +58,7 @@ export class Runner {
   readonly #failures: { task: string; failure: Failure }[] = [];
   readonly #abort = new AbortController();
   #interruptedBy: 'SIGINT' | 'SIGTERM' | undefined;
+  #stopReason: string | undefined;
   #running = 0;
   #done: (() => void) | undefined;
 
@@ -65,6 +66,12 @@ export class Runner {
     if (options.concurrency < 1) throw new Error('Internal error: concurrency must be >= 1');
     this.#o = options;
     for (const id of options.selection.order) this.#states.set(id, 'pending');
+  }
+
+  /** Start no further task (running ones finish); pending ones are skipped with `reason`. */
+  stopStarting(reason: string): void {
+    this.#stopReason ??= reason;
+    this.#tick();
   }
 
   /** SIGINT/SIGTERM: start nothing more, kill every child tree, let cleanup finish. */
@@ -91,7 +98,7 @@ export class Runner {
       ? `interrupted by ${this.#interruptedBy}`
       : onFailure === 'no-new' && this.#failures.length > 0
         ? `not started: ${this.#failures[0]!.task} failed (use --keep-going to run unrelated tasks)`
-        : undefined;
+        : this.#stopReason;
     for (const id of selection.order) {
       if (this.#states.get(id) !== 'pending') continue;
       const blocked = depsOf(id).find((d) => this.#states.get(d) === 'failed' || this.#states.get(d) === 'skipped');

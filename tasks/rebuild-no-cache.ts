@@ -33,7 +33,7 @@ export default defineTask({
       // build under the same tag must not be passed off as the no-cache one.
       if (last && !changed && existing && existing.id === last.imageId) {
         ctx.report(`no base image changed since the last rebuild (${last.at}); skipping the rebuild`);
-        return { imageId: existing.id, ref: ctx.config.image.ref, labels: existing.labels, buildArgs: {}, noCache: true, rebuilt: false };
+        return { imageId: existing.id, ref: ctx.config.image.ref, tags: existing.repoTags, labels: existing.labels, buildArgs: {}, noCache: true, rebuilt: false };
       }
     }
     const build = ctx.config.compose ? await composeBuild(ctx) : await buildImage(ctx, { noCache: true });
@@ -58,11 +58,11 @@ async function composeBuild(ctx: Parameters<typeof buildImage>[0]): Promise<Imag
   // another image: a --no-cache build (any instruction after FROM) always yields a new id.
   const previous = ctx.flags.dryRun ? undefined : await inspectImage(ctx, ctx.config.image.ref);
   await ctx.$`${[...command, '-f', file, 'build', '--no-cache', '--pull', ...argFlags, compose.service]}`;
-  if (ctx.flags.dryRun) return { imageId: ctx.config.image.ref, ref: ctx.config.image.ref, labels: {}, buildArgs, noCache: true };
+  if (ctx.flags.dryRun) return { imageId: ctx.config.image.ref, ref: ctx.config.image.ref, tags: [ctx.config.image.ref], labels: {}, buildArgs, noCache: true };
   const image = await inspectImage(ctx, ctx.config.image.ref);
   if (!image || image.id === previous?.id) {
     const what = image ? `${ctx.config.image.ref} is unchanged (the service tags another image)` : `no image ${ctx.config.image.ref} exists`;
     return ctx.fail({ reason: 'task-error', message: `compose built service ${compose.service} but ${what}`, hint: `set "image: ${ctx.config.image.ref}" on the service in ${file}` });
   }
-  return { imageId: image.id, ref: ctx.config.image.ref, labels: image.labels, buildArgs, noCache: true };
+  return { imageId: image.id, ref: ctx.config.image.ref, tags: image.repoTags, labels: image.labels, buildArgs, noCache: true };
 }

@@ -248,6 +248,21 @@ Cli('two overlapping runs: one proceeds, the other exits 75 at once naming the h
   assert.equal(history.map((l) => (JSON.parse(l) as { outcome: string }).outcome).sort(), ['locked', 'succeeded', 'succeeded']);
 });
 
+Cli('a run that loses its lock starts no further task and does not exit 0', async () => {
+  const fs = await import('node:fs');
+  const p = project({ files: { '.cloudyrc.json': JSON.stringify({ tasks: { first: { run: 'sleep 7' }, second: { run: 'echo second', deps: ['first'] } } }) } });
+  const child = startCli(p, ['second', '--json']);
+  const done = collect(child, 60_000);
+  await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => String(d).includes('task-started') && resolve()));
+  // Someone removes the lock (a cleanup script, another host's stale-lock recovery).
+  fs.rmSync(path.join(p.dir, '.cloudy', 'run.lock'), { recursive: true, force: true });
+  const r = await done;
+  assert.is(r.code, 1, r.stderr);
+  assert.match(r.stderr, 'the run lock was lost');
+  const second = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { task: string; type: string; reason?: string }).find((e) => e.task === 'second');
+  assert.equal(second, { type: 'task-skipped', task: 'second', reason: 'the run lock was lost: another run may be active' });
+});
+
 Cli('a state directory that cannot be used is an environment error (exit 2), not "locked" (75)', async () => {
   const p = project({ files: { '.cloudy': 'a file where the state directory belongs\n', '.cloudyrc.json': JSON.stringify({ tasks: { t: { run: 'true' } } }) } });
   const r = await runCli(p, ['t']);

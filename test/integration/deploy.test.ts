@@ -161,8 +161,14 @@ Deploy('a CRITICAL finding stops the deploy before any docker run', async () => 
 Deploy('audit fails on a container started by hand without hardening flags', async () => {
   const d = deployment();
   made.push(d);
-  const build = await runCli(d.project, ['docker'], { fakeDocker: false });
+  const build = await runCli(d.project, ['docker', '--json'], { fakeDocker: false });
   assert.is(build.code, 0, build.stderr);
+  // The docker task's typed output: image id, tags, labels (from the build args).
+  const output = build.stdout.trim().split('\n').map((l) => JSON.parse(l) as { task: string; type: string; output?: { imageId: string; tags: string[]; labels: Record<string, string>; buildArgs: Record<string, string> } }).find((e) => e.task === 'docker' && e.type === 'task-succeeded')?.output;
+  assert.is(output?.imageId, inspect(`${d.image}:latest`, 'image').Id);
+  assert.ok(output?.tags.includes(`${d.image}:latest`));
+  assert.is(output?.labels['org.opencontainers.image.created'], output?.buildArgs['BUILD_DATE']);
+  assert.match(output?.buildArgs['BUILD_DATE'] ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   docker(['run', '-d', '--name', d.name, `${d.image}:latest`], { check: true });
   const r = await runCli(d.project, ['audit'], { fakeDocker: false });
   assert.is(r.code, 1);
