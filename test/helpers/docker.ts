@@ -159,7 +159,12 @@ export function removeContainers(names: readonly string[]): void {
  */
 export function removeImages(refs: readonly string[]): void {
   if (refs.length === 0) return;
-  const r = docker(['rmi', ...refs], { timeoutMs: 120_000 });
+  // A parent listed before its child fails ("has dependent child images") until the child is
+  // gone, and an id that a pull also recorded by digest is "referenced in multiple
+  // repositories": a second, forced pass removes what the first could not. Every ref passed
+  // here is a test's own uniquely named image or its id.
+  if (docker(['rmi', ...refs], { timeoutMs: 120_000 }).code === 0) return;
+  const r = docker(['rmi', '-f', ...refs], { timeoutMs: 120_000 });
   warnUnexpected('docker rmi', r, /no such image/i);
 }
 
