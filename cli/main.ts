@@ -19,9 +19,8 @@ import { dryRunRenderer, formatFailure, formatSummary, jsonRenderer, lineRendere
 import { LISTR_MAX_TASKS } from '../lib/render-listr.js';
 import { Runner, type RunEvent, type RunSummary } from '../lib/runner.js';
 import type { AnyTask } from '../lib/task.js';
-import pkg from '../package.json' with { type: 'json' };
+import { VERSION } from '../lib/version.js';
 
-export const VERSION: string = pkg.version;
 
 export interface Io {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -39,7 +38,7 @@ export async function main(argv: readonly string[], builtins: readonly AnyTask[]
   const out = (line: string) => void io.stdout.write(`${line}\n`);
   const errLine = (line: string) => void io.stderr.write(`${line}\n`);
   const fail = (failures: readonly Failure[]): number => {
-    for (const f of failures) errLine(`cloudy-tasks: ${formatFailure(f, VERSION)}`);
+    for (const f of failures) errLine(`cloudy-tasks: ${formatFailure(f)}`);
     return Math.max(...failures.map(exitCodeOf));
   };
 

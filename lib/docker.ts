@@ -101,11 +101,16 @@ export async function buildMetadata(ctx: TaskContext): Promise<Record<'BUILD_DAT
   };
 }
 
+/** The configured build args plus BUILD_DATE/VCS_REF/VERSION, and as `--build-arg` flags. */
+export async function buildArgsFor(ctx: TaskContext): Promise<{ buildArgs: Record<string, string>; flags: string[] }> {
+  const buildArgs: Record<string, string> = { ...ctx.config.image.buildArgs, ...(await buildMetadata(ctx)) };
+  return { buildArgs, flags: Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]) };
+}
+
 /** `docker build` of the configured image, then `docker image inspect` for its id and labels. */
 export async function buildImage(ctx: TaskContext, options: { noCache: boolean }): Promise<ImageBuild> {
   const { image } = ctx.config;
-  const meta = await buildMetadata(ctx);
-  const buildArgs: Record<string, string> = { ...image.buildArgs, ...meta };
+  const { buildArgs, flags } = await buildArgsFor(ctx);
   const rel = (p: string) => path.relative(ctx.projectDir, p) || '.';
   const args = [
     'build',
@@ -113,7 +118,7 @@ export async function buildImage(ctx: TaskContext, options: { noCache: boolean }
     rel(image.dockerfile),
     '--tag',
     image.ref,
-    ...Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
+    ...flags,
     ...(options.noCache ? ['--no-cache', '--pull'] : []),
     rel(image.context),
   ];

@@ -7,11 +7,12 @@ import type { Failure } from './failure.js';
 import type { RunEvent } from './runner.js';
 import { SEVERITIES } from './severity.js';
 import { unreachable } from './util/unreachable.js';
+import { VERSION } from './version.js';
 
 const indent = (text: string, by = '    ') => text.split('\n').map((l) => by + l).join('\n');
 
 /** One headline, plus indented details for failures that have them. */
-export function formatFailure(f: Failure, version = 'unknown'): string {
+export function formatFailure(f: Failure): string {
   switch (f.reason) {
     case 'usage':
       return `${f.message} (see cloudy-tasks --help)`;
@@ -59,7 +60,7 @@ export function formatFailure(f: Failure, version = 'unknown'): string {
     case 'checks-failed':
       return `${f.what}: ${f.failed.length} check${f.failed.length === 1 ? '' : 's'} failed: ${f.failed.join(', ')}${f.details ? `\n${indent(f.details)}` : ''}`;
     case 'deploy-failed': {
-      const [headline, ...details] = formatFailure(f.cause, version).split('\n');
+      const [headline, ...details] = formatFailure(f.cause).split('\n');
       return [`deploy failed: ${headline}; rollback: ${f.rollback}`, ...details].join('\n');
     }
     case 'state-error':
@@ -69,7 +70,7 @@ export function formatFailure(f: Failure, version = 'unknown'): string {
     case 'task-error':
       return `${f.message}${f.hint ? ` (${f.hint})` : ''}`;
     case 'internal-error':
-      return `internal error: ${f.message}\nThis is a bug in cloudy-tasks ${version}. Please report it with this output.${f.stack ? `\n${indent(f.stack)}` : ''}`;
+      return `internal error: ${f.message}\nThis is a bug in cloudy-tasks ${VERSION}. Please report it with this output.${f.stack ? `\n${indent(f.stack)}` : ''}`;
     default:
       return unreachable(f);
   }

@@ -80,4 +80,12 @@ export function prepareReportsDir(dir: string, files: readonly string[]): void {
   for (const file of files) rmSync(file, { force: true });
 }
 
-export const reportFile = (dir: string, name: string) => path.join(dir, name);
+/** The files one scan writes into the reports directory. */
+export function reportPaths(dir: string): { trivyImage: string; trivyConfig: string; sarif: string; summary: string } {
+  return {
+    trivyImage: path.join(dir, 'trivy-image.json'),
+    trivyConfig: path.join(dir, 'trivy-config.json'),
+    sarif: path.join(dir, 'trivy.sarif'),
+    summary: path.join(dir, 'scan-summary.json'),
+  };
+}

@@ -4,7 +4,7 @@ import { docker } from '../lib/docker.js';
 import { TaskFailure } from '../lib/failure.js';
 import { awaitHealth, checksFailure, hardeningChecks, inspectContainer, waitHealthy } from '../lib/container.js';
 import { networkCreateArgs, runArgs } from '../lib/hardening.js';
-import type { Check } from '../lib/inspect-checks.js';
+import { checksFailed, type Check } from '../lib/inspect-checks.js';
 import dockerTask from './docker.js';
 import securityScan from './security-scan.js';
 
@@ -91,7 +91,7 @@ async function settleLeftovers(ctx: TaskContext, name: string, previous: string)
   }
   const health = (current['State'] as { Running?: boolean; Health?: { Status?: string } | null } | undefined) ?? {};
   const checks = health.Running && health.Health?.Status === 'healthy' ? await hardeningChecks(ctx, name, ctx.config.container) : undefined;
-  if (checks && !checksFailure('', checks)) {
+  if (checks && checksFailed(checks).length === 0) {
     ctx.report(`removing ${previous}, left by an earlier deploy whose container ${name} is healthy and verified`);
     await docker(ctx, ['rm', '-f', previous]);
     return idOf(current);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { defineTask } from '../lib/task.js';
-import { buildImage, buildMetadata, inspectImage, type ImageBuild } from '../lib/docker.js';
+import { buildArgsFor, buildImage, inspectImage, type ImageBuild } from '../lib/docker.js';
 import { composeCommand } from '../lib/compose.js';
 import { readState, statePath, writeStateAtomic } from '../lib/state.js';
 import updateBaseImages from './update-base-images.js';
@@ -52,8 +52,7 @@ async function composeBuild(ctx: Parameters<typeof buildImage>[0]): Promise<Imag
   const command = await composeCommand(ctx);
   if (!command) return ctx.fail({ reason: 'tool-missing', tool: 'docker compose', fix: 'install the compose plugin (docker compose) or docker-compose, or remove the compose setting' });
   const file = path.relative(ctx.projectDir, compose.file) || compose.file;
-  const buildArgs = { ...ctx.config.image.buildArgs, ...(await buildMetadata(ctx)) };
-  const argFlags = Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
+  const { buildArgs, flags: argFlags } = await buildArgsFor(ctx);
   // An image.ref left from an earlier build must not pass for this one when the service tags
   // another image: a --no-cache build (any instruction after FROM) always yields a new id.
   const previous = ctx.flags.dryRun ? undefined : await inspectImage(ctx, ctx.config.image.ref);

@@ -1,9 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { defineTask } from '../lib/task.js';
 import type { TaskContext } from '../lib/task.js';
 import { docker } from '../lib/docker.js';
 import { TaskFailure } from '../lib/failure.js';
 import type { ScanResult } from '../lib/scan-result.js';
-import { prepareReportsDir, reportFile, runTrivy, trivyCommand } from '../lib/scan.js';
+import { prepareReportsDir, reportPaths, runTrivy, trivyCommand } from '../lib/scan.js';
 import { SEVERITIES, type Severity } from '../lib/severity.js';
 import dockerTask from './docker.js';
 
@@ -23,9 +24,9 @@ export default defineTask({
     const trivy = await trivyCommand(ctx);
     const { trivyImageArgs, trivyConfigArgs } = await import('../lib/trivy.js');
     const dir = scan.reportsDir;
-    const imageReport = reportFile(dir, 'trivy-image.json');
-    const configReport = reportFile(dir, 'trivy-config.json');
-    if (!ctx.flags.dryRun) prepareReportsDir(dir, [imageReport, configReport, reportFile(dir, SARIF_FILE), reportFile(dir, SUMMARY_FILE)]);
+    const paths = reportPaths(dir);
+    const { trivyImage: imageReport, trivyConfig: configReport } = paths;
+    if (!ctx.flags.dryRun) prepareReportsDir(dir, Object.values(paths));
     const common = { severities: [...scan.severity], ignoreUnfixed: scan.ignoreUnfixed, ...(scan.ignoreFile ? { ignoreFile: scan.ignoreFile } : {}), timeout: scan.timeout, skipDbUpdate: scan.skipDbUpdate };
 
     // Scan through a tag that names exactly this image id: a moving tag could be rebuilt by
@@ -45,9 +46,6 @@ export default defineTask({
     return gateAndReport(ctx, built.imageId, imageJson, configJson, { trivyImage: imageReport, ...(scan.config ? { trivyConfig: configReport } : {}) });
   },
 });
-
-const SARIF_FILE = 'trivy.sarif';
-const SUMMARY_FILE = 'scan-summary.json';
 
 /**
  * Remove the scan tag, but never the image: when the scan tag is the image's only tag (its
@@ -82,15 +80,13 @@ async function gateAndReport(
   for (const p of parsed) if (!p.ok) throw new TaskFailure({ reason: 'scanner-error', tool: 'trivy', command: 'trivy (report parsing)', exitCode: 0, stderrTail: p.problem });
   const reports = parsed.flatMap((p) => (p.ok ? [p.report] : []));
   const findings = reports.flatMap((r) => r.findings);
-  const { readFileSync } = await import('node:fs');
   const ignoreIds = scan.ignoreFile ? parseTrivyIgnore(readFileSync(scan.ignoreFile, 'utf8')) : new Set<string>();
   const gateOptions = { failOn: scan.failOn, ignoreIds, ignoreUnfixed: scan.ignoreUnfixed };
   const decision = gate(findings, gateOptions);
   const kept = findings.filter((f) => !isSuppressed(f, gateOptions));
   const counts = countBySeverity(kept);
 
-  const sarifFile = reportFile(scan.reportsDir, SARIF_FILE);
-  const summaryFile = reportFile(scan.reportsDir, SUMMARY_FILE);
+  const { sarif: sarifFile, summary: summaryFile } = reportPaths(scan.reportsDir);
   const sarif = toSarif({ ...reports[0]!, findings: kept }, {});
   await writeJsonAtomic(sarifFile, ctx.redact(sarif));
   const result: ScanResult = {

@@ -2,6 +2,7 @@
  * The CLI end to end, run as users run it (the built bin in a temp project), with recording
  * stand-ins for docker and trivy on PATH.
  */
+import * as fs from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, statSync } from 'node:fs';
@@ -122,7 +123,7 @@ Cli('a config value with shell syntax reaches docker as one argument and never r
 Cli('independent tasks overlap with --concurrency 2 and do not with 1', async () => {
   const stamp = (n: string) => `date +%s%N > ${n}.start; sleep 0.6; date +%s%N > ${n}.end`;
   const p = project({ files: { '.cloudyrc.json': JSON.stringify({ tasks: { a: { run: stamp('a') }, b: { run: stamp('b') } } }) } });
-  const read = async (file: string) => Number((await import('node:fs')).readFileSync(path.join(p.dir, file), 'utf8').trim()) / 1e6;
+  const read = async (file: string) => Number(fs.readFileSync(path.join(p.dir, file), 'utf8').trim()) / 1e6;
   const overlap = async () => {
     const [as, ae, bs, be] = await Promise.all(['a.start', 'a.end', 'b.start', 'b.end'].map(read));
     return Math.min(ae!, be!) - Math.max(as!, bs!);
@@ -188,8 +189,7 @@ export default defineConfig({ image: { name: 'myapp' }, tasks: { hello } });
 });
 
 Cli('an edited TypeScript config is reloaded even when its size and mtime are unchanged', async () => {
-  const fs = await import('node:fs');
-  const config = (word: string) => `export default { tasks: { t: { description: '${word}', run: 'true' } } };\n`;
+    const config = (word: string) => `export default { tasks: { t: { description: '${word}', run: 'true' } } };\n`;
   const p = project({ files: { 'cloudy.config.ts': config('AAAA') } });
   const file = path.join(p.dir, 'cloudy.config.ts');
   assert.match((await runCli(p, ['--list'])).stdout, /^t +AAAA/m);
@@ -244,13 +244,12 @@ Cli('two overlapping runs: one proceeds, the other exits 75 at once naming the h
   assert.is((await firstDone).code, 0);
   // The lock is released: a third run proceeds, and both runs that got the lock are recorded.
   assert.is((await runCli(p, ['slow'])).code, 0);
-  const history = (await import('node:fs')).readFileSync(path.join(p.dir, '.cloudy', 'history.jsonl'), 'utf8').trim().split('\n');
+  const history = fs.readFileSync(path.join(p.dir, '.cloudy', 'history.jsonl'), 'utf8').trim().split('\n');
   assert.equal(history.map((l) => (JSON.parse(l) as { outcome: string }).outcome).sort(), ['locked', 'succeeded', 'succeeded']);
 });
 
 Cli('a run that loses its lock starts no further task and does not exit 0', async () => {
-  const fs = await import('node:fs');
-  const p = project({ files: { '.cloudyrc.json': JSON.stringify({ tasks: { first: { run: 'sleep 7' }, second: { run: 'echo second', deps: ['first'] } } }) } });
+    const p = project({ files: { '.cloudyrc.json': JSON.stringify({ tasks: { first: { run: 'sleep 7' }, second: { run: 'echo second', deps: ['first'] } } }) } });
   const child = startCli(p, ['second', '--json']);
   const done = collect(child, 60_000);
   await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => String(d).includes('task-started') && resolve()));

@@ -2,6 +2,7 @@
  * The security-scan task through the CLI: a Trivy stand-in replays real reports; a recording
  * docker stand-in records the docker calls.
  */
+import * as fs from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, statSync } from 'node:fs';
@@ -99,7 +100,7 @@ Scan('secret values found by Trivy never reach the kept reports or the output', 
 Scan('a .dockerignore that misses .env fails the preflight naming .env, before any build', async () => {
   const p = project({ files: { '.env.local': 'X=1\n' } });
   // Replace the rig's .dockerignore with one that forgets the env files.
-  (await import('node:fs')).writeFileSync(path.join(p.dir, '.dockerignore'), '.git/\n');
+  fs.writeFileSync(path.join(p.dir, '.dockerignore'), '.git/\n');
   const r = await runCli(p, ['docker']);
   assert.is(r.code, 1);
   assert.match(r.stderr, /\.env\b/);

@@ -3,6 +3,7 @@
  * (a Trivy stand-in replays real reports), deployed with every hardening flag, verified,
  * replaced safely, rolled back on failure; audit checks running containers.
  */
+import * as fs from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
@@ -100,7 +101,7 @@ Deploy('a configured user-defined network is created with ICC and masquerading o
   const d = deployment({});
   made.push(d);
   const cfgFile = path.join(d.project.dir, '.cloudyrc.json');
-  const cfg = JSON.parse((await import('node:fs')).readFileSync(cfgFile, 'utf8')) as { container: Record<string, unknown> };
+  const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as { container: Record<string, unknown> };
   writeFileSync(cfgFile, JSON.stringify({ ...cfg, container: { ...cfg.container, network: { name: network, internal: true } } }));
   try {
     const r = await deploy(d);
@@ -135,7 +136,8 @@ Deploy('an unhealthy image exits 1 and leaves the previous container running, he
   made.push(d);
   assert.is((await deploy(d)).code, 0);
   const before = inspect(d.name);
-  writeFileSync(path.join(d.project.dir, '.cloudyrc.json'), JSON.stringify({ ...JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(path.join(d.project.dir, '.cloudyrc.json'), 'utf8'))), image: { name: d.image, dockerfile: 'Dockerfile.unhealthy' } }));
+  const cfgFile = path.join(d.project.dir, '.cloudyrc.json');
+  writeFileSync(cfgFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')), image: { name: d.image, dockerfile: 'Dockerfile.unhealthy' } }));
   const bad = await deploy(d);
   assert.is(bad.code, 1, bad.stdout);
   assert.match(bad.stderr, 'unhealthy');
