@@ -17,7 +17,7 @@ const heartbeat = defineTask({
   run: async (ctx, deps) => {
     const { container } = deps['deploy-secure'];
     const result = await ctx.$`docker exec ${container} /app/cloudy cat /app/logs/heartbeat`;
-    ctx.report(`last heartbeat: ${result.stdout.trim()}`);
+    ctx.progress(`last heartbeat: ${result.stdout.trim()}`);
     return { container, heartbeat: result.stdout.trim() };
   },
 });

@@ -7,18 +7,21 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HELP, parseCli, type CliArgs } from './args.js';
-import { loadConfig } from '../lib/config.js';
-import type { ResolvedConfig } from '../lib/config-types.js';
-import { loadEnvPolicy } from '../lib/env.js';
-import { Executor } from '../lib/exec.js';
+import { loadConfig } from '../lib/config/load.js';
+import type { ResolvedConfig } from '../lib/config/types.js';
+import { loadEnvPolicy } from '../lib/config/env.js';
+import { Spawner } from '../lib/engine/spawn.js';
 import { exitCodeOf, type Failure } from '../lib/failure.js';
-import { buildGraph, selectTargets, toDot, toMermaid, type Selection, type TaskGraph } from '../lib/graph.js';
-import { makeRedactor, redactValue } from '../lib/redact.js';
-import { collectTasks, type Registry } from '../lib/registry.js';
-import { dryRunRenderer, formatFailure, formatSummary, jsonRenderer, lineRenderer } from '../lib/report.js';
-import { LISTR_MAX_TASKS } from '../lib/render-listr.js';
-import { Runner, type RunEvent, type RunSummary } from '../lib/runner.js';
-import type { AnyTask } from '../lib/task.js';
+import { buildGraph, selectTargets, toDot, toMermaid, type Selection, type TaskGraph } from '../lib/engine/graph.js';
+import { makeRedactor, redactValue } from '../lib/render/redact.js';
+import { collectTasks, type Registry } from '../lib/engine/registry.js';
+import { dryRunRenderer } from '../lib/render/dry-run.js';
+import { formatFailure } from '../lib/render/failure.js';
+import { jsonRenderer } from '../lib/render/json.js';
+import { formatSummary, lineRenderer } from '../lib/render/line.js';
+import { LISTR_MAX_TASKS } from '../lib/render/listr.js';
+import { Runner, type RunEvent, type RunSummary } from '../lib/engine/runner.js';
+import type { AnyTask } from '../lib/engine/task.js';
 import { VERSION } from '../lib/version.js';
 
 
@@ -50,9 +53,10 @@ export async function main(argv: readonly string[], builtins: readonly AnyTask[]
   const cwd = path.resolve(args.cwd);
   if (!existsSync(cwd)) return fail([{ reason: 'usage', message: `--cwd ${args.cwd}: no such directory` }]);
 
-  const config = await loadConfig({ cwd, ...(args.config ? { file: args.config } : {}), selfEntry: selfEntry() });
-  if (!config.ok) return fail(config.error);
-  const registry = collectTasks(builtins, config.value);
+  const loaded = await loadConfig({ cwd, ...(args.config ? { file: args.config } : {}), selfEntry: selfEntry() });
+  if (!loaded.ok) return fail(loaded.error);
+  const config = loaded.value.config;
+  const registry = collectTasks(builtins, loaded.value.tasks, config.file);
   if (!registry.ok) return fail(registry.error);
   const graph = buildGraph(registry.value.specs);
   if (!graph.ok) return fail(graph.error);
@@ -69,21 +73,21 @@ export async function main(argv: readonly string[], builtins: readonly AnyTask[]
   const selection = selectTargets(graph.value, args.targets);
   if (!selection.ok) return fail(selection.error);
 
-  const env = await loadEnvPolicy({ projectDir: config.value.projectDir, ...config.value.env });
+  const env = await loadEnvPolicy({ projectDir: config.projectDir, ...config.env });
   if (!env.ok) return fail(env.error);
 
   const redact = makeRedactor(env.value.vars);
   const run = async (lockLost?: AbortSignal): Promise<{ code: number; summary?: RunSummary }> => {
-    const summary = await execute(args, config.value, graph.value, registry.value, selection.value, env.value.vars, redact, io, lockLost);
+    const summary = await execute(args, config, graph.value, registry.value, selection.value, env.value.vars, redact, io, lockLost);
     // A run that lost its lock may overlap another one: never report it as a clean success.
     const code = lockLost?.aborted && summaryExitCode(summary) === 0 ? 1 : summaryExitCode(summary);
-    if (lockLost?.aborted) errLine(`cloudy-tasks: ${formatFailure({ reason: 'state-error', problem: `the run lock was lost while running (${String(lockLost.reason)}); no task was started after that` })}`);
+    if (lockLost?.aborted) errLine(`cloudy-tasks: ${formatFailure(lockLost.reason as Failure)}`);
     return { code, summary };
   };
   if (args.dryRun) return (await run()).code;
   // Loaded only for real runs: the lock library installs exit hooks that --list does not need.
   const { withRunRecord } = await import('./scheduled.js');
-  const result = await withRunRecord({ projectDir: config.value.projectDir, tasks: args.targets, argv }, run);
+  const result = await withRunRecord({ projectDir: config.projectDir, tasks: args.targets, argv }, run);
   if (result.refused) return fail([result.refused]);
   return result.code;
 }
@@ -112,21 +116,21 @@ async function execute(
   const useListr =
     !args.json && !args.dryRun && io.stdout.isTTY === true && (io.stdout.columns ?? 0) > 0 && !io.env['CI'] && selection.order.length <= LISTR_MAX_TASKS;
   const view = useListr
-    ? await (await import('../lib/render-listr.js')).createListrView(selection.order.map((id) => ({ name: id, description: graph.nodes.get(id)!.description })))
+    ? await (await import('../lib/render/listr.js')).createListrView(selection.order.map((id) => ({ name: id, description: graph.nodes.get(id)!.description })))
     : undefined;
   const renderer: (event: RunEvent) => void = args.json ? jsonRenderer(out) : args.dryRun ? dryRunRenderer(sink) : (view?.onEvent ?? lineRenderer(sink));
   // The one place secrets are masked: every event (commands, output, failures with stderr or
   // container logs, task outputs) passes here before any renderer sees it.
   const render = (event: RunEvent) => renderer(redactValue(event, redact));
 
-  const executor = await Executor.create({ cwd: config.projectDir, env: vars, dryRun: args.dryRun, emit: render, redact });
+  const spawner = await Spawner.create({ cwd: config.projectDir, env: vars, dryRun: args.dryRun, emit: render, redact });
   const runner = new Runner({
     graph,
     selection,
     tasks: registry.tasks,
     concurrency: args.concurrency,
     onFailure: args.keepGoing ? 'continue' : 'no-new',
-    executor,
+    spawner,
     emit: render,
     context: () => ({
       config,
@@ -148,12 +152,12 @@ async function execute(
     if (signals === 1) {
       errLine(`cloudy-tasks: ${signal} received: stopping tasks and their processes (again to force)`);
       void runner.interrupt(signal);
-    } else if (executor.cleaningUp && !forceArmed) {
+    } else if (spawner.cleaningUp && !forceArmed) {
       // A rollback is restoring the previous container: exiting now could leave no service.
       forceArmed = true;
       errLine('cloudy-tasks: waiting for cleanup (restoring the previous container) to finish; signal once more to abandon it');
     } else {
-      executor.killAll();
+      spawner.killAll();
       process.exit(signal === 'SIGINT' ? 130 : 143);
     }
   };

@@ -7,10 +7,10 @@
  * `--dry-run` takes no lock and leaves no record: it changes nothing.
  */
 import type { Failure } from '../lib/failure.js';
-import { appendRunRecord, historyPath, type RunRecord } from '../lib/history.js';
-import { acquireRunLock, currentHolder } from '../lib/lock.js';
-import type { RunSummary } from '../lib/runner.js';
-import type { Severity } from '../lib/severity.js';
+import { appendRunRecord, historyPath, type RunRecord } from '../lib/store/history.js';
+import { acquireRunLock, currentHolder } from '../lib/store/lock.js';
+import type { RunSummary } from '../lib/engine/runner.js';
+import type { Severity } from '../lib/scan/severity.js';
 
 interface Outcome {
   readonly code: number;
@@ -26,9 +26,9 @@ export async function withRunRecord(
   if (!lock.ok) {
     // Only "another run has it" means "try later" (75); a lock that cannot be created is a
     // broken environment, which a scheduler must not read as a skipped run.
-    if (lock.kind === 'error') return { code: 2, refused: { reason: 'state-error', problem: lock.problem } };
+    if (lock.kind === 'error') return { code: 2, refused: lock.failure };
     await record(run, started, { outcome: 'locked', exitCode: 75, digestsChanged: [] });
-    return { code: 75, refused: { reason: 'locked', holder: lock.problem } };
+    return { code: 75, refused: lock.failure };
   }
   try {
     const outcome = await body(lock.lost);

@@ -2,11 +2,11 @@
  * Every way cloudy-tasks can fail, as one discriminated union keyed by `reason`.
  *
  * Failures are values: validators collect them, the runner records them on task events, and
- * `lib/report.ts` is the only place that turns them into text. Only bugs are thrown (with an
+ * lib/render/failure.ts is the only place that turns them into text. Only bugs are thrown (with an
  * "Internal error:" message); any other exception is converted into a failure at one boundary
  * in the runner. Each variant carries only what its message needs.
  */
-import type { Severity } from './severity.js';
+import type { Severity } from './scan/severity.js';
 
 export type Failure =
   /** Wrong command-line usage (unknown flag, missing value). Exit 2. */
@@ -64,8 +64,19 @@ export type Failure =
   | { readonly reason: 'deploy-failed'; readonly cause: Failure; readonly rollback: string }
   /** The project's state directory (.cloudy: lock, state, history) cannot be used. Exit 2. */
   | { readonly reason: 'state-error'; readonly problem: string }
-  /** Another scheduled run holds the lock. */
-  | { readonly reason: 'locked'; readonly holder: string }
+  /** Another run of this project holds the run lock. Exit 75. */
+  | {
+      readonly reason: 'locked';
+      readonly lockDir: string;
+      /** Who holds it; null when the holder has not recorded itself (yet). */
+      readonly holder: { readonly pid: number; readonly host: string; readonly command: string; readonly startedAt: string } | null;
+      /** How long after its holder stops refreshing it the lock frees itself. */
+      readonly staleMs: number;
+    }
+  /** The run lock cannot be created or checked (EACCES, EROFS, ENOSPC, a file in the way). Exit 2. */
+  | { readonly reason: 'lock-error'; readonly lockDir: string; readonly code: string; readonly path: string; readonly message: string }
+  /** The run lock was lost while this run held it (removed, or not refreshed in time). */
+  | { readonly reason: 'lock-lost'; readonly lockDir: string; readonly cause: string }
   /** A task reported a failure in its own words (user tasks throwing, `ctx.fail(message)`). */
   | { readonly reason: 'task-error'; readonly message: string; readonly hint?: string }
   /** A bug in cloudy-tasks. Rendered with a "please report" line and the stack. */
@@ -89,6 +100,7 @@ export function exitCodeOf(failure: Failure): number {
     case 'missing-env':
     case 'invalid-env':
     case 'state-error':
+    case 'lock-error':
       return 2;
     case 'aborted':
       return failure.signal === 'SIGINT' ? 130 : 143;
@@ -103,6 +115,7 @@ export function exitCodeOf(failure: Failure): number {
     case 'vulnerabilities-found':
     case 'checks-failed':
     case 'deploy-failed':
+    case 'lock-lost':
     case 'task-error':
     case 'internal-error':
       return 1;

@@ -1,7 +1,8 @@
-import { defineTask } from '../lib/task.js';
-import { docker } from '../lib/docker.js';
-import { checksFailure, hardeningChecks } from '../lib/container.js';
-import { formatChecksTable, type Check } from '../lib/inspect-checks.js';
+import { defineTask } from '../lib/engine/task.js';
+import { docker } from '../lib/docker/cli.js';
+import type { Check } from '../lib/hardening/checks/index.js';
+import { hardeningChecks, verificationFailure } from '../lib/hardening/verify.js';
+import { formatChecksTable } from '../lib/render/checks.js';
 
 /**
  * The guide's "security monitoring", done properly: the deploy's hardening checks against the
@@ -19,8 +20,8 @@ export default defineTask({
     }
     const checks = await hardeningChecks(ctx, name, ctx.config.container);
     if (!checks) return ctx.fail({ reason: 'task-error', message: `no container named ${name}`, hint: 'deploy it first (cloudy-tasks deploy-secure) or set container.name' });
-    if (!ctx.flags.json) for (const line of formatChecksTable(checks).split('\n')) ctx.report(line);
-    const failure = checksFailure(`audit of ${name}`, checks);
+    if (!ctx.flags.json) for (const line of formatChecksTable(checks).split('\n')) ctx.progress(line);
+    const failure = verificationFailure(`audit of ${name}`, checks);
     if (failure) throw failure;
     return { container: name, checks };
   },

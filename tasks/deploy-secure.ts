@@ -1,10 +1,11 @@
-import { defineTask } from '../lib/task.js';
-import type { TaskContext } from '../lib/task.js';
-import { docker } from '../lib/docker.js';
+import { defineTask } from '../lib/engine/task.js';
+import type { TaskContext } from '../lib/engine/task.js';
+import { docker } from '../lib/docker/cli.js';
 import { TaskFailure } from '../lib/failure.js';
-import { awaitHealth, checksFailure, hardeningChecks, inspectContainer, waitHealthy } from '../lib/container.js';
-import { networkCreateArgs, runArgs } from '../lib/hardening.js';
-import { checksFailed, type Check } from '../lib/inspect-checks.js';
+import { awaitHealth, inspectContainer, waitHealthy } from '../lib/docker/health.js';
+import { hardeningChecks, verificationFailure } from '../lib/hardening/verify.js';
+import { networkCreateArgs, runArgs } from '../lib/hardening/run-args.js';
+import { failingChecks, type Check } from '../lib/hardening/checks/index.js';
 import dockerTask from './docker.js';
 import securityScan from './security-scan.js';
 
@@ -44,7 +45,7 @@ export default defineTask({
     let checks: Check[];
     try {
       if (oldId) {
-        ctx.report(`keeping the running container as ${previous} while the new one starts`);
+        ctx.progress(`keeping the running container as ${previous} while the new one starts`);
         await docker(ctx, ['rename', oldId, previous]);
         await docker(ctx, ['stop', oldId]);
       }
@@ -54,7 +55,7 @@ export default defineTask({
       const verified = await hardeningChecks(ctx, name, policy, image.imageId);
       // Fail closed: no inspect output is not "no failed checks".
       if (!verified) return ctx.fail({ reason: 'task-error', message: `container ${name} could not be inspected after it started, so it cannot be verified` });
-      const failure = checksFailure(`hardening verification of ${name}`, verified);
+      const failure = verificationFailure(`hardening verification of ${name}`, verified);
       if (failure) throw failure;
       checks = verified;
     } catch (error) {
@@ -65,7 +66,7 @@ export default defineTask({
     // Committed: the new container is verified. Nothing after this point rolls back; removing
     // the stopped previous container is cleanup that runs even when interrupted.
     if (oldId) await docker(ctx, ['rm', oldId], { critical: true, nothrow: true });
-    ctx.report(`${name} is running ${image.imageId.slice(0, 19)}, healthy, ${checks.filter((c) => c.status === 'pass').length} checks passed`);
+    ctx.progress(`${name} is running ${image.imageId.slice(0, 19)}, healthy, ${checks.filter((c) => c.status === 'pass').length} checks passed`);
     return { container: name, imageId: image.imageId, replaced: oldId !== undefined, checks };
   },
 });
@@ -85,18 +86,18 @@ async function settleLeftovers(ctx: TaskContext, name: string, previous: string)
   const idOf = (c: Record<string, unknown> | undefined) => c?.['Id'] as string | undefined;
   if (!leftover) return idOf(current);
   if (!current) {
-    ctx.report(`found ${previous} left by an interrupted deploy: it is the service again`);
+    ctx.progress(`found ${previous} left by an interrupted deploy: it is the service again`);
     await docker(ctx, ['rename', previous, name]);
     return idOf(leftover);
   }
   const health = (current['State'] as { Running?: boolean; Health?: { Status?: string } | null } | undefined) ?? {};
   const checks = health.Running && health.Health?.Status === 'healthy' ? await hardeningChecks(ctx, name, ctx.config.container) : undefined;
-  if (checks && checksFailed(checks).length === 0) {
-    ctx.report(`removing ${previous}, left by an earlier deploy whose container ${name} is healthy and verified`);
+  if (checks && failingChecks(checks).length === 0) {
+    ctx.progress(`removing ${previous}, left by an earlier deploy whose container ${name} is healthy and verified`);
     await docker(ctx, ['rm', '-f', previous]);
     return idOf(current);
   }
-  ctx.report(`${name} was left unverified by an interrupted deploy: removing it and restoring ${previous}`);
+  ctx.progress(`${name} was left unverified by an interrupted deploy: removing it and restoring ${previous}`);
   await docker(ctx, ['rm', '-f', idOf(current)!]);
   await docker(ctx, ['rename', previous, name]);
   return idOf(leftover);

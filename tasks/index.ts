@@ -2,7 +2,7 @@
  * The built-in tasks, in `--list` order of importance. Only the CLI entry and the public
  * package entry import this file; the engine in lib/ never does.
  */
-import type { AnyTask } from '../lib/task.js';
+import type { AnyTask } from '../lib/engine/task.js';
 import docker from './docker.js';
 import securityScan from './security-scan.js';
 import deploySecure from './deploy-secure.js';

@@ -1,4 +1,4 @@
-import { defineTask } from '../lib/task.js';
+import { defineTask } from '../lib/engine/task.js';
 import { TaskFailure } from '../lib/failure.js';
 
 /**
@@ -11,11 +11,12 @@ export default defineTask({
   name: 'preflight',
   description: 'Check the build context for secrets and the Dockerfile for hardening mistakes (no Trivy needed)',
   run: async (ctx): Promise<{ errors: number; warnings: number }> => {
-    const { preflight, formatPreflight } = await import('../lib/preflight.js');
+    const { preflight } = await import('../lib/docker/preflight.js');
+    const { formatPreflight } = await import('../lib/render/preflight.js');
     const { image, scan } = ctx.config;
     const findings = await preflight({ contextDir: image.context, dockerfile: image.dockerfile, requireScratch: scan.requireScratch, buildArgs: image.buildArgs });
     const errors = findings.filter((f) => f.severity === 'error');
-    if (findings.length > 0 && !ctx.flags.json) for (const line of formatPreflight(findings).split('\n')) ctx.report(line);
+    if (findings.length > 0 && !ctx.flags.json) for (const line of formatPreflight(findings).split('\n')) ctx.progress(line);
     if (errors.length > 0) {
       throw new TaskFailure({ reason: 'checks-failed', what: 'preflight', failed: [...new Set(errors.map((f) => f.rule))], details: formatPreflight(errors) });
     }

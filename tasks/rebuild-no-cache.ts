@@ -1,8 +1,9 @@
 import path from 'node:path';
-import { defineTask } from '../lib/task.js';
-import { buildArgsFor, buildImage, inspectImage, type ImageBuild } from '../lib/docker.js';
-import { composeCommand } from '../lib/compose.js';
-import { readState, statePath, writeStateAtomic } from '../lib/state.js';
+import { defineTask } from '../lib/engine/task.js';
+import { buildArgsFor, buildImage, type ImageBuild } from '../lib/docker/build.js';
+import { inspectImage } from '../lib/docker/image.js';
+import { composeCommand } from '../lib/docker/compose.js';
+import { readState, statePath, writeStateAtomic } from '../lib/store/state.js';
 import updateBaseImages from './update-base-images.js';
 import dockerTask from './docker.js';
 import preflight from './preflight.js';
@@ -32,7 +33,7 @@ export default defineTask({
       // Skip only when the tag still names the image the last rebuild made: a later cached
       // build under the same tag must not be passed off as the no-cache one.
       if (last && !changed && existing && existing.id === last.imageId) {
-        ctx.report(`no base image changed since the last rebuild (${last.at}); skipping the rebuild`);
+        ctx.progress(`no base image changed since the last rebuild (${last.at}); skipping the rebuild`);
         return { imageId: existing.id, ref: ctx.config.image.ref, tags: existing.repoTags, labels: existing.labels, buildArgs: {}, noCache: true, rebuilt: false };
       }
     }

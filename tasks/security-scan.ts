@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { defineTask } from '../lib/task.js';
-import type { TaskContext } from '../lib/task.js';
-import { docker } from '../lib/docker.js';
+import { defineTask } from '../lib/engine/task.js';
+import type { TaskContext } from '../lib/engine/task.js';
+import { docker } from '../lib/docker/cli.js';
 import { TaskFailure } from '../lib/failure.js';
-import type { ScanResult } from '../lib/scan-result.js';
-import { prepareReportsDir, reportPaths, runTrivy, trivyCommand } from '../lib/scan.js';
-import { SEVERITIES, type Severity } from '../lib/severity.js';
+import type { ScanResult } from '../lib/scan/result.js';
+import { prepareReportsDir, reportPaths, runTrivy, trivyCommand } from '../lib/scan/run.js';
+import { SEVERITIES, type Severity } from '../lib/scan/severity.js';
 import dockerTask from './docker.js';
 
 /**
@@ -22,7 +22,7 @@ export default defineTask({
     const { scan } = ctx.config;
     const built = deps.docker;
     const trivy = await trivyCommand(ctx);
-    const { trivyImageArgs, trivyConfigArgs } = await import('../lib/trivy.js');
+    const { trivyImageArgs, trivyConfigArgs } = await import('../lib/scan/trivy-args.js');
     const dir = scan.reportsDir;
     const paths = reportPaths(dir);
     const { trivyImage: imageReport, trivyConfig: configReport } = paths;
@@ -55,7 +55,7 @@ async function untag(ctx: TaskContext, imageId: string, scanRef: string): Promis
   const tags = await docker(ctx, ['image', 'inspect', '--format', '{{json .RepoTags}}', imageId], { nothrow: true, silent: true, critical: true });
   const repoTags = tags.exitCode === 0 ? ((JSON.parse(tags.stdout || 'null') as string[] | null) ?? []) : [];
   if (repoTags.some((t) => t !== scanRef)) await docker(ctx, ['rmi', scanRef], { nothrow: true, silent: true, critical: true });
-  else ctx.report(`kept the tag ${scanRef}: it is the only name of the scanned image`);
+  else ctx.progress(`kept the tag ${scanRef}: it is the only name of the scanned image`);
 }
 
 function zeroCounts(): Record<Severity, number> {
@@ -69,11 +69,11 @@ async function gateAndReport(
   configJson: unknown,
   raw: { trivyImage: string; trivyConfig?: string },
 ): Promise<ScanResult> {
-  const { parseTrivyReport, countBySeverity } = await import('../lib/trivy-report.js');
-  const { gate, isSuppressed, parseTrivyIgnore } = await import('../lib/scan-gate.js');
-  const { countLine, findingsTable } = await import('../lib/scan-format.js');
-  const { toSarif } = await import('../lib/sarif.js');
-  const { writeJsonAtomic } = await import('../lib/state.js');
+  const { parseTrivyReport, countBySeverity } = await import('../lib/scan/parse.js');
+  const { gate, isSuppressed, parseTrivyIgnore } = await import('../lib/scan/gate.js');
+  const { countLine, findingsTable } = await import('../lib/render/findings.js');
+  const { toSarif } = await import('../lib/scan/sarif.js');
+  const { writeJsonAtomic } = await import('../lib/store/state.js');
   const { scan } = ctx.config;
 
   const parsed = [imageJson, configJson].filter((j) => j !== undefined).map((j) => parseTrivyReport(j));
@@ -99,7 +99,7 @@ async function gateAndReport(
     dryRun: false,
   };
   await writeJsonAtomic(summaryFile, ctx.redact({ ...result, generatedAt: new Date().toISOString(), blockingFindings: decision.blocking }));
-  ctx.report(`findings: ${countLine(counts)}`);
+  ctx.progress(`findings: ${countLine(counts)}`);
   if (!decision.pass) {
     throw new TaskFailure({ reason: 'vulnerabilities-found', target: ctx.config.image.ref, blocking: decision.blocking.length, threshold: scan.failOn, counts, table: findingsTable(decision.blocking), reportPath: summaryFile });
   }

@@ -1,8 +1,9 @@
-import { defineTask } from '../lib/task.js';
-import { localDigest, projectBaseImages, type BaseImageUpdate } from '../lib/base-images.js';
-import { docker } from '../lib/docker.js';
-import { readState, statePath, writeStateAtomic } from '../lib/state.js';
-import { formatTable } from '../lib/util/table.js';
+import { defineTask } from '../lib/engine/task.js';
+import { projectBaseImages, type BaseImageUpdate } from '../lib/docker/base-images.js';
+import { localDigest } from '../lib/docker/image.js';
+import { docker } from '../lib/docker/cli.js';
+import { readState, statePath, writeStateAtomic } from '../lib/store/state.js';
+import { formatTable } from '../lib/render/table.js';
 
 /**
  * The guide's "regular updates": pull every base image (configured ones and the Dockerfile's
@@ -34,7 +35,7 @@ export default defineTask({
     if (!ctx.flags.json) {
       const short = (d: string | null) => (d ? d.slice(0, 19) : '-');
       const table = formatTable(['IMAGE', 'BEFORE', 'AFTER', 'CHANGED'], updates.map((u) => [u.image, short(u.before), short(u.after), u.changed ? 'yes' : 'no']));
-      for (const line of table.split('\n')) ctx.report(line);
+      for (const line of table.split('\n')) ctx.progress(line);
     }
     return { images: updates, anyChanged: updates.some((u) => u.changed) };
   },

@@ -12,7 +12,7 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const cliPath = path.join(repoRoot, 'bin', 'cloudy-tasks.js');
 export const fakeDockerDir = path.join(repoRoot, 'test', 'fixtures', 'fake-docker');
 export const trivyStandinDir = path.join(repoRoot, 'test', 'fixtures', 'bin');
-export const trivyFixtures = path.resolve(repoRoot, '..', 'shared', 'fixtures', 'trivy');
+export { trivyFixtures } from './paths.js';
 
 /** A Dockerfile that passes every preflight rule (scratch, numeric USER, exec-form HEALTHCHECK). */
 export const GOOD_DOCKERFILE = `FROM cloudy-local/busybox:1 AS build

@@ -3,7 +3,7 @@
  * service is rebuilt through compose without cache, with --pull on a base image from a real
  * local registry, with the build args, and tagged as the service's `image:` (= image.ref).
  *
- * Compose flavours: lib/compose.ts prefers `docker compose` (v2) and falls back to
+ * Compose flavours: lib/docker/compose.ts prefers `docker compose` (v2) and falls back to
  * `docker-compose` (v1). Both paths are tested. A flavour that is installed is tested for real;
  * when the v2 plugin is missing (Debian ships only docker-compose 1.29), a `docker` wrapper first
  * on PATH turns `docker compose ...` into `docker-compose ...` and passes every other call to
@@ -178,7 +178,7 @@ async function rebuildsThrough(mode: Mode, flavour: readonly string[]): Promise<
   // Built through compose with the chosen flavour, never by a plain docker build of ours.
   // docker-compose >= 1.28 delegates to `docker build --iidfile FILE …` (COMPOSE_DOCKER_CLI_BUILD
   // defaults to 1): that nested call is compose's, recognisable by --iidfile, which
-  // lib/docker.ts's buildImage never passes.
+  // lib/docker/build.ts's buildImage never passes.
   const all = calls(log);
   const composeBuilds = all.filter((c) => c.includes('build') && c.includes('-f'));
   assert.is(composeBuilds.length, 1, `one compose build, got: ${JSON.stringify(composeBuilds)}`);

@@ -3,7 +3,7 @@
  * `@ts-expect-error` must stay an error: if a change makes the line compile, tsc reports the
  * unused directive and the test command fails.
  */
-import { defineTask, type TaskOutput } from '../../lib/task.js';
+import { defineTask, type TaskOutput } from '../../lib/engine/task.js';
 import dockerTask from '../../tasks/docker.js';
 import deploySecure from '../../tasks/deploy-secure.js';
 

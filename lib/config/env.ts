@@ -1,0 +1,92 @@
+/**
+ * The environment policy (the dotenv-safe adapter). Runs once, before any task:
+ * - `.env` is loaded against `.env.example` (the project's, or the built-in one listing
+ *   GOTELEMETRY, UMASK and CGO_ENABLED); every missing name is reported at once;
+ * - values are enforced, not only presence: the guide's "secure environment" is only secure if
+ *   the values are right;
+ * - UMASK is applied to this process, so every file cloudy-tasks writes respects it (an env
+ *   variable alone does not change a process's umask).
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Failure } from '../failure.js';
+import { packageRoot } from '../util/package-root.js';
+import { type Result, ok, err } from '../util/result.js';
+
+/** The example shipped with cloudy-tasks, used when the project has none. */
+export const builtinExample = (): string => path.join(packageRoot(), 'assets', 'env.example');
+
+export interface EnvPolicyInput {
+  readonly projectDir: string;
+  /** `.env` path relative to the project. */
+  readonly file: string;
+  /** `.env.example` path relative to the project, or undefined for the default lookup. */
+  readonly example: string | undefined;
+}
+
+export interface LoadedEnv {
+  readonly vars: Readonly<Record<string, string | undefined>>;
+  /** The umask applied, e.g. 0o077. */
+  readonly umask: number;
+  readonly exampleFile: string;
+}
+
+/** Each enforced variable: the rule and how to describe it in an error. */
+const RULES: Readonly<Record<string, { expected: string; test: (v: string) => boolean }>> = {
+  GOTELEMETRY: { expected: 'off', test: (v) => v === 'off' },
+  CGO_ENABLED: { expected: '0', test: (v) => v === '0' },
+  UMASK: { expected: 'an octal mask at least as strict as 077 (e.g. 077 or 0077)', test: (v) => parseUmask(v) !== undefined },
+};
+
+/** `077` → 0o077; undefined when not octal or when group/other bits are not all masked. */
+export function parseUmask(value: string): number | undefined {
+  if (!/^0?[0-7]{3}$/.test(value.trim())) return undefined;
+  const mask = Number.parseInt(value.trim(), 8);
+  return (mask & 0o077) === 0o077 ? mask : undefined;
+}
+
+export async function loadEnvPolicy(input: EnvPolicyInput): Promise<Result<LoadedEnv, Failure[]>> {
+  // dotenv-safe checks presence against process.env itself, so the policy works on it directly.
+  const env = process.env;
+  const envFile = path.resolve(input.projectDir, input.file);
+  const projectExample = path.resolve(input.projectDir, input.example ?? '.env.example');
+  const exampleFile = input.example !== undefined || existsSync(projectExample) ? projectExample : builtinExample();
+  if (!existsSync(exampleFile)) {
+    return err([{ reason: 'invalid-config', path: 'env.example', expected: 'an existing file', received: JSON.stringify(exampleFile), hint: 'create it or remove the env.example setting' }]);
+  }
+  const { config } = await import('dotenv-safe');
+  const failures: Failure[] = [];
+  try {
+    // quiet: dotenv 17+ prints a banner otherwise; paths absolute: dotenv-safe resolves from cwd.
+    config({ path: envFile, example: exampleFile, allowEmptyValues: false, quiet: true });
+  } catch (e) {
+    // dotenv-safe's MissingEnvVarsError (not in its type definitions): `missing` lists the names.
+    const missing = (e as { name?: string; missing?: unknown }).missing;
+    if ((e as { name?: string }).name === 'MissingEnvVarsError' && Array.isArray(missing)) {
+      failures.push({ reason: 'missing-env', names: missing.map(String), example: exampleFile, envFile });
+    } else {
+      return err([{ reason: 'config-load', file: envFile, message: e instanceof Error ? e.message.split('\n')[0]! : String(e) }]);
+    }
+  }
+  const missing = new Set(failures.flatMap((f) => (f.reason === 'missing-env' ? f.names : [])));
+  for (const [name, rule] of Object.entries(RULES)) {
+    const value = env[name];
+    if (value === undefined || value === '') {
+      if (!missing.has(name)) failures.push({ reason: 'missing-env', names: [name], example: exampleFile, envFile });
+      continue;
+    }
+    if (!rule.test(value)) failures.push({ reason: 'invalid-env', name, expected: rule.expected, received: value });
+  }
+  if (failures.length > 0) return err(mergeMissing(failures));
+  const umask = parseUmask(env['UMASK']!)!;
+  process.umask(umask);
+  return ok({ vars: { ...env }, umask, exampleFile });
+}
+
+/** One missing-env failure naming every missing variable, first. */
+function mergeMissing(failures: Failure[]): Failure[] {
+  const missing = failures.filter((f): f is Extract<Failure, { reason: 'missing-env' }> => f.reason === 'missing-env');
+  if (missing.length <= 1) return failures;
+  const names = [...new Set(missing.flatMap((f) => f.names))];
+  return [{ ...missing[0]!, names }, ...failures.filter((f) => f.reason !== 'missing-env')];
+}

@@ -1,0 +1,80 @@
+/**
+ * The shape of `cloudy.config.ts`, `.cloudyrc*` and the `cloudy` key of package.json: what users
+ * write. Key names are part of the public contract: docs, users' configs and tests rely on them.
+ */
+import type { AnyTask } from '../engine/task.js';
+import type { HardeningPolicy } from '../hardening/policy.js';
+import type { Severity } from '../scan/severity.js';
+
+/** A Make-style task declared as data (works in JSON, YAML and package.json configs). */
+export interface DeclarativeTask {
+  /** One line for `--list`. */
+  readonly description?: string;
+  /** Names of built-in or other tasks that must succeed first. */
+  readonly deps?: readonly string[];
+  /** Command line(s) run through bash in order, like a Make recipe. */
+  readonly run: string | readonly string[];
+}
+
+/** What users write. Everything is optional; defaults are the security guide's values. */
+export interface Config {
+  readonly image?: {
+    /** Image repository name. Default `cloudy-mc-codeface`. */
+    readonly name?: string;
+    /** Tag to apply. Default `latest`; deploys always use the image id, never the tag. */
+    readonly tag?: string;
+    /** Dockerfile path, relative to the project. Default `Dockerfile`. */
+    readonly dockerfile?: string;
+    /** Build context, relative to the project. Default `.`. */
+    readonly context?: string;
+    /** Extra `--build-arg`s (BUILD_DATE, VCS_REF and VERSION are always set). */
+    readonly buildArgs?: Readonly<Record<string, string>>;
+  };
+  readonly container?: Partial<Omit<HardeningPolicy, 'network' | 'cpus'>> & {
+    /** `'none'` (default) or a user-defined network the deploy creates. */
+    readonly network?: 'none' | { readonly name: string; readonly internal?: boolean };
+    readonly cpus?: string | number;
+  };
+  /** Base images to pull, in addition to the Dockerfile's FROM images. */
+  readonly baseImages?: readonly string[];
+  readonly scan?: {
+    /** Severities Trivy reports and the gate considers. Default HIGH and CRITICAL. */
+    readonly severity?: readonly Severity[];
+    /** Fail when a finding is at or above this level. Default: the lowest of `severity`. */
+    readonly failOn?: Severity;
+    readonly ignoreUnfixed?: boolean;
+    /** Path to a `.trivyignore`, relative to the project. Default `.trivyignore` if it exists. */
+    readonly ignoreFile?: string;
+    /** Trivy `--timeout`. Default `10m`. */
+    readonly timeout?: string;
+    /** Pass `--skip-db-update` (offline runs). Default false. */
+    readonly skipDbUpdate?: boolean;
+    /** The official Trivy image used when no `trivy` binary is on PATH. */
+    readonly trivyImage?: string;
+    /** Where reports are written, relative to the project. Default `reports`. */
+    readonly reportsDir?: string;
+    /** Also run `trivy config` on the Dockerfile and compose/Kubernetes files. Default true. */
+    readonly config?: boolean;
+    /** Preflight: require the final stage to be FROM scratch. Default true. */
+    readonly requireScratch?: boolean;
+  };
+  /** Use docker compose for the no-cache rebuild instead of `docker build`. */
+  readonly compose?: {
+    readonly file?: string;
+    readonly service?: string;
+  };
+  /** Where the env policy reads from. */
+  readonly env?: {
+    /** Default `.env`. */
+    readonly file?: string;
+    /** Default `.env.example` (the built-in one when the project has none). */
+    readonly example?: string;
+  };
+  /** Your own tasks: declarative (`{ run: '...' }`) or made with `defineTask`. */
+  readonly tasks?: Readonly<Record<string, DeclarativeTask | AnyTask>>;
+}
+
+/** Identity function that gives editor completion and type checking in `cloudy.config.ts`. */
+export function defineConfig(config: Config): Config {
+  return config;
+}

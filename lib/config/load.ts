@@ -1,0 +1,97 @@
+/**
+ * Finds, loads, validates and resolves the config (the cosmiconfig adapter: the only module that
+ * imports cosmiconfig).
+ *
+ * Search: `cloudy.config.{ts,mts,js,mjs,cjs}`, `.cloudyrc` (JSON or YAML), `.cloudyrc.{json,yaml,yml}`
+ * and a `cloudy` key in package.json, from the start directory up to the project root (the
+ * nearest package.json). No config at all is fine: the security guide's defaults apply.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Failure } from '../failure.js';
+import { refuseUnsafe } from '../hardening/refuse.js';
+import { resolveBindSources } from '../hardening/volumes.js';
+import { type Result, err, ok } from '../util/result.js';
+import type { Config, DeclarativeTask } from './input.js';
+import { projectRoot, resolveConfig } from './resolve.js';
+import { configSchema, validate } from './schema.js';
+import { loadTsConfig } from './ts-loader.js';
+import type { ResolvedConfig } from './types.js';
+import type { AnyTask } from '../engine/task.js';
+
+export const SEARCH_PLACES = [
+  'package.json',
+  '.cloudyrc',
+  '.cloudyrc.json',
+  '.cloudyrc.yaml',
+  '.cloudyrc.yml',
+  'cloudy.config.ts',
+  'cloudy.config.mts',
+  'cloudy.config.js',
+  'cloudy.config.mjs',
+  'cloudy.config.cjs',
+] as const;
+
+export interface LoadOptions {
+  /** Directory the search starts from (`--cwd`, else the current directory). */
+  readonly cwd: string;
+  /** `--config <file>`: load exactly this file. */
+  readonly file?: string;
+  /** Absolute path of this package's entry, for `import ... from 'cloudy-tasks'` in configs. */
+  readonly selfEntry: string;
+}
+
+/** Load the raw config object (unvalidated) and where it came from. */
+async function loadRaw(options: LoadOptions): Promise<Result<{ config: unknown; file: string | undefined }, Failure[]>> {
+  const { cosmiconfig } = await import('cosmiconfig');
+  const tsLoader = (file: string) => loadTsConfig(file, options.selfEntry);
+  const explorer = cosmiconfig('cloudy', {
+    searchPlaces: [...SEARCH_PLACES],
+    searchStrategy: 'project',
+    loaders: { '.ts': tsLoader, '.mts': tsLoader, '.js': tsLoader, '.mjs': tsLoader },
+    cache: false,
+  });
+  const file = options.file ? path.resolve(options.cwd, options.file) : undefined;
+  if (file && !existsSync(file)) {
+    return err([{ reason: 'config-load', file, message: 'file not found (check the --config path)' }]);
+  }
+  try {
+    const found = file ? await explorer.load(file) : await explorer.search(options.cwd);
+    if (!found) return ok({ config: {}, file: undefined });
+    return ok({ config: found.isEmpty ? {} : found.config, file: found.filepath });
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const where = /(?:Error|error) (?:in|loading) ([^\s:]+)/.exec(message)?.[1];
+    return err([{ reason: 'config-load', file: file ?? where ?? options.cwd, message: firstLines(message) }]);
+  }
+}
+
+/** A loaded config: what tasks see, and the user's own task definitions for the registry. */
+export interface LoadedConfig {
+  readonly config: ResolvedConfig;
+  readonly tasks: Readonly<Record<string, DeclarativeTask | AnyTask>>;
+}
+
+/** Load, validate and resolve. Every validation problem is returned, not only the first. */
+export async function loadConfig(options: LoadOptions): Promise<Result<LoadedConfig, Failure[]>> {
+  const raw = await loadRaw(options);
+  if (!raw.ok) return raw;
+  const { config, file } = raw.value;
+  const shown = file ? path.relative(options.cwd, file) || file : undefined;
+  const problems = validate(config, configSchema, '', shown);
+  if (problems.length > 0) return err(problems);
+  const projectDir = file ? path.dirname(file) : projectRoot(path.resolve(options.cwd));
+  const base = resolveConfig(config as Config, projectDir, file);
+  // Bind sources become absolute real paths, so `../../etc` or a symlink to docker.sock is seen
+  // for what it is, and docker gets the same path whatever directory it runs from.
+  const resolved = { ...base, container: resolveBindSources(base.container, projectDir) };
+  // A config that weakens the container is refused before anything runs, not at deploy time.
+  const unsafe = refuseUnsafe(resolved.container).map(
+    (problem): Failure => ({ reason: 'unsafe-config', ...(shown ? { file: shown } : {}), problem }),
+  );
+  return unsafe.length > 0 ? err(unsafe) : ok({ config: resolved, tasks: (config as Config).tasks ?? {} });
+}
+
+function firstLines(message: string): string {
+  return message.split('\n').filter(Boolean).slice(0, 3).join(' ').slice(0, 400);
+}

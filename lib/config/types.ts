@@ -1,0 +1,39 @@
+/**
+ * The resolved config: what tasks read as `ctx.config`, every default filled in and every path
+ * absolute. What users write is `Config` in ./input.ts; ./resolve.ts turns one into the other.
+ * The user's own task definitions are not part of it: they go to the task registry, not to tasks.
+ */
+import type { HardeningPolicy } from '../hardening/policy.js';
+import type { Severity } from '../scan/severity.js';
+
+/** The config tasks see: every default applied, paths absolute. */
+export interface ResolvedConfig {
+  /** The file the config came from, or undefined when defaults are used. */
+  readonly file: string | undefined;
+  readonly projectDir: string;
+  readonly image: {
+    readonly name: string;
+    readonly tag: string;
+    /** `name:tag`. */
+    readonly ref: string;
+    readonly dockerfile: string;
+    readonly context: string;
+    readonly buildArgs: Readonly<Record<string, string>>;
+  };
+  readonly container: HardeningPolicy;
+  readonly baseImages: readonly string[];
+  readonly scan: {
+    readonly severity: readonly Severity[];
+    readonly failOn: Severity;
+    readonly ignoreUnfixed: boolean;
+    readonly ignoreFile: string | undefined;
+    readonly timeout: string;
+    readonly skipDbUpdate: boolean;
+    readonly trivyImage: string;
+    readonly reportsDir: string;
+    readonly config: boolean;
+    readonly requireScratch: boolean;
+  };
+  readonly compose: { readonly file: string; readonly service: string } | undefined;
+  readonly env: { readonly file: string; readonly example: string | undefined };
+}

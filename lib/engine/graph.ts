@@ -1,0 +1,231 @@
+/**
+ * The task graph: names, edges, validation, selection and drawing. Pure: no I/O, no docker, no
+ * knowledge of what a task does. It reports every problem it finds in one pass so a user fixes
+ * them all at once.
+ */
+import type { Failure } from '../failure.js';
+import { type Result, ok, err } from '../util/result.js';
+import { closest } from '../util/suggest.js';
+
+/** A task name that has been checked to exist in the graph. Only this module makes them. */
+export type TaskId = string & { readonly __brand: 'TaskId' };
+
+/** What the graph needs to know about a task. */
+export interface TaskSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly deps: readonly string[];
+  /** Where the task came from (`built-in`, `cloudy.config.ts`), for duplicate messages. */
+  readonly source: string;
+  /** The task whose output this one can stand in for (see `Task.provides`). */
+  readonly provides?: string;
+}
+
+export interface GraphNode {
+  readonly id: TaskId;
+  readonly description: string;
+  /** Sorted by name, so traversals (and the cycle trail printed) are the same on every run. */
+  readonly deps: readonly TaskId[];
+  readonly source: string;
+  readonly provides?: TaskId;
+}
+
+export interface TaskGraph {
+  readonly nodes: ReadonlyMap<TaskId, GraphNode>;
+  /** Every node in a topological order (dependencies first), ties broken by name. */
+  readonly order: readonly TaskId[];
+}
+
+const asId = (name: string) => name as TaskId;
+
+/** Validate specs and build the graph: unknown dependencies, duplicates and cycles, all at once. */
+export function buildGraph(specs: readonly TaskSpec[]): Result<TaskGraph, Failure[]> {
+  const failures: Failure[] = [];
+  const byName = new Map<string, TaskSpec>();
+  for (const spec of specs) {
+    const seen = byName.get(spec.name);
+    if (seen) {
+      failures.push({ reason: 'duplicate-task', name: spec.name, sources: [seen.source, spec.source] });
+      continue;
+    }
+    byName.set(spec.name, spec);
+  }
+  const names = [...byName.keys()];
+  const nodes = new Map<TaskId, GraphNode>();
+  for (const spec of byName.values()) {
+    const deps: TaskId[] = [];
+    for (const dep of spec.deps) {
+      if (byName.has(dep)) {
+        if (!deps.includes(asId(dep))) deps.push(asId(dep));
+      } else {
+        const suggestion = closest(dep, names);
+        failures.push({ reason: 'unknown-task', name: dep, referencedBy: spec.name, ...(suggestion ? { suggestion } : {}) });
+      }
+    }
+    deps.sort();
+    if (spec.provides !== undefined && !byName.has(spec.provides)) {
+      failures.push({ reason: 'unknown-task', name: spec.provides, referencedBy: spec.name });
+    }
+    const provides = spec.provides !== undefined && byName.has(spec.provides) ? { provides: asId(spec.provides) } : {};
+    nodes.set(asId(spec.name), { id: asId(spec.name), description: spec.description, deps, source: spec.source, ...provides });
+  }
+  failures.push(...findCycles(nodes));
+  if (failures.length > 0) return err(failures);
+  return ok({ nodes, order: topologicalOrder(nodes, [...nodes.keys()]) });
+}
+
+/**
+ * Every elementary cycle reachable by a depth-first search in name order, each printed once
+ * starting from its smallest name (`a -> b -> a`), so the trail is stable across runs.
+ */
+function findCycles(nodes: ReadonlyMap<TaskId, GraphNode>): Failure[] {
+  const state = new Map<TaskId, 'visiting' | 'done'>();
+  const stack: TaskId[] = [];
+  const seen = new Set<string>();
+  const failures: Failure[] = [];
+  const visit = (id: TaskId): void => {
+    state.set(id, 'visiting');
+    stack.push(id);
+    for (const dep of nodes.get(id)?.deps ?? []) {
+      const s = state.get(dep);
+      if (s === 'visiting') {
+        const cycle = stack.slice(stack.indexOf(dep));
+        const start = cycle.indexOf([...cycle].sort()[0]!);
+        const rotated = [...cycle.slice(start), ...cycle.slice(0, start)];
+        const key = rotated.join('\0');
+        if (!seen.has(key)) {
+          seen.add(key);
+          failures.push({ reason: 'cycle', path: [...rotated, rotated[0]!] });
+        }
+      } else if (s === undefined) {
+        visit(dep);
+      }
+    }
+    stack.pop();
+    state.set(id, 'done');
+  };
+  for (const id of [...nodes.keys()].sort()) if (!state.has(id)) visit(id);
+  return failures;
+}
+
+/** Kahn's algorithm restricted to `subset`, smallest name first among ready nodes. */
+function topologicalOrder(nodes: ReadonlyMap<TaskId, GraphNode>, subset: readonly TaskId[]): TaskId[] {
+  const inSubset = new Set(subset);
+  const remaining = new Map<TaskId, number>();
+  for (const id of subset) remaining.set(id, (nodes.get(id)?.deps ?? []).filter((d) => inSubset.has(d)).length);
+  const dependents = new Map<TaskId, TaskId[]>();
+  for (const id of subset) {
+    for (const dep of nodes.get(id)?.deps ?? []) {
+      if (inSubset.has(dep)) dependents.set(dep, [...(dependents.get(dep) ?? []), id]);
+    }
+  }
+  const ready = subset.filter((id) => remaining.get(id) === 0).sort();
+  const order: TaskId[] = [];
+  while (ready.length > 0) {
+    const id = ready.shift()!;
+    order.push(id);
+    for (const next of dependents.get(id) ?? []) {
+      const left = remaining.get(next)! - 1;
+      remaining.set(next, left);
+      if (left === 0) {
+        ready.push(next);
+        ready.sort();
+      }
+    }
+  }
+  if (order.length !== subset.length) throw new Error('Internal error: topological order on a graph with a cycle');
+  return order;
+}
+
+/** What to run: tasks in order, and the tasks that pass on a provider's output instead of running. */
+export interface Selection {
+  /** The selected tasks in topological order, substitution edges included. */
+  readonly order: readonly TaskId[];
+  /** provided task → the selected task that provides its output. */
+  readonly substitutes: ReadonlyMap<TaskId, TaskId>;
+  /** Dependencies per selected task, substitution edges included. */
+  readonly deps: ReadonlyMap<TaskId, readonly TaskId[]>;
+}
+
+/**
+ * The tasks needed for `targets`: the union of their dependency closures, each once, in
+ * topological order. When a selected task provides another selected task's output, the provided
+ * one runs after its provider and takes its output. Unknown targets are failures with a
+ * "did you mean" suggestion.
+ */
+export function selectTargets(graph: TaskGraph, targets: readonly string[]): Result<Selection, Failure[]> {
+  const closure = selectClosure(graph, targets);
+  if (!closure.ok) return closure;
+  const wanted = new Set(closure.value);
+  const substitutes = new Map<TaskId, TaskId>();
+  for (const id of closure.value) {
+    const provided = graph.nodes.get(id)!.provides;
+    if (provided && wanted.has(provided) && !substitutes.has(provided)) substitutes.set(provided, id);
+  }
+  const deps = new Map<TaskId, TaskId[]>();
+  for (const id of closure.value) {
+    const own = [...graph.nodes.get(id)!.deps];
+    const provider = substitutes.get(id);
+    deps.set(id, provider ? [...new Set([...own, provider])].sort() : own);
+  }
+  // A substitution edge that closes a cycle (the provider depends on what it provides) is dropped.
+  for (const [provided, provider] of substitutes) {
+    if (dependsOn(deps, provider, provided)) {
+      substitutes.delete(provided);
+      deps.set(provided, [...graph.nodes.get(provided)!.deps]);
+    }
+  }
+  const view = new Map([...deps].map(([id, d]) => [id, { ...graph.nodes.get(id)!, deps: d }]));
+  return ok({ order: topologicalOrder(view, closure.value), substitutes, deps });
+}
+
+function dependsOn(deps: ReadonlyMap<TaskId, readonly TaskId[]>, from: TaskId, to: TaskId): boolean {
+  const seen = new Set<TaskId>();
+  const stack = [...(deps.get(from) ?? [])];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (id === to) return true;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    stack.push(...(deps.get(id) ?? []));
+  }
+  return false;
+}
+
+function selectClosure(graph: TaskGraph, targets: readonly string[]): Result<TaskId[], Failure[]> {
+  const failures: Failure[] = [];
+  const wanted = new Set<TaskId>();
+  const add = (id: TaskId): void => {
+    if (wanted.has(id)) return;
+    wanted.add(id);
+    for (const dep of graph.nodes.get(id)?.deps ?? []) add(dep);
+  };
+  for (const target of targets) {
+    if (graph.nodes.has(asId(target))) add(asId(target));
+    else {
+      const suggestion = closest(target, graph.nodes.keys());
+      failures.push({ reason: 'unknown-task', name: target, ...(suggestion ? { suggestion } : {}) });
+    }
+  }
+  if (failures.length > 0) return err(failures);
+  return ok(graph.order.filter((id) => wanted.has(id)));
+}
+
+/** Mermaid flowchart, edges pointing from a dependency to its dependent (the order things run). */
+export function toMermaid(graph: TaskGraph, subset: readonly TaskId[] = graph.order): string {
+  const key = (id: TaskId) => `n${subset.indexOf(id)}`;
+  const lines = ['flowchart LR'];
+  for (const id of subset) lines.push(`  ${key(id)}["${id.replaceAll('"', '#quot;')}"]`);
+  for (const id of subset) for (const dep of graph.nodes.get(id)?.deps ?? []) lines.push(`  ${key(dep)} --> ${key(id)}`);
+  return lines.join('\n');
+}
+
+/** Graphviz DOT, same edge direction as {@link toMermaid}. */
+export function toDot(graph: TaskGraph, subset: readonly TaskId[] = graph.order): string {
+  const q = (s: string) => JSON.stringify(s);
+  const lines = ['digraph tasks {', '  rankdir=LR;'];
+  for (const id of subset) lines.push(`  ${q(id)};`);
+  for (const id of subset) for (const dep of graph.nodes.get(id)?.deps ?? []) lines.push(`  ${q(dep)} -> ${q(id)};`);
+  lines.push('}');
+  return lines.join('\n');
+}

@@ -1,0 +1,213 @@
+/**
+ * Runs a selected part of the task graph: dependency order, bounded concurrency, failure
+ * policy, interruption. It emits typed events and renders nothing: listr2, the line renderer
+ * and `--json` are subscribers (lib/render/).
+ *
+ * Scheduling: a task starts when all its dependencies succeeded and fewer than `concurrency`
+ * tasks run. Readiness is evaluated in the graph's topological order, so one pass propagates
+ * skips to every transitive dependent.
+ */
+import type { SpawnEvent, Spawner } from './spawn.js';
+import { TaskFailure, type Failure } from '../failure.js';
+import type { Selection, TaskGraph, TaskId } from './graph.js';
+import type { AnyTask, TaskContext } from './task.js';
+import { unreachable } from '../util/unreachable.js';
+
+/** `no-new`: after a failure, start nothing new (running tasks finish). `continue`: `--keep-going`. */
+export type FailureMode = 'no-new' | 'continue';
+
+export type TaskState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
+
+export type TaskEvent =
+  | { readonly type: 'task-started'; readonly task: string }
+  | { readonly type: 'task-progress'; readonly task: string; readonly message: string }
+  | { readonly type: 'task-succeeded'; readonly task: string; readonly durationMs: number; readonly output: unknown }
+  | { readonly type: 'task-failed'; readonly task: string; readonly durationMs: number; readonly failure: Failure }
+  | { readonly type: 'task-skipped'; readonly task: string; readonly reason: string };
+
+export type RunEvent = TaskEvent | SpawnEvent;
+
+export interface RunSummary {
+  readonly states: ReadonlyMap<string, TaskState>;
+  readonly failures: readonly { readonly task: string; readonly failure: Failure }[];
+  readonly outputs: ReadonlyMap<string, unknown>;
+  /** Set when SIGINT/SIGTERM stopped the run. */
+  readonly interruptedBy: 'SIGINT' | 'SIGTERM' | undefined;
+}
+
+export interface RunnerOptions {
+  readonly graph: TaskGraph;
+  /** What to run (from `selectTargets`). */
+  readonly selection: Selection;
+  /** The definition behind each task name. */
+  readonly tasks: ReadonlyMap<string, AnyTask>;
+  readonly concurrency: number;
+  readonly onFailure: FailureMode;
+  readonly spawner: Spawner;
+  readonly emit: (event: RunEvent) => void;
+  /** Builds everything of a task's context but the parts the runner owns. */
+  readonly context: (task: string) => Omit<TaskContext, 'signal' | 'progress' | 'fail' | '$'>;
+  /** Turns an exception thrown by a task into a failure (built-ins: bug; user tasks: message). */
+  readonly convertError: (task: string, error: unknown) => Failure;
+}
+
+export class Runner {
+  readonly #o: RunnerOptions;
+  readonly #states = new Map<string, TaskState>();
+  readonly #outputs = new Map<string, unknown>();
+  readonly #failures: { task: string; failure: Failure }[] = [];
+  readonly #abort = new AbortController();
+  #interruptedBy: 'SIGINT' | 'SIGTERM' | undefined;
+  #stopReason: string | undefined;
+  #running = 0;
+  #done: (() => void) | undefined;
+
+  constructor(options: RunnerOptions) {
+    if (options.concurrency < 1) throw new Error('Internal error: concurrency must be >= 1');
+    this.#o = options;
+    for (const id of options.selection.order) this.#states.set(id, 'pending');
+  }
+
+  /** Start no further task (running ones finish); pending ones are skipped with `reason`. */
+  stopStarting(reason: string): void {
+    this.#stopReason ??= reason;
+    this.#tick();
+  }
+
+  /** SIGINT/SIGTERM: start nothing more, kill every child tree, let cleanup finish. */
+  async interrupt(signal: 'SIGINT' | 'SIGTERM'): Promise<void> {
+    if (this.#interruptedBy) return;
+    this.#interruptedBy = signal;
+    this.#abort.abort(signal);
+    this.#tick();
+    await this.#o.spawner.abort(signal);
+  }
+
+  async run(): Promise<RunSummary> {
+    await new Promise<void>((resolve) => {
+      this.#done = resolve;
+      this.#tick();
+    });
+    return { states: this.#states, failures: this.#failures, outputs: this.#outputs, interruptedBy: this.#interruptedBy };
+  }
+
+  #tick(): void {
+    const { selection, concurrency, onFailure } = this.#o;
+    const depsOf = (id: TaskId) => selection.deps.get(id) ?? [];
+    const stopReason = this.#interruptedBy
+      ? `interrupted by ${this.#interruptedBy}`
+      : onFailure === 'no-new' && this.#failures.length > 0
+        ? `not started: ${this.#failures[0]!.task} failed (use --keep-going to run unrelated tasks)`
+        : this.#stopReason;
+    for (const id of selection.order) {
+      if (this.#states.get(id) !== 'pending') continue;
+      const blocked = depsOf(id).find((d) => this.#states.get(d) === 'failed' || this.#states.get(d) === 'skipped');
+      if (blocked) this.#skip(id, `dependency ${blocked} ${this.#states.get(blocked) === 'failed' ? 'failed' : 'was skipped'}`);
+      else if (stopReason) this.#skip(id, stopReason);
+    }
+    for (const id of selection.order) {
+      if (this.#running >= concurrency) break;
+      if (this.#states.get(id) !== 'pending') continue;
+      if (depsOf(id).every((d) => this.#states.get(d) === 'succeeded')) this.#start(id);
+    }
+    const settled = [...this.#states.values()].every((s) => s !== 'pending' && s !== 'running');
+    if (settled && this.#running === 0) this.#done?.();
+  }
+
+  #skip(id: string, reason: string): void {
+    this.#transition(id, 'skipped');
+    this.#o.emit({ type: 'task-skipped', task: id, reason });
+  }
+
+  #start(id: TaskId): void {
+    this.#transition(id, 'running');
+    this.#running++;
+    this.#o.emit({ type: 'task-started', task: id });
+    const started = performance.now();
+    void this.#execute(id)
+      .then((outcome) => {
+        this.#running--;
+        const durationMs = Math.round(performance.now() - started);
+        if (outcome.ok) {
+          this.#outputs.set(id, outcome.output);
+          this.#transition(id, 'succeeded');
+          this.#emitSafely({ type: 'task-succeeded', task: id, durationMs, output: outcome.output });
+        } else {
+          this.#failures.push({ task: id, failure: outcome.failure });
+          this.#transition(id, 'failed');
+          this.#emitSafely({ type: 'task-failed', task: id, durationMs, failure: outcome.failure });
+        }
+        this.#tick();
+      })
+      .catch((error: unknown) => {
+        // A bug in the runner itself: report it as the task's failure and keep the run
+        // settling (dependents skipped, history and lock cleanup still happen).
+        if (this.#states.get(id) === 'running') this.#running--;
+        const failure: Failure = { reason: 'internal-error', message: error instanceof Error ? error.message : String(error), ...(error instanceof Error && error.stack ? { stack: error.stack } : {}) };
+        if (!this.#failures.some((f) => f.task === id)) this.#failures.push({ task: id, failure });
+        this.#states.set(id, 'failed');
+        this.#tick();
+      });
+  }
+
+  async #execute(id: TaskId): Promise<{ ok: true; output: unknown } | { ok: false; failure: Failure }> {
+    const task = this.#o.tasks.get(id);
+    if (!task) throw new Error(`Internal error: no definition for task ${id}`);
+    const provider = this.#o.selection.substitutes.get(id);
+    if (provider) {
+      this.#o.emit({ type: 'task-progress', task: id, message: `using the output of ${provider}` });
+      return { ok: true, output: this.#outputs.get(provider) };
+    }
+    const deps = Object.fromEntries(this.#o.graph.nodes.get(id)!.deps.map((d) => [d, this.#outputs.get(d)]));
+    const ctx: TaskContext = {
+      ...this.#o.context(id),
+      $: this.#o.spawner.shellFor(id),
+      signal: this.#abort.signal,
+      progress: (message) => this.#o.emit({ type: 'task-progress', task: id, message }),
+      fail: (failure) => {
+        throw new TaskFailure(typeof failure === 'string' ? { reason: 'task-error', message: failure } : failure);
+      },
+    };
+    try {
+      return { ok: true, output: await task.run(ctx, deps as never) };
+    } catch (error) {
+      if (error instanceof TaskFailure) return { ok: false, failure: error.failure };
+      if (this.#interruptedBy) return { ok: false, failure: { reason: 'aborted', signal: this.#interruptedBy } };
+      return { ok: false, failure: this.#o.convertError(id, error) };
+    }
+  }
+
+  /**
+   * Emit a task's final event. A renderer that cannot show the output (a value JSON cannot
+   * encode) must not lose the task's result: the event is re-sent without the output.
+   */
+  #emitSafely(event: TaskEvent): void {
+    try {
+      this.#o.emit(event);
+    } catch (error) {
+      if (event.type !== 'task-succeeded') throw error;
+      this.#o.emit({ ...event, output: `(output not shown: ${error instanceof Error ? error.message : String(error)})` });
+    }
+  }
+
+  /** Task lifecycle: pending → running → succeeded | failed; pending → skipped. */
+  #transition(id: string, to: TaskState): void {
+    const from = this.#states.get(id);
+    const allowed = (() => {
+      switch (to) {
+        case 'running':
+        case 'skipped':
+          return from === 'pending';
+        case 'succeeded':
+        case 'failed':
+          return from === 'running';
+        case 'pending':
+          return false;
+        default:
+          return unreachable(to);
+      }
+    })();
+    if (!allowed) throw new Error(`Internal error: task ${id} cannot go from ${from} to ${to}`);
+    this.#states.set(id, to);
+  }
+}

@@ -1,0 +1,226 @@
+/**
+ * The one module that spawns processes (the zx adapter).
+ *
+ * - Every interpolated `${value}` is quoted by zx's `quote` into exactly one shell word, so no
+ *   value is ever interpreted by the shell; the string we log and print under `--dry-run` is
+ *   built with the same function, so what is shown is what runs and can be pasted into bash.
+ * - Every child is started in its own process group (`detached`) and tracked, so `abort()` can
+ *   kill whole trees: zx's own `signal` option kills only the direct child and orphans
+ *   grandchildren (see libraries.md).
+ * - zx is imported lazily: `--list`, `--help` and `--graph` never pay for it.
+ */
+import type { ProcessPromise } from 'zx/core';
+import { TaskFailure, type Failure } from '../failure.js';
+
+/** One value in a command template: a word, or a list of words. */
+export type Arg = string | number | readonly (string | number)[];
+
+export interface CommandResult {
+  readonly command: string;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** `null` when the process was ended by a signal. */
+  readonly exitCode: number | null;
+}
+
+export interface ShellOptions {
+  /** Resolve with the result on a non-zero exit instead of failing the task. */
+  readonly nothrow?: boolean;
+  /**
+   * A read-only query (`git rev-parse`): it also runs under `--dry-run`, so the printed
+   * commands carry real values. Never use it for docker or trivy.
+   */
+  readonly probe?: boolean;
+  /**
+   * Cleanup that must run even after SIGINT/SIGTERM (restoring the previous container).
+   * It is started after abort and not killed by it.
+   */
+  readonly critical?: boolean;
+  /** Do not stream the command's output as progress lines (it is still captured). */
+  readonly silent?: boolean;
+  /** Extra environment for this command only. */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+}
+
+/** The shell a task gets as `ctx.$`. */
+export interface Shell {
+  (pieces: TemplateStringsArray, ...values: Arg[]): Promise<CommandResult>;
+  /** Like `$`, but a non-zero exit resolves instead of failing the task. */
+  nothrow(pieces: TemplateStringsArray, ...values: Arg[]): Promise<CommandResult>;
+  /** A shell with these options. */
+  with(options: ShellOptions): Shell;
+  /**
+   * Run a whole command line through bash, as a Make recipe does. Only for declarative tasks
+   * written by the user in their config: nothing is interpolated into it.
+   */
+  script(commandLine: string): Promise<CommandResult>;
+}
+
+/** Events the spawner reports; the runner forwards them to the renderer. */
+export type SpawnEvent =
+  | { readonly type: 'command'; readonly task: string; readonly command: string; readonly dryRun: boolean }
+  | { readonly type: 'output'; readonly task: string; readonly stream: 'stdout' | 'stderr'; readonly line: string };
+
+export interface SpawnerOptions {
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly dryRun: boolean;
+  readonly emit: (event: SpawnEvent) => void;
+  /** Removes secret values from anything we show (commands, output lines, stderr tails). */
+  readonly redact: (text: string) => string;
+}
+
+type Zx = typeof import('zx/core');
+
+/** Seconds between SIGTERM and SIGKILL when stopping children. */
+const KILL_GRACE_MS = 3000;
+
+export class Spawner {
+  readonly #zx: Zx;
+  readonly #options: SpawnerOptions;
+  readonly #running = new Set<ProcessPromise>();
+  /** Cleanup commands (rollback) in flight: not killed by abort(), waited for by the CLI. */
+  readonly #critical = new Set<ProcessPromise>();
+  #abortedBy: 'SIGINT' | 'SIGTERM' | undefined;
+
+  private constructor(zx: Zx, options: SpawnerOptions) {
+    this.#zx = zx;
+    this.#options = options;
+  }
+
+  static async create(options: SpawnerOptions): Promise<Spawner> {
+    return new Spawner(await import('zx/core'), options);
+  }
+
+  /** Quote a value exactly as it will be passed (zx's ANSI-C quoting for bash). */
+  quote(value: string): string {
+    return this.#zx.quote(value);
+  }
+
+  /** True while cleanup commands that must not be interrupted are running. */
+  get cleaningUp(): boolean {
+    return this.#critical.size > 0;
+  }
+
+  /** Last resort (a third signal): SIGKILL every child group, cleanup included. */
+  killAll(): void {
+    for (const p of [...this.#running, ...this.#critical]) killGroup(p, 'SIGKILL');
+  }
+
+  /** The shell for one task; output and commands are attributed to `task`. */
+  shellFor(task: string, options: ShellOptions = {}): Shell {
+    const run = (opts: ShellOptions) => (pieces: TemplateStringsArray, ...values: Arg[]) => this.#run(task, opts, pieces, values);
+    const shell = run(options) as Shell;
+    shell.nothrow = run({ ...options, nothrow: true });
+    shell.with = (more) => this.shellFor(task, { ...options, ...more });
+    shell.script = (line) => this.#run(task, options, Object.assign([line], { raw: [line] }) as TemplateStringsArray, []);
+    return shell;
+  }
+
+  /**
+   * Stop everything: refuse new (non-critical) commands, SIGTERM every tracked process group,
+   * SIGKILL what is left after a grace period. Resolves when all tracked children have exited.
+   */
+  async abort(signal: 'SIGINT' | 'SIGTERM'): Promise<void> {
+    this.#abortedBy ??= signal;
+    const victims = [...this.#running];
+    for (const p of victims) killGroup(p, 'SIGTERM');
+    const timer = setTimeout(() => {
+      for (const p of victims) killGroup(p, 'SIGKILL');
+    }, KILL_GRACE_MS);
+    await Promise.allSettled(victims);
+    clearTimeout(timer);
+  }
+
+  async #run(task: string, opts: ShellOptions, pieces: TemplateStringsArray, values: readonly Arg[]): Promise<CommandResult> {
+    values.forEach((value, i) => {
+      const bad = (Array.isArray(value) ? value : [value]).some((v) => v === undefined || v === null);
+      if (bad) fail({ reason: 'task-error', message: `value #${i + 1} interpolated into \`${pieces.join('…')}\` is undefined or null` });
+    });
+    // Secrets are masked value by value before quoting: quoting changes how a value with
+    // quotes or backslashes is spelled, so masking the quoted command would miss it.
+    const shown = this.#render(pieces, values, this.#options.redact);
+    const dryRun = this.#options.dryRun && !opts.probe;
+    this.#options.emit({ type: 'command', task, command: shown, dryRun });
+    if (dryRun) return { command: shown, stdout: '', stderr: '', exitCode: 0 };
+    if (this.#abortedBy && !opts.critical) fail({ reason: 'aborted', signal: this.#abortedBy });
+
+    const env = { ...this.#options.env, ...opts.env };
+    const p = this.#zx.$({
+      cwd: opts.cwd ?? this.#options.cwd,
+      env,
+      quiet: true,
+      verbose: false,
+      nothrow: true,
+      // Own process group: lets abort() kill the whole tree with one kill(-pid).
+      detached: true,
+      // No stdin: a command that reads it would wait forever on an open pipe (and a background
+      // process group reading the terminal would be stopped by SIGTTIN).
+      stdio: ['ignore', 'pipe', 'pipe'],
+      halt: true,
+    })(pieces, ...values.map((v) => (Array.isArray(v) ? v.map(String) : String(v))));
+    p.run();
+    const tracked = opts.critical ? this.#critical : this.#running;
+    tracked.add(p);
+    if (!opts.silent) {
+      streamLines(p.stdout, (line) => this.#options.emit({ type: 'output', task, stream: 'stdout', line: this.#options.redact(line) }));
+      streamLines(p.stderr, (line) => this.#options.emit({ type: 'output', task, stream: 'stderr', line: this.#options.redact(line) }));
+    }
+    const out = await p;
+    tracked.delete(p);
+
+    const result: CommandResult = { command: shown, stdout: out.stdout, stderr: out.stderr, exitCode: out.exitCode };
+    if (this.#abortedBy && !opts.critical && out.exitCode !== 0) fail({ reason: 'aborted', signal: this.#abortedBy });
+    if (out.exitCode === 0 || opts.nothrow) return result;
+    const stderrTail = this.#options.redact(tail(out.stderr || out.stdout, 12));
+    if (out.exitCode === null) fail({ reason: 'signal', command: shown, signal: out.signal ?? 'unknown' });
+    if (out.exitCode === 127) fail({ reason: 'spawn-error', command: shown, message: stderrTail || 'command not found' });
+    fail({ reason: 'exit-non-zero', command: shown, exitCode: out.exitCode, stderrTail });
+  }
+
+  /** The command as bash would need it typed, with `redact` applied to every part first. */
+  #render(pieces: TemplateStringsArray, values: readonly Arg[], redact: (text: string) => string): string {
+    const quote = (v: string | number) => this.#zx.quote(redact(String(v)));
+    let text = redact(pieces[0] ?? '');
+    values.forEach((value, i) => {
+      const words = Array.isArray(value) ? value.map(quote).join(' ') : quote(value as string | number);
+      text += words + redact(pieces[i + 1] ?? '');
+    });
+    return text.trim();
+  }
+}
+
+function fail(failure: Failure): never {
+  throw new TaskFailure(failure);
+}
+
+function killGroup(p: ProcessPromise, signal: NodeJS.Signals): void {
+  const pid = p.pid;
+  try {
+    if (pid) process.kill(-pid, signal);
+    else p.abort();
+  } catch {
+    // Already gone: ESRCH. Nothing to do.
+  }
+}
+
+/** Call `onLine` for each complete line; a partial last line is flushed at end. */
+function streamLines(stream: NodeJS.ReadableStream | undefined, onLine: (line: string) => void): void {
+  if (!stream) return;
+  let buffered = '';
+  stream.on('data', (chunk: Buffer | string) => {
+    buffered += String(chunk);
+    const lines = buffered.split(/\r?\n/);
+    buffered = lines.pop() ?? '';
+    for (const line of lines) onLine(line);
+  });
+  stream.on('end', () => {
+    if (buffered) onLine(buffered);
+    buffered = '';
+  });
+}
+
+function tail(text: string, lines: number): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}

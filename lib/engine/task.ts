@@ -1,0 +1,130 @@
+/**
+ * The typed task API: `defineTask` and the context a task's `run` receives.
+ *
+ * Dependencies are references to other task definitions, not strings, so a typo in a dependency
+ * or a wrong field on a dependency's output is a compile error, and each dependency's output
+ * reaches `run` typed. At run time the engine only needs names; ./registry.ts turns
+ * definitions into the name-based specs that ./graph.ts validates.
+ */
+import type { Failure } from '../failure.js';
+import type { ResolvedConfig } from '../config/types.js';
+import type { Shell } from './spawn.js';
+
+/**
+ * Runtime brand of task definitions. `Symbol.for` (not `Symbol()`) so a definition made by another
+ * copy of this module (a config bundled against an installed `cloudy-tasks`) is still recognised.
+ */
+export const TASK_BRAND: unique symbol = Symbol.for('cloudy-tasks.task');
+
+/** Flags of the current invocation that tasks may act on. */
+export interface RunFlags {
+  /** `--dry-run`: commands are printed, not run; see `TaskContext.$`. */
+  readonly dryRun: boolean;
+  /** `--if-changed`: rebuild only when a base image digest changed since the last rebuild. */
+  readonly ifChanged: boolean;
+  /** `--json`: machine output; tasks should not print tables of their own. */
+  readonly json: boolean;
+}
+
+/** What a task's `run` receives as its first argument. */
+export interface TaskContext {
+  /**
+   * The shell. Every `${value}` becomes exactly one argument that no shell interprets (arrays
+   * become one argument per item); the command is logged quoted, and under `--dry-run` it is
+   * printed instead of run. A non-zero exit ends the task with an `exit-non-zero` failure
+   * unless `$.nothrow` is used.
+   */
+  readonly $: Shell;
+  /** The loaded and validated config, every default filled in. */
+  readonly config: ResolvedConfig;
+  /** The environment after `.env` was loaded and the env policy checked. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Aborted on SIGINT/SIGTERM. Long waits in task code should listen to it. */
+  readonly signal: AbortSignal;
+  /** Flags of this invocation. */
+  readonly flags: RunFlags;
+  /** The directory the config was found in (or `--cwd`); relative config paths start here. */
+  readonly projectDir: string;
+  /** Mask secret-looking environment values in a string or JSON-like value (for files you write). */
+  redact<T>(value: T): T;
+  /** Progress: shown as the task's current status line on a terminal, and logged otherwise. */
+  progress(message: string): void;
+  /** End the task with a failure. A string becomes a `task-error` failure with that message. */
+  fail(failure: Failure | string): never;
+}
+
+/** A task definition. Create one with {@link defineTask}. */
+export interface Task<Name extends string = string, Out = unknown, Deps extends readonly AnyTask[] = readonly AnyTask[]> {
+  readonly [TASK_BRAND]: true;
+  /** Unique name, used on the command line and in declarative `deps`. */
+  readonly name: Name;
+  /** One line shown by `--list`. */
+  readonly description: string;
+  /** Tasks that must succeed first; their outputs arrive in `run`'s second argument. */
+  readonly deps: Deps;
+  /**
+   * A task whose output this one can stand in for. When both are selected in one invocation,
+   * the provided task does not run; it passes this task's output on, and runs after it. This is
+   * how `rebuild-no-cache` feeds the image it rebuilt to `security-scan` and `deploy-secure`
+   * (which depend on `docker`) instead of a second, cached build.
+   */
+  readonly provides?: AnyTask;
+  // Method syntax on purpose: it makes `run` bivariant in its parameters, so any task is
+  // assignable to `AnyTask` whatever its dependencies' outputs are.
+  run(ctx: TaskContext, deps: DepOutputs<Deps>): Out | Promise<Out>;
+}
+
+/** Any task, whatever its name, output and dependencies. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyTask = Task<string, any, readonly any[]>;
+
+/** The output type of a task (what its `run` resolves to). */
+export type TaskOutput<T> = T extends Task<string, infer O, readonly AnyTask[]> ? Awaited<O> : never;
+
+/** What a task that `provides` P must output: P's output (anything when it provides nothing). */
+export type ProvidedOutput<P> = [P] extends [never] ? unknown : TaskOutput<P>;
+
+/** `{ [dependency name]: dependency output }` for a tuple of dependencies. */
+export type DepOutputs<Deps extends readonly AnyTask[]> = {
+  readonly [T in Deps[number] as T['name']]: TaskOutput<T>;
+};
+
+/**
+ * Define a task. `const` type parameters keep the name and the dependency tuple as literals,
+ * so `deps` in `run` is keyed by the dependencies' real names.
+ *
+ * @example
+ * const lint = defineTask({
+ *   name: 'lint',
+ *   description: 'Run the linter on the built image',
+ *   deps: [docker],
+ *   run: async (ctx, deps) => { await ctx.$`golangci-lint run`; return deps.docker.imageId },
+ * })
+ */
+export function defineTask<
+  const Name extends string,
+  const Deps extends readonly AnyTask[] = readonly [],
+  Provided extends AnyTask = never,
+  Out extends ProvidedOutput<Provided> = ProvidedOutput<Provided>,
+>(definition: {
+  readonly name: Name;
+  readonly description: string;
+  readonly deps?: Deps;
+  /** A task whose output type this task's output satisfies (checked by the compiler). */
+  readonly provides?: Provided;
+  readonly run: (ctx: TaskContext, deps: DepOutputs<Deps>) => Out | Promise<Out>;
+}): Task<Name, Awaited<Out>, Deps> {
+  return {
+    [TASK_BRAND]: true,
+    name: definition.name,
+    description: definition.description,
+    deps: (definition.deps ?? []) as unknown as Deps,
+    ...(definition.provides ? { provides: definition.provides } : {}),
+    run: definition.run as Task<Name, Awaited<Out>, Deps>['run'],
+  };
+}
+
+/** True for values made by `defineTask` (in this or another copy of the package). */
+export function isTask(value: unknown): value is AnyTask {
+  return typeof value === 'object' && value !== null && (value as { [TASK_BRAND]?: unknown })[TASK_BRAND] === true;
+}

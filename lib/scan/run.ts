@@ -1,0 +1,91 @@
+/**
+ * Running Trivy for the security-scan task: binary or official container, the scan of exactly
+ * the built image, report files, and the gate. Trivy's exit code is never the gate (we pass
+ * `--exit-code 0` and decide in TypeScript); a non-zero exit is a scanner error.
+ */
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { docker } from '../docker/cli.js';
+import { TaskFailure } from '../failure.js';
+import type { TaskContext } from '../engine/task.js';
+import { which } from '../util/which.js';
+import { writeJsonAtomic } from '../store/state.js';
+
+/** argv prefix that runs Trivy: the binary on PATH, else the pinned official container. */
+export async function trivyCommand(ctx: TaskContext): Promise<string[]> {
+  const binary = which('trivy', ctx.env['PATH']);
+  if (binary) return ['trivy'];
+  const { trivyContainerPrefix } = await import('./trivy-args.js');
+  const image = ctx.config.scan.trivyImage;
+  if (!ctx.flags.dryRun) {
+    const present = await docker(ctx, ['image', 'inspect', '--format', '{{.Id}}', image], { nothrow: true, silent: true });
+    if (present.exitCode !== 0) {
+      ctx.progress(`trivy is not on PATH; pulling the official container ${image}`);
+      const pulled = await docker(ctx, ['pull', '--quiet', image], { nothrow: true, silent: true });
+      if (pulled.exitCode !== 0) {
+        throw new TaskFailure({
+          reason: 'tool-missing',
+          tool: 'trivy',
+          fix: `it is not on PATH and the container ${image} could not be pulled; install trivy (https://trivy.dev/latest/getting-started/installation/), or make ${image} available (docker pull/load it, or set scan.trivyImage)`,
+        });
+      }
+    }
+  }
+  // A known name: killing the docker client does not stop the container, so an interrupted scan
+  // removes it by name (see runTrivy).
+  return trivyContainerPrefix({ trivyImage: image, projectDir: ctx.projectDir, reportsDir: ctx.config.scan.reportsDir, cacheVolume: 'cloudy_trivy_cache', containerName: `cloudy-trivy-${process.pid}` });
+}
+
+/** Run one Trivy command that writes its JSON report to `outputFile`; return the parsed JSON. */
+export async function runTrivy(ctx: TaskContext, prefix: readonly string[], args: readonly string[], outputFile: string): Promise<unknown> {
+  const result = await ctx.$.nothrow`${[...prefix, ...args]}`;
+  if (ctx.flags.dryRun) return undefined;
+  const container = prefix.includes('--name') ? prefix[prefix.indexOf('--name') + 1] : undefined;
+  if (container && ctx.signal.aborted) await docker(ctx, ['rm', '-f', container], { critical: true, nothrow: true, silent: true });
+  if (result.exitCode !== 0) {
+    throw new TaskFailure({ reason: 'scanner-error', tool: 'trivy', command: result.command, exitCode: result.exitCode, stderrTail: result.stderr.trim().split('\n').slice(-8).join('\n') });
+  }
+  let text: string;
+  try {
+    text = readFileSync(outputFile, 'utf8');
+  } catch {
+    throw new TaskFailure({ reason: 'scanner-error', tool: 'trivy', command: result.command, exitCode: 0, stderrTail: `no report was written to ${outputFile}` });
+  }
+  try {
+    const json: unknown = JSON.parse(text);
+    // Trivy's secret scanner keeps unmasked context lines in Code.Lines: drop them from the
+    // report we keep, so secret values never reach a report file.
+    // Atomic replace, not an in-place write: in container mode Trivy runs as root and owns the file.
+    await writeJsonAtomic(outputFile, ctx.redact(stripSecretCode(json)));
+    return json;
+  } catch {
+    throw new TaskFailure({ reason: 'scanner-error', tool: 'trivy', command: result.command, exitCode: 0, stderrTail: `the report ${outputFile} is not JSON` });
+  }
+}
+
+function stripSecretCode(report: unknown): unknown {
+  const results = Array.isArray(report) ? report : (report as { Results?: unknown[] } | null)?.Results;
+  for (const result of Array.isArray(results) ? results : []) {
+    for (const secret of (result as { Secrets?: Record<string, unknown>[] }).Secrets ?? []) delete secret['Code'];
+  }
+  return report;
+}
+
+/**
+ * Create the reports directory (mode from the process umask) and remove this scan's report
+ * files from an earlier run, so a failed scan never leaves an old "passed" summary behind.
+ */
+export function prepareReportsDir(dir: string, files: readonly string[]): void {
+  mkdirSync(dir, { recursive: true, mode: 0o777 });
+  for (const file of files) rmSync(file, { force: true });
+}
+
+/** The files one scan writes into the reports directory. */
+export function reportPaths(dir: string): { trivyImage: string; trivyConfig: string; sarif: string; summary: string } {
+  return {
+    trivyImage: path.join(dir, 'trivy-image.json'),
+    trivyConfig: path.join(dir, 'trivy-config.json'),
+    sarif: path.join(dir, 'trivy.sarif'),
+    summary: path.join(dir, 'scan-summary.json'),
+  };
+}

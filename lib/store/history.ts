@@ -1,0 +1,165 @@
+/**
+ * Run history, `<projectDir>/.cloudy/history.jsonl`: one JSON object per line per run, so a
+ * scheduled job can be audited ("when did the base image last change, which run found the
+ * CRITICAL?") without a database.
+ *
+ * JSON Lines because appending one line is a single `write(2)` to a file opened with O_APPEND:
+ * the kernel positions each write at the end of the file, so concurrent runs (a locked-out run
+ * also records its `'locked'` outcome) never overwrite each other's records, and for a regular
+ * file on a local file system one write is not interleaved with another. Node's `appendFile`
+ * issues one write for anything under 512 KiB, far above one record. A writer cut short (disk
+ * full, power loss) leaves at most one partial line, which readers skip.
+ */
+import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import * as path from 'node:path';
+import { CLOUDY_DIR } from './state.js';
+import { SEVERITIES, type Severity } from '../scan/severity.js';
+import { errorCode, messageOf } from '../util/errors.js';
+
+/** How a run ended. */
+export type RunOutcome =
+  /** Every requested task succeeded. */
+  | 'succeeded'
+  /** At least one task failed. */
+  | 'failed'
+  /** Stopped by SIGINT/SIGTERM. */
+  | 'interrupted'
+  /** Did not start because another run held the run lock. */
+  | 'locked'
+  /** Did not get to run tasks: invalid config, missing env, internal error. */
+  | 'error';
+
+/** One line of the history file. */
+export interface RunRecord {
+  /** ISO-8601 start time. */
+  readonly startedAt: string;
+  /** ISO-8601 end time. */
+  readonly finishedAt: string;
+  readonly durationMs: number;
+  /** Task ids requested on the command line, in order. */
+  readonly tasks: readonly string[];
+  readonly outcome: RunOutcome;
+  /** The process exit code the run ended with. */
+  readonly exitCode: number;
+  /** Base images whose digest changed in this run; `[]` means checked and unchanged (or not checked). `null` as in the state file: no digest. */
+  readonly digestsChanged: readonly {
+    readonly image: string;
+    readonly before: string | null;
+    readonly after: string | null;
+  }[];
+  /** Vulnerability counts from a security scan; absent means no scan ran, unlike all-zero counts. */
+  readonly findings?: Readonly<Record<Severity, number>>;
+}
+
+/** Result of {@link readRunHistory}. */
+export type ReadRunHistoryResult =
+  | {
+      readonly ok: true;
+      /** Oldest first; at most `limit` of the most recent records. */
+      readonly records: readonly RunRecord[];
+      /** Lines that were not valid records (a cut-off last line, hand edits); they are left in the file. */
+      readonly skippedLines: number;
+    }
+  | { readonly ok: false; readonly problem: string };
+
+/** Default location of the history file for a project. */
+export function historyPath(projectDir: string): string {
+  return path.join(projectDir, CLOUDY_DIR, 'history.jsonl');
+}
+
+/**
+ * Appends one record as one line. The file is created with mode 0o666 reduced by the umask.
+ * I/O errors reject: the caller decides whether a lost history line should fail the run.
+ */
+export async function appendRunRecord(file: string, record: RunRecord): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o777 });
+  // If an earlier writer was cut off mid-line, start on a fresh line so that only the broken
+  // record is lost, not this one too. (Two runs could both add the newline; an empty line is skipped.)
+  const prefix = (await endsWithNewline(file)) ? '' : '\n';
+  await appendFile(file, `${prefix}${JSON.stringify(record)}\n`, { encoding: 'utf8', mode: 0o666 });
+}
+
+/**
+ * Reads the history, oldest first; with `limit`, only the `limit` most recent records. A missing
+ * file is an empty history. Lines that are not valid records are counted, not fatal, so one bad
+ * line never hides the rest.
+ */
+export async function readRunHistory(file: string, limit?: number): Promise<ReadRunHistoryResult> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return { ok: true, records: [], skippedLines: 0 };
+    return { ok: false, problem: `Cannot read the run history ${file}: ${messageOf(error)}.` };
+  }
+  const records: RunRecord[] = [];
+  let skippedLines = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const record = parseRecord(line);
+    if (record === null) skippedLines += 1;
+    else records.push(record);
+  }
+  const kept = limit === undefined ? records : records.slice(Math.max(0, records.length - limit));
+  return { ok: true, records: kept, skippedLines };
+}
+
+/** True for a missing or empty file too: there is no partial line to terminate. */
+async function endsWithNewline(file: string): Promise<boolean> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return true;
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) return true;
+    const { buffer } = await handle.read(Buffer.alloc(1), 0, 1, size - 1);
+    return buffer[0] === 0x0a;
+  } finally {
+    await handle.close();
+  }
+}
+
+function parseRecord(line: string): RunRecord | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  return isRunRecord(raw) ? raw : null;
+}
+
+const OUTCOMES: ReadonlySet<unknown> = new Set<RunOutcome>(['succeeded', 'failed', 'interrupted', 'locked', 'error']);
+
+function isRunRecord(raw: unknown): raw is RunRecord {
+  if (typeof raw !== 'object' || raw === null) return false;
+  const r = raw as Partial<Record<keyof RunRecord, unknown>>;
+  return (
+    typeof r.startedAt === 'string' &&
+    typeof r.finishedAt === 'string' &&
+    typeof r.durationMs === 'number' &&
+    Array.isArray(r.tasks) && r.tasks.every((t) => typeof t === 'string') &&
+    OUTCOMES.has(r.outcome) &&
+    typeof r.exitCode === 'number' &&
+    Array.isArray(r.digestsChanged) && r.digestsChanged.every(isDigestChange) &&
+    (r.findings === undefined || isFindings(r.findings))
+  );
+}
+
+function isDigestChange(raw: unknown): boolean {
+  if (typeof raw !== 'object' || raw === null) return false;
+  const c = raw as Record<string, unknown>;
+  const digest = (v: unknown): boolean => v === null || typeof v === 'string';
+  return typeof c['image'] === 'string' && digest(c['before']) && digest(c['after']);
+}
+
+function isFindings(raw: unknown): boolean {
+  if (typeof raw !== 'object' || raw === null) return false;
+  const f = raw as Record<string, unknown>;
+  return SEVERITIES.every((s) => typeof f[s] === 'number');
+}

@@ -1,0 +1,230 @@
+/**
+ * The run lock, `<projectDir>/.cloudy/run.lock`: at most one cloudy-tasks run per project at a
+ * time, so a slow scheduled run and the next timer tick never rebuild and rewrite the state file
+ * concurrently. This is the only module that talks to proper-lockfile.
+ *
+ * ## Why a holder sidecar next to proper-lockfile's lock
+ *
+ * proper-lockfile takes the lock with an atomic `mkdir` and keeps refreshing the directory's mtime;
+ * another process treats it as stale only once the mtime is `staleMs` (10 s) old. That is right
+ * for holders on other hosts, but on a timer that fires again right after a crash, "wait 10 s, or
+ * fail because the dead run still looks alive" is not good enough: a lock left by a dead process
+ * must be recovered at once.
+ *
+ * So the holder also writes `run.lock.holder.json` (atomically): its {@link HolderInfo}, a random
+ * token, its pid namespace and the identity (inode + birth time) of the lock directory it created.
+ * A run that finds the lock taken treats it as stale at once when the holder is on this host, in
+ * this pid namespace, and `process.kill(pid, 0)` fails with ESRCH. Otherwise (other host, other
+ * container, unreadable sidecar, recycled pid) it falls back to proper-lockfile's mtime staleness,
+ * which still frees the lock `staleMs` after the holder stopped refreshing it.
+ *
+ * Recovery must not let two runs both win. The recovering run first *claims* the sidecar by
+ * renaming it to a unique name (only one rename can succeed), re-checks it, and removes the lock
+ * directory only if the sidecar describes that very directory; a sidecar left behind by an
+ * earlier holder whose directory is already gone is discarded instead. What remains is
+ * proper-lockfile's own documented race when two processes remove an mtime-stale lock together.
+ *
+ * The second run never waits (`retries: 0`): overlapping scheduled runs should fail fast with a
+ * message naming the holder, and the next tick will try again.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rmdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import * as path from 'node:path';
+import * as lockfile from 'proper-lockfile';
+import { writeJsonAtomic } from './state.js';
+import { errorCode, ignoreCode } from '../util/errors.js';
+import type { Failure } from '../failure.js';
+import { messageOf } from '../util/errors.js';
+import {
+  claimSidecar,
+  isDeadLocalHolder,
+  lockDirIdentity,
+  lockPaths,
+  ownPidNamespace,
+  readHolderRecord,
+  type HolderRecord,
+  type LockPaths,
+} from './lock-holder.js';
+
+/** Who holds the run lock; shown to a run that finds the lock taken. */
+export interface HolderInfo {
+  /** Process id of the holding run, meaningful on {@link HolderInfo.host} only. */
+  readonly pid: number;
+  /** The command line of the holding run, for the message (`cloudy-tasks rebuild-no-cache`). */
+  readonly command: string;
+  /** ISO-8601 time the holding run started. */
+  readonly startedAt: string;
+  /** `os.hostname()` of the holding run; the pid is only checked when this equals ours. */
+  readonly host: string;
+}
+
+/** A held run lock. */
+export interface RunLock {
+  readonly ok: true;
+  /** Holder whose dead run left the lock behind and was replaced by this one; `null` if the lock was free. */
+  readonly recoveredFrom: HolderInfo | null;
+  /**
+   * Aborted, with a `lock-lost` failure as the reason, if the lock is lost while held
+   * (its directory was removed, or it could not be refreshed within `staleMs`, e.g. after a long
+   * suspend). Another run may then be running too; the runner should stop starting work.
+   */
+  readonly lost: AbortSignal;
+  /** Releases the lock. Idempotent: later calls return the first call's promise. */
+  release(): Promise<void>;
+}
+
+/** The lock is taken (or could not be created); `failure` says which, for the render layer. */
+export interface RunLockRefused {
+  readonly ok: false;
+  /**
+   * `held`: another run holds the lock (a live one, or one that has not recorded who it is yet);
+   * trying again later can succeed. `error`: the lock could not be created or checked (EACCES,
+   * EROFS, ENOSPC, `.cloudy` not a directory, …); retrying will not help until that is fixed.
+   */
+  readonly kind: 'held' | 'error';
+  /** The current holder, or `null` when it is not recorded (yet) or the lock could not be created at all. */
+  readonly holder: HolderInfo | null;
+  readonly failure: Extract<Failure, { reason: 'locked' | 'lock-error' }>;
+}
+
+export type AcquireRunLockResult = RunLock | RunLockRefused;
+
+export interface RunLockOptions {
+  /** Called once, in addition to aborting {@link RunLock.lost}, if the lock is lost while held. */
+  readonly onCompromised?: (failure: Extract<Failure, { reason: 'lock-lost' }>) => void;
+  /**
+   * proper-lockfile's staleness threshold in ms (default 10 000, minimum 2 000; it refreshes the
+   * lock every `staleMs / 2`). Every run on a project must use the same value, or two runs can
+   * both hold the lock (proper-lockfile README, "Compromised"). Meant for tests.
+   */
+  readonly staleMs?: number;
+}
+
+const DEFAULT_STALE_MS = 10_000;
+
+/** Location of the run lock directory for a project. */
+export function runLockPath(projectDir: string): string {
+  return lockPaths(projectDir).lockDir;
+}
+
+/** Holder info for the current process. */
+export function currentHolder(command: string, startedAt: Date = new Date()): HolderInfo {
+  return { pid: process.pid, command, startedAt: startedAt.toISOString(), host: hostname() };
+}
+
+/**
+ * Takes the run lock of the project at `projectDir` without waiting. Returns a refusal naming the
+ * holder if another live run has it; recovers it at once if its holder is a dead process on this
+ * host (see the module comment). File-system failures are returned as refusals of kind `error`.
+ */
+export async function acquireRunLock(
+  projectDir: string,
+  holder: HolderInfo,
+  options: RunLockOptions = {},
+): Promise<AcquireRunLockResult> {
+  const paths = lockPaths(projectDir);
+  const staleMs = Math.max(options.staleMs ?? DEFAULT_STALE_MS, 2000);
+  try {
+    await mkdir(path.dirname(paths.lockDir), { recursive: true, mode: 0o777 });
+    const first = await tryLock(paths, holder, staleMs, options, null);
+    if (first !== 'locked') return first;
+
+    const seen = await readHolderRecord(paths.sidecar);
+    if (seen === null || !(await isDeadLocalHolder(seen))) return refused(paths, seen?.holder ?? null, staleMs);
+
+    const claim = await claimSidecar(paths);
+    if (claim === null) return refused(paths, null, staleMs); // another run is recovering it
+    if (claim.record === null) {
+      await claim.discard();
+      return refused(paths, null, staleMs);
+    }
+    if (!(await isDeadLocalHolder(claim.record))) {
+      // We read a dead holder's sidecar but claimed a newer, live one: put it back.
+      await claim.restore();
+      return refused(paths, claim.record.holder, staleMs);
+    }
+    const current = await lockDirIdentity(paths.lockDir);
+    const describesCurrent =
+      current !== null &&
+      current.ino === claim.record.lockDir.ino &&
+      current.birthtimeNs === claim.record.lockDir.birthtimeNs;
+    await claim.discard();
+    if (current !== null && !describesCurrent) {
+      // Left by an earlier holder; the current directory belongs to a run that has not written its sidecar yet.
+      return refused(paths, null, staleMs);
+    }
+    if (describesCurrent) await rmdir(paths.lockDir).catch(ignoreCode('ENOENT'));
+
+    const second = await tryLock(paths, holder, staleMs, options, describesCurrent ? claim.record.holder : null);
+    if (second !== 'locked') return second;
+    return refused(paths, (await readHolderRecord(paths.sidecar))?.holder ?? null, staleMs);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === undefined) throw error;
+    const failedPath = typeof (error as { path?: unknown }).path === 'string' ? (error as { path: string }).path : paths.lockDir;
+    return { ok: false, kind: 'error', holder: null, failure: { reason: 'lock-error', lockDir: paths.lockDir, code, path: failedPath, message: messageOf(error) } };
+  }
+}
+
+async function tryLock(
+  paths: LockPaths,
+  holder: HolderInfo,
+  staleMs: number,
+  options: RunLockOptions,
+  recoveredFrom: HolderInfo | null,
+): Promise<RunLock | 'locked'> {
+  const lost = new AbortController();
+  let unlock: () => Promise<void>;
+  try {
+    unlock = await lockfile.lock(paths.target, {
+      lockfilePath: paths.lockDir,
+      realpath: false,
+      retries: 0,
+      stale: staleMs,
+      // The default rethrows from a timer and kills the process; report instead.
+      onCompromised: (error: Error) => {
+        if (lost.signal.aborted) return;
+        const failure = { reason: 'lock-lost', lockDir: paths.lockDir, cause: error.message } as const;
+        lost.abort(failure);
+        options.onCompromised?.(failure);
+      },
+    });
+  } catch (error) {
+    if (errorCode(error) === 'ELOCKED') return 'locked';
+    throw error;
+  }
+
+  const token = randomBytes(16).toString('hex');
+  try {
+    const identity = await lockDirIdentity(paths.lockDir);
+    if (identity === null) throw Object.assign(new Error('lock directory vanished'), { code: 'ENOENT' });
+    const record: HolderRecord = { holder, token, pidNamespace: await ownPidNamespace(), lockDir: identity };
+    await writeJsonAtomic(paths.sidecar, record);
+  } catch (error) {
+    // Without a sidecar a crash would block the next run for staleMs; better not to run at all.
+    await unlock().catch(() => undefined);
+    throw error;
+  }
+
+  let released: Promise<void> | undefined;
+  const release = async (): Promise<void> => {
+    try {
+      await unlock();
+    } catch (error) {
+      // ERELEASED: already lost (reported through `lost`); the directory is not ours any more.
+      if (errorCode(error) !== 'ERELEASED') throw error;
+    }
+    // After the directory: a crash in between leaves a sidecar that describes a vanished
+    // directory, which the next acquirer discards, rather than a directory without a sidecar.
+    const claim = await claimSidecar(paths);
+    if (claim === null) return;
+    if (claim.record?.token === token) await claim.discard();
+    else await claim.restore();
+  };
+  return { ok: true, recoveredFrom, lost: lost.signal, release: () => (released ??= release()) };
+}
+
+function refused(paths: LockPaths, holder: HolderInfo | null, staleMs: number): RunLockRefused {
+  return { ok: false, kind: 'held', holder, failure: { reason: 'locked', lockDir: paths.lockDir, holder, staleMs } };
+}

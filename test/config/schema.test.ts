@@ -1,0 +1,68 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { configSchema, validate } from '../../lib/config/schema.js';
+import { resolveConfig } from '../../lib/config/resolve.js';
+import { defineTask } from '../../lib/engine/task.js';
+
+const problems = (config: unknown) => validate(config, configSchema, '', 'cloudy.config.ts');
+const Schema = suite('config validation');
+
+Schema('the empty config is valid and resolves to the guide defaults', () => {
+  assert.equal(problems({}), []);
+  const c = resolveConfig({}, '/p');
+  assert.is(c.image.ref, 'cloudy-mc-codeface:latest');
+  assert.is(c.container.name, 'cloudy-mc-codeface');
+  assert.is(c.container.user, '1001:1001');
+  assert.is(c.container.memory, '512m');
+  assert.is(c.container.memorySwap, '512m');
+  assert.is(c.container.cpus, '1.0');
+  assert.is(c.container.restart, 'unless-stopped');
+  assert.equal(c.container.volumes, ['cloudy_data:/app/data', 'cloudy_config:/app/config', 'cloudy_logs:/app/logs']);
+  assert.equal(c.baseImages, ['golang:1.21-alpine', 'alpine:latest']);
+  assert.equal(c.scan.severity, ['CRITICAL', 'HIGH']);
+  // A gate below the requested levels widens what Trivy reports, or it could never block.
+  assert.equal(resolveConfig({ scan: { failOn: 'MEDIUM' } }, '/p').scan.severity, ['CRITICAL', 'HIGH', 'MEDIUM']);
+  assert.is(c.scan.failOn, 'HIGH');
+  assert.is(c.image.dockerfile, '/p/Dockerfile');
+});
+
+Schema('memory-swap follows memory unless set', () => {
+  assert.is(resolveConfig({ container: { memory: '1g' } }, '/p').container.memorySwap, '1g');
+  assert.is(resolveConfig({ container: { memory: '1g', memorySwap: '2g' } }, '/p').container.memorySwap, '2g');
+  assert.is(resolveConfig({ container: { cpus: 2 } }, '/p').container.cpus, '2');
+});
+
+Schema('names the bad key, the expected type and the value received', () => {
+  assert.equal(problems({ container: { memory: 512 } }), [
+    { reason: 'invalid-config', file: 'cloudy.config.ts', path: 'container.memory', expected: 'a size such as "512m"', received: '512' },
+  ]);
+});
+
+Schema('suggests the closest key for a misspelt one', () => {
+  const [p] = problems({ imgae: { name: 'x' } });
+  assert.is(p?.reason, 'invalid-config');
+  if (p?.reason === 'invalid-config') {
+    assert.is(p.path, 'imgae');
+    assert.is(p.hint, 'did you mean "image"?');
+  }
+});
+
+Schema('reports every problem in one pass', () => {
+  const all = problems({ image: { name: 'ok', tag: 7 }, container: { user: 'appuser', pidsLimit: 0 }, scan: { severity: ['HIGH', 'SEVERE'] } });
+  assert.equal(all.map((p) => (p.reason === 'invalid-config' ? p.path : p.reason)), ['image.tag', 'container.user', 'container.pidsLimit', 'scan.severity[1]']);
+});
+
+Schema('refuses values that would be read as flags or shell', () => {
+  const [p] = problems({ image: { name: 'x; touch /tmp/pwned' } });
+  assert.is(p?.reason === 'invalid-config' && p.path, 'image.name');
+  assert.is(problems({ image: { name: '--privileged' } }).length, 1);
+});
+
+Schema('declarative tasks need run; defineTask values are accepted', () => {
+  const t = defineTask({ name: 'lint', description: 'lint', run: () => undefined });
+  assert.equal(problems({ tasks: { lint: t, fmt: { run: ['gofmt -l .'], deps: ['docker'] } } }), []);
+  const [p] = problems({ tasks: { fmt: { deps: ['docker'] } } });
+  assert.is(p?.reason === 'invalid-config' && p.path, 'tasks["fmt"].run');
+});
+
+Schema.run();
