@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (`npm test`): type-check (including the type-level tests in test/types,
-# whose @ts-expect-error lines fail the check if their error disappears), build dist/ (the CLI
-# tests run the built bin, as users do), then run every uvu suite. Ends with the line CI reads:
+# whose @ts-expect-error lines fail the check if their error disappears), the formatter and
+# linter (Biome), the import rules (dependency-cruiser: no cycles, no forbidden direction), build
+# dist/ (the CLI tests run the built bin, as users do), then run every uvu suite. Ends with the line CI reads:
 # "N passed, N failed, N skipped". Fails on zero tests or a stray .only (uvu exits 0 on both).
 # Usage: scripts/test.sh [regex]   e.g. scripts/test.sh 'graph|runner'
 set -uo pipefail
@@ -14,6 +15,16 @@ if only=$(grep -rnE '\b(test|suite|[A-Za-z_]+)\.only\(' test --include='*.ts' | 
 fi
 echo "> tsc --noEmit"
 if ! node node_modules/typescript/bin/tsc --noEmit -p tsconfig.json; then
+  echo "0 passed, 1 failed"; exit 1
+fi
+echo "> biome ci (format and lint)"
+if ! node node_modules/@biomejs/biome/bin/biome ci --colors=off --reporter=summary . >/dev/null 2>&1; then
+  node node_modules/@biomejs/biome/bin/biome ci --colors=off . 2>&1 | tail -n 40
+  echo "(npm run format fixes formatting; npx biome lint . lists the lint findings)"
+  echo "0 passed, 1 failed"; exit 1
+fi
+echo "> depcruise (import rules: .dependency-cruiser.cjs)"
+if ! node node_modules/dependency-cruiser/bin/dependency-cruise.mjs --config .dependency-cruiser.cjs lib tasks cli index.ts test bench; then
   echo "0 passed, 1 failed"; exit 1
 fi
 echo "> build"

@@ -14,7 +14,6 @@ import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { CLOUDY_DIR } from './state.js';
-import { SEVERITIES, type Severity } from '../scan/severity.js';
 import { errorCode, messageOf } from '../util/errors.js';
 
 /** How a run ended. */
@@ -48,8 +47,11 @@ export interface RunRecord {
     readonly before: string | null;
     readonly after: string | null;
   }[];
-  /** Vulnerability counts from a security scan; absent means no scan ran, unlike all-zero counts. */
-  readonly findings?: Readonly<Record<Severity, number>>;
+  /**
+   * Finding counts by severity (`CRITICAL`, `HIGH`, …) from a security scan; absent means no scan
+   * ran, unlike all-zero counts. Keyed by string: the store knows no scanner.
+   */
+  readonly findings?: Readonly<Record<string, number>>;
 }
 
 /** Result of {@link readRunHistory}. */
@@ -160,6 +162,5 @@ function isDigestChange(raw: unknown): boolean {
 
 function isFindings(raw: unknown): boolean {
   if (typeof raw !== 'object' || raw === null) return false;
-  const f = raw as Record<string, unknown>;
-  return SEVERITIES.every((s) => typeof f[s] === 'number');
+  return Object.values(raw).every((count) => typeof count === 'number' && Number.isInteger(count) && count >= 0);
 }

@@ -9,9 +9,20 @@ import { randomBytes } from 'node:crypto';
 import { link, readFile, readlink, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
-import type { HolderInfo } from './lock.js';
 import { CLOUDY_DIR } from './state.js';
 import { errorCode, ignoreCode } from '../util/errors.js';
+
+/** Who holds the run lock; shown to a run that finds the lock taken. */
+export interface HolderInfo {
+  /** Process id of the holding run, meaningful on {@link HolderInfo.host} only. */
+  readonly pid: number;
+  /** The command line of the holding run, for the message (`cloudy-tasks rebuild-no-cache`). */
+  readonly command: string;
+  /** ISO-8601 time the holding run started. */
+  readonly startedAt: string;
+  /** `os.hostname()` of the holding run; the pid is only checked when this equals ours. */
+  readonly host: string;
+}
 
 /** What the holder writes next to the lock directory. */
 export interface HolderRecord {

@@ -43,21 +43,10 @@ import {
   lockPaths,
   ownPidNamespace,
   readHolderRecord,
+  type HolderInfo,
   type HolderRecord,
   type LockPaths,
 } from './lock-holder.js';
-
-/** Who holds the run lock; shown to a run that finds the lock taken. */
-export interface HolderInfo {
-  /** Process id of the holding run, meaningful on {@link HolderInfo.host} only. */
-  readonly pid: number;
-  /** The command line of the holding run, for the message (`cloudy-tasks rebuild-no-cache`). */
-  readonly command: string;
-  /** ISO-8601 time the holding run started. */
-  readonly startedAt: string;
-  /** `os.hostname()` of the holding run; the pid is only checked when this equals ours. */
-  readonly host: string;
-}
 
 /** A held run lock. */
 export interface RunLock {

@@ -6,7 +6,7 @@
  */
 import type { HardeningPolicy } from '../policy.js';
 import { isAppArmorUnconfined, isSeccompUnconfined, noNewPrivilegesValue, normalizeCapability } from '../options.js';
-import type { Check } from './index.js';
+import type { Check } from './common.js';
 import { at, bool, list, record, show, str, strings } from '../../util/json-path.js';
 import { check, hc, listText, passIf, shorten, userIsNonRoot } from './common.js';
 

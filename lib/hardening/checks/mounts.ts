@@ -6,7 +6,7 @@
  */
 import type { HardeningPolicy } from '../policy.js';
 import { hostPathRisk, parseVolume } from '../volumes.js';
-import type { Check } from './index.js';
+import type { Check } from './common.js';
 import { at, bool, list, str } from '../../util/json-path.js';
 import { check, listText, passIf } from './common.js';
 

@@ -5,7 +5,7 @@
  * PortBindings).
  */
 import type { HardeningPolicy } from '../policy.js';
-import type { Check } from './index.js';
+import type { Check } from './common.js';
 import { at, bool, list, record, show, str } from '../../util/json-path.js';
 import { check, hc, listText, passIf } from './common.js';
 

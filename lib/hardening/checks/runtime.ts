@@ -6,7 +6,7 @@
  */
 import type { HardeningPolicy } from '../policy.js';
 import { parseRestart } from '../options.js';
-import type { Check } from './index.js';
+import type { Check } from './common.js';
 import { at, bool, list, num, record, show, str, strings } from '../../util/json-path.js';
 import { parseCpus, parseMemory } from '../../docker/units.js';
 import { check, hc, listText, passIf } from './common.js';
