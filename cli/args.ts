@@ -2,10 +2,11 @@
  * Command-line parsing (node:util parseArgs: no dependency, nothing to load for `--help`).
  * Returns a failure value for bad usage; the caller renders it and exits 2.
  */
-import { parseArgs } from 'node:util';
+
 import os from 'node:os';
+import { parseArgs } from 'node:util';
 import type { Failure } from '../lib/failure.js';
-import { type Result, ok, err } from '../lib/util/result.js';
+import { err, ok, type Result } from '../lib/util/result.js';
 import { closest } from '../lib/util/suggest.js';
 
 export interface CliArgs {
@@ -77,8 +78,13 @@ export function parseCli(argv: readonly string[]): Result<CliArgs, Failure> {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--graph' || a.startsWith('--graph=')) {
-      const value = a.includes('=') ? a.slice('--graph='.length) : argv[i + 1] === 'dot' || argv[i + 1] === 'mermaid' ? argv[++i] : 'mermaid';
-      if (value !== 'dot' && value !== 'mermaid') return err({ reason: 'usage', message: `--graph takes "mermaid" or "dot", not "${value}"` });
+      const value = a.includes('=')
+        ? a.slice('--graph='.length)
+        : argv[i + 1] === 'dot' || argv[i + 1] === 'mermaid'
+          ? argv[++i]
+          : 'mermaid';
+      if (value !== 'dot' && value !== 'mermaid')
+        return err({ reason: 'usage', message: `--graph takes "mermaid" or "dot", not "${value}"` });
       graph = value;
       continue;
     }

@@ -5,7 +5,11 @@
 import { builtinTasks } from '../tasks/index.js';
 import { main } from './main.js';
 
-const code = await main(process.argv.slice(2), builtinTasks, { stdout: process.stdout, stderr: process.stderr, env: process.env });
+const code = await main(process.argv.slice(2), builtinTasks, {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+});
 // Let stdout drain (a pipe may be slow) before exiting with the code.
 process.exitCode = code;
 if (process.stdout.writableLength === 0) process.exit(code);

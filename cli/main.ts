@@ -6,24 +6,23 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HELP, parseCli, type CliArgs } from './args.js';
+import { loadEnvPolicy } from '../lib/config/env.js';
 import { loadConfig } from '../lib/config/load.js';
 import type { ResolvedConfig } from '../lib/config/types.js';
-import { loadEnvPolicy } from '../lib/config/env.js';
-import { Spawner } from '../lib/engine/spawn.js';
-import { exitCodeOf, type Failure } from '../lib/failure.js';
-import { buildGraph, selectTargets, toDot, toMermaid, type Selection, type TaskGraph } from '../lib/engine/graph.js';
-import { makeRedactor, redactValue } from '../lib/render/redact.js';
+import { buildGraph, type Selection, selectTargets, type TaskGraph, toDot, toMermaid } from '../lib/engine/graph.js';
 import { collectTasks, type Registry } from '../lib/engine/registry.js';
+import { type RunEvent, Runner, type RunSummary } from '../lib/engine/runner.js';
+import { Spawner } from '../lib/engine/spawn.js';
+import type { AnyTask } from '../lib/engine/task.js';
+import { exitCodeOf, type Failure } from '../lib/failure.js';
 import { dryRunRenderer } from '../lib/render/dry-run.js';
 import { formatFailure } from '../lib/render/failure.js';
 import { jsonRenderer } from '../lib/render/json.js';
 import { formatSummary, lineRenderer } from '../lib/render/line.js';
 import { LISTR_MAX_TASKS } from '../lib/render/listr.js';
-import { Runner, type RunEvent, type RunSummary } from '../lib/engine/runner.js';
-import type { AnyTask } from '../lib/engine/task.js';
+import { makeRedactor, redactValue } from '../lib/render/redact.js';
 import { VERSION } from '../lib/version.js';
-
+import { type CliArgs, HELP, parseCli } from './args.js';
 
 export interface Io {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -34,7 +33,9 @@ export interface Io {
 /** The package entry that configs import as 'cloudy-tasks' (this running copy). */
 function selfEntry(): string {
   const here = fileURLToPath(import.meta.url);
-  return here.endsWith('.ts') ? path.resolve(path.dirname(here), '..', 'index.ts') : path.join(path.dirname(here), 'index.mjs');
+  return here.endsWith('.ts')
+    ? path.resolve(path.dirname(here), '..', 'index.ts')
+    : path.join(path.dirname(here), 'index.mjs');
 }
 
 export async function main(argv: readonly string[], builtins: readonly AnyTask[], io: Io): Promise<number> {
@@ -48,8 +49,8 @@ export async function main(argv: readonly string[], builtins: readonly AnyTask[]
   const parsed = parseCli(argv);
   if (!parsed.ok) return fail([parsed.error]);
   const args = parsed.value;
-  if (args.help) return out(HELP), 0;
-  if (args.version) return out(VERSION), 0;
+  if (args.help) return (out(HELP), 0);
+  if (args.version) return (out(VERSION), 0);
   const cwd = path.resolve(args.cwd);
   if (!existsSync(cwd)) return fail([{ reason: 'usage', message: `--cwd ${args.cwd}: no such directory` }]);
 
@@ -61,7 +62,7 @@ export async function main(argv: readonly string[], builtins: readonly AnyTask[]
   const graph = buildGraph(registry.value.specs);
   if (!graph.ok) return fail(graph.error);
 
-  if (args.list) return listTasks(graph.value, args.json, out), 0;
+  if (args.list) return (listTasks(graph.value, args.json, out), 0);
   if (args.graph) {
     const subset = args.targets.length > 0 ? selectTargets(graph.value, args.targets) : undefined;
     if (subset && !subset.ok) return fail(subset.error);
@@ -69,7 +70,14 @@ export async function main(argv: readonly string[], builtins: readonly AnyTask[]
     out(args.graph === 'dot' ? toDot(graph.value, order) : toMermaid(graph.value, order));
     return 0;
   }
-  if (args.targets.length === 0) return fail([{ reason: 'usage', message: 'no task given; name one or more tasks, e.g. cloudy-tasks deploy-secure (cloudy-tasks --list shows them)' }]);
+  if (args.targets.length === 0)
+    return fail([
+      {
+        reason: 'usage',
+        message:
+          'no task given; name one or more tasks, e.g. cloudy-tasks deploy-secure (cloudy-tasks --list shows them)',
+      },
+    ]);
   const selection = selectTargets(graph.value, args.targets);
   if (!selection.ok) return fail(selection.error);
 
@@ -78,7 +86,17 @@ export async function main(argv: readonly string[], builtins: readonly AnyTask[]
 
   const redact = makeRedactor(env.value.vars);
   const run = async (lockLost?: AbortSignal): Promise<{ code: number; summary?: RunSummary }> => {
-    const summary = await execute(args, config, graph.value, registry.value, selection.value, env.value.vars, redact, io, lockLost);
+    const summary = await execute(
+      args,
+      config,
+      graph.value,
+      registry.value,
+      selection.value,
+      env.value.vars,
+      redact,
+      io,
+      lockLost,
+    );
     // A run that lost its lock may overlap another one: never report it as a clean success.
     const code = lockLost?.aborted && summaryExitCode(summary) === 0 ? 1 : summaryExitCode(summary);
     if (lockLost?.aborted) errLine(`cloudy-tasks: ${formatFailure(lockLost.reason as Failure)}`);
@@ -114,16 +132,33 @@ async function execute(
   // listr2's spinner view only on a real, sized terminal, outside CI, for small graphs: its
   // redraws grow with the square of the task count, and a 0x0 pty shows nothing at all.
   const useListr =
-    !args.json && !args.dryRun && io.stdout.isTTY === true && (io.stdout.columns ?? 0) > 0 && !io.env['CI'] && selection.order.length <= LISTR_MAX_TASKS;
+    !args.json &&
+    !args.dryRun &&
+    io.stdout.isTTY === true &&
+    (io.stdout.columns ?? 0) > 0 &&
+    !io.env['CI'] &&
+    selection.order.length <= LISTR_MAX_TASKS;
   const view = useListr
-    ? await (await import('../lib/render/listr.js')).createListrView(selection.order.map((id) => ({ name: id, description: graph.nodes.get(id)!.description })))
+    ? await (await import('../lib/render/listr.js')).createListrView(
+        selection.order.map((id) => ({ name: id, description: graph.nodes.get(id)!.description })),
+      )
     : undefined;
-  const renderer: (event: RunEvent) => void = args.json ? jsonRenderer(out) : args.dryRun ? dryRunRenderer(sink) : (view?.onEvent ?? lineRenderer(sink));
+  const renderer: (event: RunEvent) => void = args.json
+    ? jsonRenderer(out)
+    : args.dryRun
+      ? dryRunRenderer(sink)
+      : (view?.onEvent ?? lineRenderer(sink));
   // The one place secrets are masked: every event (commands, output, failures with stderr or
   // container logs, task outputs) passes here before any renderer sees it.
   const render = (event: RunEvent) => renderer(redactValue(event, redact));
 
-  const spawner = await Spawner.create({ cwd: config.projectDir, env: vars, dryRun: args.dryRun, emit: render, redact });
+  const spawner = await Spawner.create({
+    cwd: config.projectDir,
+    env: vars,
+    dryRun: args.dryRun,
+    emit: render,
+    redact,
+  });
   const runner = new Runner({
     graph,
     selection,
@@ -141,8 +176,15 @@ async function execute(
     }),
     convertError: (task, error) =>
       registry.builtins.has(task)
-        ? { reason: 'internal-error', message: error instanceof Error ? error.message : String(error), ...(error instanceof Error && error.stack ? { stack: error.stack } : {}) }
-        : { reason: 'task-error', message: `task ${task} threw: ${error instanceof Error ? error.message : String(error)}` },
+        ? {
+            reason: 'internal-error',
+            message: error instanceof Error ? error.message : String(error),
+            ...(error instanceof Error && error.stack ? { stack: error.stack } : {}),
+          }
+        : {
+            reason: 'task-error',
+            message: `task ${task} threw: ${error instanceof Error ? error.message : String(error)}`,
+          },
   });
 
   let signals = 0;
@@ -155,7 +197,9 @@ async function execute(
     } else if (spawner.cleaningUp && !forceArmed) {
       // A rollback is restoring the previous container: exiting now could leave no service.
       forceArmed = true;
-      errLine('cloudy-tasks: waiting for cleanup (restoring the previous container) to finish; signal once more to abandon it');
+      errLine(
+        'cloudy-tasks: waiting for cleanup (restoring the previous container) to finish; signal once more to abandon it',
+      );
     } else {
       spawner.killAll();
       process.exit(signal === 'SIGINT' ? 130 : 143);
@@ -165,7 +209,9 @@ async function execute(
   const onTerm = () => onSignal('SIGTERM');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
-  lockLost?.addEventListener('abort', () => runner.stopStarting('the run lock was lost: another run may be active'), { once: true });
+  lockLost?.addEventListener('abort', () => runner.stopStarting('the run lock was lost: another run may be active'), {
+    once: true,
+  });
   try {
     const summary = await runner.run();
     await view?.finished;
@@ -174,7 +220,12 @@ async function execute(
       // The listr2 view shows one line per task; the details (stderr tails, findings and check
       // tables) are printed once it has finished. The line renderer printed them already.
       const full = view !== undefined;
-      const text = formatSummary(summary.failures, states.filter((s) => s === 'skipped').length, states.filter((s) => s === 'succeeded').length, full);
+      const text = formatSummary(
+        summary.failures,
+        states.filter((s) => s === 'skipped').length,
+        states.filter((s) => s === 'succeeded').length,
+        full,
+      );
       errLine(redact(text));
     }
     return summary;
@@ -191,5 +242,6 @@ function listTasks(graph: TaskGraph, json: boolean, out: (line: string) => void)
     return;
   }
   const width = Math.max(...rows.map((n) => n.id.length));
-  for (const n of rows) out(`${n.id.padEnd(width)}  ${n.description}${n.deps.length ? `  (deps: ${n.deps.join(', ')})` : ''}`);
+  for (const n of rows)
+    out(`${n.id.padEnd(width)}  ${n.description}${n.deps.length ? `  (deps: ${n.deps.join(', ')})` : ''}`);
 }

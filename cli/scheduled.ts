@@ -6,11 +6,12 @@
  *   findings, duration) for every run, including those refused because another held the lock.
  * `--dry-run` takes no lock and leaves no record: it changes nothing.
  */
+
+import type { RunSummary } from '../lib/engine/runner.js';
 import type { Failure } from '../lib/failure.js';
+import type { Severity } from '../lib/scan/severity.js';
 import { appendRunRecord, historyPath, type RunRecord } from '../lib/store/history.js';
 import { acquireRunLock, currentHolder } from '../lib/store/lock.js';
-import type { RunSummary } from '../lib/engine/runner.js';
-import type { Severity } from '../lib/scan/severity.js';
 
 interface Outcome {
   readonly code: number;
@@ -46,15 +47,27 @@ export async function withRunRecord(
 }
 
 /** Append one line to the run history; a history that cannot be written never fails the run. */
-async function record(run: { readonly projectDir: string; readonly tasks: readonly string[] }, started: Date, rest: Pick<RunRecord, 'outcome' | 'exitCode' | 'digestsChanged' | 'findings'>): Promise<void> {
+async function record(
+  run: { readonly projectDir: string; readonly tasks: readonly string[] },
+  started: Date,
+  rest: Pick<RunRecord, 'outcome' | 'exitCode' | 'digestsChanged' | 'findings'>,
+): Promise<void> {
   const finished = new Date();
-  const entry: RunRecord = { startedAt: started.toISOString(), finishedAt: finished.toISOString(), durationMs: finished.getTime() - started.getTime(), tasks: run.tasks, ...rest };
+  const entry: RunRecord = {
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    durationMs: finished.getTime() - started.getTime(),
+    tasks: run.tasks,
+    ...rest,
+  };
   await appendRunRecord(historyPath(run.projectDir), entry).catch(() => undefined);
 }
 
 /** Base images whose digest changed, from the `update-base-images` output. */
 function changedDigests(summary: RunSummary | undefined): RunRecord['digestsChanged'] {
-  const output = summary?.outputs.get('update-base-images') as { images?: { image: string; before: string | null; after: string | null; changed: boolean }[] } | undefined;
+  const output = summary?.outputs.get('update-base-images') as
+    | { images?: { image: string; before: string | null; after: string | null; changed: boolean }[] }
+    | undefined;
   return (output?.images ?? []).filter((i) => i.changed).map(({ image, before, after }) => ({ image, before, after }));
 }
 

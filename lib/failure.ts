@@ -12,7 +12,12 @@ export type Failure =
   /** Wrong command-line usage (unknown flag, missing value). Exit 2. */
   | { readonly reason: 'usage'; readonly message: string }
   /** A task name on the command line or in `deps` that no task has. Exit 2. */
-  | { readonly reason: 'unknown-task'; readonly name: string; readonly referencedBy?: string; readonly suggestion?: string }
+  | {
+      readonly reason: 'unknown-task';
+      readonly name: string;
+      readonly referencedBy?: string;
+      readonly suggestion?: string;
+    }
   /** Two different tasks with one name. Exit 2. */
   | { readonly reason: 'duplicate-task'; readonly name: string; readonly sources: readonly string[] }
   /** A dependency cycle, every hop listed, first node repeated at the end. Exit 2. */
@@ -31,11 +36,21 @@ export type Failure =
   /** The config file exists but could not be loaded (syntax error, throwing module). Exit 2. */
   | { readonly reason: 'config-load'; readonly file: string; readonly message: string }
   /** Variables listed in `.env.example` are absent or empty. Exit 2. */
-  | { readonly reason: 'missing-env'; readonly names: readonly string[]; readonly example: string; readonly envFile: string }
+  | {
+      readonly reason: 'missing-env';
+      readonly names: readonly string[];
+      readonly example: string;
+      readonly envFile: string;
+    }
   /** A required variable has a value the security policy forbids. Exit 2. */
   | { readonly reason: 'invalid-env'; readonly name: string; readonly expected: string; readonly received: string }
   /** A command exited non-zero. */
-  | { readonly reason: 'exit-non-zero'; readonly command: string; readonly exitCode: number; readonly stderrTail: string }
+  | {
+      readonly reason: 'exit-non-zero';
+      readonly command: string;
+      readonly exitCode: number;
+      readonly stderrTail: string;
+    }
   /** A command was ended by a signal it did not ask for (OOM killer, someone's kill). */
   | { readonly reason: 'signal'; readonly command: string; readonly signal: string }
   /** A command could not be started at all (not on PATH, not executable). */
@@ -43,7 +58,13 @@ export type Failure =
   /** A tool the task needs is not installed or not reachable, with how to get it. */
   | { readonly reason: 'tool-missing'; readonly tool: string; readonly fix: string }
   /** A scanner failed to run (crash, bad flag, no DB): not the same thing as findings. */
-  | { readonly reason: 'scanner-error'; readonly tool: string; readonly command: string; readonly exitCode: number | null; readonly stderrTail: string }
+  | {
+      readonly reason: 'scanner-error';
+      readonly tool: string;
+      readonly command: string;
+      readonly exitCode: number | null;
+      readonly stderrTail: string;
+    }
   /** The Docker daemon does not answer. */
   | { readonly reason: 'daemon-unreachable'; readonly detail: string }
   /** The run was interrupted by SIGINT/SIGTERM; the task was stopped. */
@@ -59,7 +80,12 @@ export type Failure =
       readonly reportPath?: string;
     }
   /** A check (hardening, preflight, health) did not hold; `details` is a rendered table or list. */
-  | { readonly reason: 'checks-failed'; readonly what: string; readonly failed: readonly string[]; readonly details?: string }
+  | {
+      readonly reason: 'checks-failed';
+      readonly what: string;
+      readonly failed: readonly string[];
+      readonly details?: string;
+    }
   /** A deploy failed after it started changing containers; `rollback` says what was restored. */
   | { readonly reason: 'deploy-failed'; readonly cause: Failure; readonly rollback: string }
   /** The project's state directory (.cloudy: lock, state, history) cannot be used. Exit 2. */
@@ -69,12 +95,23 @@ export type Failure =
       readonly reason: 'locked';
       readonly lockDir: string;
       /** Who holds it; null when the holder has not recorded itself (yet). */
-      readonly holder: { readonly pid: number; readonly host: string; readonly command: string; readonly startedAt: string } | null;
+      readonly holder: {
+        readonly pid: number;
+        readonly host: string;
+        readonly command: string;
+        readonly startedAt: string;
+      } | null;
       /** How long after its holder stops refreshing it the lock frees itself. */
       readonly staleMs: number;
     }
   /** The run lock cannot be created or checked (EACCES, EROFS, ENOSPC, a file in the way). Exit 2. */
-  | { readonly reason: 'lock-error'; readonly lockDir: string; readonly code: string; readonly path: string; readonly message: string }
+  | {
+      readonly reason: 'lock-error';
+      readonly lockDir: string;
+      readonly code: string;
+      readonly path: string;
+      readonly message: string;
+    }
   /** The run lock was lost while this run held it (removed, or not refreshed in time). */
   | { readonly reason: 'lock-lost'; readonly lockDir: string; readonly cause: string }
   /** A task reported a failure in its own words (user tasks throwing, `ctx.fail(message)`). */

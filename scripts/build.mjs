@@ -1,11 +1,12 @@
 // Bundles the CLI and the package entry into dist/ with esbuild (code splitting keeps heavy,
 // lazily imported modules in their own chunks, so `--list` and `--help` never load them), then
 // emits type declarations for the package entry. dist/ is build output: never committed.
-import { build } from 'esbuild';
+
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -26,5 +27,8 @@ await build({
   logLevel: 'warning',
 });
 if (!process.argv.includes('--no-types')) {
-  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }

@@ -1,5 +1,5 @@
-import { defineTask } from '../lib/engine/task.js';
 import { docker } from '../lib/docker/cli.js';
+import { defineTask } from '../lib/engine/task.js';
 import type { Check } from '../lib/hardening/checks/index.js';
 import { hardeningChecks, verificationFailure } from '../lib/hardening/verify.js';
 import { formatChecksTable } from '../lib/render/checks.js';
@@ -19,7 +19,12 @@ export default defineTask({
       return { container: name, checks: [] };
     }
     const checks = await hardeningChecks(ctx, name, ctx.config.container);
-    if (!checks) return ctx.fail({ reason: 'task-error', message: `no container named ${name}`, hint: 'deploy it first (cloudy-tasks deploy-secure) or set container.name' });
+    if (!checks)
+      return ctx.fail({
+        reason: 'task-error',
+        message: `no container named ${name}`,
+        hint: 'deploy it first (cloudy-tasks deploy-secure) or set container.name',
+      });
     if (!ctx.flags.json) for (const line of formatChecksTable(checks).split('\n')) ctx.progress(line);
     const failure = verificationFailure(`audit of ${name}`, checks);
     if (failure) throw failure;

@@ -1,11 +1,11 @@
-import { defineTask } from '../lib/engine/task.js';
-import type { TaskContext } from '../lib/engine/task.js';
 import { docker } from '../lib/docker/cli.js';
-import { TaskFailure } from '../lib/failure.js';
 import { awaitHealth, inspectContainer, waitHealthy } from '../lib/docker/health.js';
-import { hardeningChecks, verificationFailure } from '../lib/hardening/verify.js';
+import type { TaskContext } from '../lib/engine/task.js';
+import { defineTask } from '../lib/engine/task.js';
+import { TaskFailure } from '../lib/failure.js';
+import { type Check, failingChecks } from '../lib/hardening/checks/index.js';
 import { networkCreateArgs, runArgs } from '../lib/hardening/run-args.js';
-import { failingChecks, type Check } from '../lib/hardening/checks/index.js';
+import { hardeningChecks, verificationFailure } from '../lib/hardening/verify.js';
 import dockerTask from './docker.js';
 import securityScan from './security-scan.js';
 
@@ -29,7 +29,11 @@ export default defineTask({
     const image = deps.docker;
     const scan = deps['security-scan'];
     if (scan.imageId !== image.imageId || !scan.passed) {
-      return ctx.fail({ reason: 'task-error', message: `refusing to deploy ${image.imageId}: it has no passing security scan`, hint: 'fix the scan findings first' });
+      return ctx.fail({
+        reason: 'task-error',
+        message: `refusing to deploy ${image.imageId}: it has no passing security scan`,
+        hint: 'fix the scan findings first',
+      });
     }
     const policy = ctx.config.container;
     const name = policy.name;
@@ -54,19 +58,28 @@ export default defineTask({
       await waitHealthy(ctx, name, policy.healthTimeoutSeconds);
       const verified = await hardeningChecks(ctx, name, policy, image.imageId);
       // Fail closed: no inspect output is not "no failed checks".
-      if (!verified) return ctx.fail({ reason: 'task-error', message: `container ${name} could not be inspected after it started, so it cannot be verified` });
+      if (!verified)
+        return ctx.fail({
+          reason: 'task-error',
+          message: `container ${name} could not be inspected after it started, so it cannot be verified`,
+        });
       const failure = verificationFailure(`hardening verification of ${name}`, verified);
       if (failure) throw failure;
       checks = verified;
     } catch (error) {
-      const cause = error instanceof TaskFailure ? error.failure : ({ reason: 'task-error', message: error instanceof Error ? error.message : String(error) } as const);
+      const cause =
+        error instanceof TaskFailure
+          ? error.failure
+          : ({ reason: 'task-error', message: error instanceof Error ? error.message : String(error) } as const);
       const outcome = await rollback(ctx, { name, previous, oldId, newId });
       throw new TaskFailure({ reason: 'deploy-failed', cause, rollback: outcome });
     }
     // Committed: the new container is verified. Nothing after this point rolls back; removing
     // the stopped previous container is cleanup that runs even when interrupted.
     if (oldId) await docker(ctx, ['rm', oldId], { critical: true, nothrow: true });
-    ctx.progress(`${name} is running ${image.imageId.slice(0, 19)}, healthy, ${checks.filter((c) => c.status === 'pass').length} checks passed`);
+    ctx.progress(
+      `${name} is running ${image.imageId.slice(0, 19)}, healthy, ${checks.filter((c) => c.status === 'pass').length} checks passed`,
+    );
     return { container: name, imageId: image.imageId, replaced: oldId !== undefined, checks };
   },
 });
@@ -91,7 +104,10 @@ async function settleLeftovers(ctx: TaskContext, name: string, previous: string)
     return idOf(leftover);
   }
   const health = (current['State'] as { Running?: boolean; Health?: { Status?: string } | null } | undefined) ?? {};
-  const checks = health.Running && health.Health?.Status === 'healthy' ? await hardeningChecks(ctx, name, ctx.config.container) : undefined;
+  const checks =
+    health.Running && health.Health?.Status === 'healthy'
+      ? await hardeningChecks(ctx, name, ctx.config.container)
+      : undefined;
   if (checks && failingChecks(checks).length === 0) {
     ctx.progress(`removing ${previous}, left by an earlier deploy whose container ${name} is healthy and verified`);
     await docker(ctx, ['rm', '-f', previous]);
@@ -108,7 +124,11 @@ async function ensureNetwork(ctx: TaskContext): Promise<void> {
   const args = networkCreateArgs(ctx.config.container);
   const network = ctx.config.container.network;
   if (!args || network.mode !== 'network') return;
-  if (!ctx.flags.dryRun && (await docker(ctx, ['network', 'inspect', network.name], { nothrow: true, silent: true })).exitCode === 0) return;
+  if (
+    !ctx.flags.dryRun &&
+    (await docker(ctx, ['network', 'inspect', network.name], { nothrow: true, silent: true })).exitCode === 0
+  )
+    return;
   await docker(ctx, args);
 }
 
@@ -119,7 +139,10 @@ async function ensureNetwork(ctx: TaskContext): Promise<void> {
  * the daemon applied just before the CLI was killed included). The container under `name` is
  * removed only when it is provably not the old one. Returns what happened, for the failure.
  */
-async function rollback(ctx: TaskContext, s: { name: string; previous: string; oldId: string | undefined; newId: string | undefined }): Promise<string> {
+async function rollback(
+  ctx: TaskContext,
+  s: { name: string; previous: string; oldId: string | undefined; newId: string | undefined },
+): Promise<string> {
   const critical = { critical: true, nothrow: true } as const;
   const atName = (await inspectContainer(ctx, s.name, { critical: true }))?.['Id'] as string | undefined;
   if (atName && atName !== s.oldId) await docker(ctx, ['rm', '-f', atName], critical);

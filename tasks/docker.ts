@@ -1,5 +1,5 @@
-import { defineTask } from '../lib/engine/task.js';
 import { buildImage } from '../lib/docker/build.js';
+import { defineTask } from '../lib/engine/task.js';
 import preflight from './preflight.js';
 
 /**

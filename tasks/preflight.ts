@@ -14,11 +14,22 @@ export default defineTask({
     const { preflight } = await import('../lib/docker/preflight.js');
     const { formatPreflight } = await import('../lib/render/preflight.js');
     const { image, scan } = ctx.config;
-    const findings = await preflight({ contextDir: image.context, dockerfile: image.dockerfile, requireScratch: scan.requireScratch, buildArgs: image.buildArgs });
+    const findings = await preflight({
+      contextDir: image.context,
+      dockerfile: image.dockerfile,
+      requireScratch: scan.requireScratch,
+      buildArgs: image.buildArgs,
+    });
     const errors = findings.filter((f) => f.severity === 'error');
-    if (findings.length > 0 && !ctx.flags.json) for (const line of formatPreflight(findings).split('\n')) ctx.progress(line);
+    if (findings.length > 0 && !ctx.flags.json)
+      for (const line of formatPreflight(findings).split('\n')) ctx.progress(line);
     if (errors.length > 0) {
-      throw new TaskFailure({ reason: 'checks-failed', what: 'preflight', failed: [...new Set(errors.map((f) => f.rule))], details: formatPreflight(errors) });
+      throw new TaskFailure({
+        reason: 'checks-failed',
+        what: 'preflight',
+        failed: [...new Set(errors.map((f) => f.rule))],
+        details: formatPreflight(errors),
+      });
     }
     return { errors: 0, warnings: findings.length };
   },

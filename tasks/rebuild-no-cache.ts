@@ -1,12 +1,12 @@
 import path from 'node:path';
-import { defineTask } from '../lib/engine/task.js';
 import { buildArgsFor, buildImage, type ImageBuild } from '../lib/docker/build.js';
-import { inspectImage } from '../lib/docker/image.js';
 import { composeCommand } from '../lib/docker/compose.js';
+import { inspectImage } from '../lib/docker/image.js';
+import { defineTask } from '../lib/engine/task.js';
 import { readState, statePath, writeStateAtomic } from '../lib/store/state.js';
-import updateBaseImages from './update-base-images.js';
 import dockerTask from './docker.js';
 import preflight from './preflight.js';
+import updateBaseImages from './update-base-images.js';
 
 /**
  * Rebuild without cache and with fresh base images (`docker build --no-cache --pull`, or the
@@ -34,14 +34,25 @@ export default defineTask({
       // build under the same tag must not be passed off as the no-cache one.
       if (last && !changed && existing && existing.id === last.imageId) {
         ctx.progress(`no base image changed since the last rebuild (${last.at}); skipping the rebuild`);
-        return { imageId: existing.id, ref: ctx.config.image.ref, tags: existing.repoTags, labels: existing.labels, buildArgs: {}, noCache: true, rebuilt: false };
+        return {
+          imageId: existing.id,
+          ref: ctx.config.image.ref,
+          tags: existing.repoTags,
+          labels: existing.labels,
+          buildArgs: {},
+          noCache: true,
+          rebuilt: false,
+        };
       }
     }
     const build = ctx.config.compose ? await composeBuild(ctx) : await buildImage(ctx, { noCache: true });
     if (!ctx.flags.dryRun) {
       const state = await readState(file);
       const base = state.ok ? state.state : { version: 1 as const, baseImages: {} };
-      await writeStateAtomic(file, { ...base, lastRebuild: { at: new Date().toISOString(), imageId: build.imageId, baseDigests: current } });
+      await writeStateAtomic(file, {
+        ...base,
+        lastRebuild: { at: new Date().toISOString(), imageId: build.imageId, baseDigests: current },
+      });
     }
     return { ...build, rebuilt: true };
   },
@@ -51,18 +62,44 @@ export default defineTask({
 async function composeBuild(ctx: Parameters<typeof buildImage>[0]): Promise<ImageBuild> {
   const compose = ctx.config.compose!;
   const command = await composeCommand(ctx);
-  if (!command) return ctx.fail({ reason: 'tool-missing', tool: 'docker compose', fix: 'install the compose plugin (docker compose) or docker-compose, or remove the compose setting' });
+  if (!command)
+    return ctx.fail({
+      reason: 'tool-missing',
+      tool: 'docker compose',
+      fix: 'install the compose plugin (docker compose) or docker-compose, or remove the compose setting',
+    });
   const file = path.relative(ctx.projectDir, compose.file) || compose.file;
   const { buildArgs, flags: argFlags } = await buildArgsFor(ctx);
   // An image.ref left from an earlier build must not pass for this one when the service tags
   // another image: a --no-cache build (any instruction after FROM) always yields a new id.
   const previous = ctx.flags.dryRun ? undefined : await inspectImage(ctx, ctx.config.image.ref);
   await ctx.$`${[...command, '-f', file, 'build', '--no-cache', '--pull', ...argFlags, compose.service]}`;
-  if (ctx.flags.dryRun) return { imageId: ctx.config.image.ref, ref: ctx.config.image.ref, tags: [ctx.config.image.ref], labels: {}, buildArgs, noCache: true };
+  if (ctx.flags.dryRun)
+    return {
+      imageId: ctx.config.image.ref,
+      ref: ctx.config.image.ref,
+      tags: [ctx.config.image.ref],
+      labels: {},
+      buildArgs,
+      noCache: true,
+    };
   const image = await inspectImage(ctx, ctx.config.image.ref);
   if (!image || image.id === previous?.id) {
-    const what = image ? `${ctx.config.image.ref} is unchanged (the service tags another image)` : `no image ${ctx.config.image.ref} exists`;
-    return ctx.fail({ reason: 'task-error', message: `compose built service ${compose.service} but ${what}`, hint: `set "image: ${ctx.config.image.ref}" on the service in ${file}` });
+    const what = image
+      ? `${ctx.config.image.ref} is unchanged (the service tags another image)`
+      : `no image ${ctx.config.image.ref} exists`;
+    return ctx.fail({
+      reason: 'task-error',
+      message: `compose built service ${compose.service} but ${what}`,
+      hint: `set "image: ${ctx.config.image.ref}" on the service in ${file}`,
+    });
   }
-  return { imageId: image.id, ref: ctx.config.image.ref, tags: image.repoTags, labels: image.labels, buildArgs, noCache: true };
+  return {
+    imageId: image.id,
+    ref: ctx.config.image.ref,
+    tags: image.repoTags,
+    labels: image.labels,
+    buildArgs,
+    noCache: true,
+  };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { defineTask } from '../lib/engine/task.js';
-import type { TaskContext } from '../lib/engine/task.js';
 import { docker } from '../lib/docker/cli.js';
+import type { TaskContext } from '../lib/engine/task.js';
+import { defineTask } from '../lib/engine/task.js';
 import { TaskFailure } from '../lib/failure.js';
 import type { ScanResult } from '../lib/scan/result.js';
 import { prepareReportsDir, reportPaths, runTrivy, trivyCommand } from '../lib/scan/run.js';
@@ -27,23 +27,59 @@ export default defineTask({
     const paths = reportPaths(dir);
     const { trivyImage: imageReport, trivyConfig: configReport } = paths;
     if (!ctx.flags.dryRun) prepareReportsDir(dir, Object.values(paths));
-    const common = { severities: [...scan.severity], ignoreUnfixed: scan.ignoreUnfixed, ...(scan.ignoreFile ? { ignoreFile: scan.ignoreFile } : {}), timeout: scan.timeout, skipDbUpdate: scan.skipDbUpdate };
+    const common = {
+      severities: [...scan.severity],
+      ignoreUnfixed: scan.ignoreUnfixed,
+      ...(scan.ignoreFile ? { ignoreFile: scan.ignoreFile } : {}),
+      timeout: scan.timeout,
+      skipDbUpdate: scan.skipDbUpdate,
+    };
 
     // Scan through a tag that names exactly this image id: a moving tag could be rebuilt by
     // someone else between build and scan, and Trivy's handling of bare image ids varies.
-    const scanRef = ctx.flags.dryRun ? built.ref : `${ctx.config.image.name}:scan-${built.imageId.replace(/^sha256:/, '').slice(0, 12)}`;
+    const scanRef = ctx.flags.dryRun
+      ? built.ref
+      : `${ctx.config.image.name}:scan-${built.imageId.replace(/^sha256:/, '').slice(0, 12)}`;
     if (!ctx.flags.dryRun) await docker(ctx, ['tag', built.imageId, scanRef], { silent: true });
     let imageJson: unknown;
     try {
-      imageJson = await runTrivy(ctx, trivy, trivyImageArgs({ ...common, image: scanRef, outputFile: imageReport }), imageReport);
+      imageJson = await runTrivy(
+        ctx,
+        trivy,
+        trivyImageArgs({ ...common, image: scanRef, outputFile: imageReport }),
+        imageReport,
+      );
     } finally {
       if (!ctx.flags.dryRun) await untag(ctx, built.imageId, scanRef);
     }
-    const configJson = scan.config ? await runTrivy(ctx, trivy, trivyConfigArgs({ ...common, target: ctx.projectDir, outputFile: configReport, skipDirs: ['node_modules', '.cloudy', scan.reportsDir] }), configReport) : undefined;
+    const configJson = scan.config
+      ? await runTrivy(
+          ctx,
+          trivy,
+          trivyConfigArgs({
+            ...common,
+            target: ctx.projectDir,
+            outputFile: configReport,
+            skipDirs: ['node_modules', '.cloudy', scan.reportsDir],
+          }),
+          configReport,
+        )
+      : undefined;
     if (ctx.flags.dryRun) {
-      return { imageId: built.imageId, passed: true, threshold: scan.failOn, counts: zeroCounts(), blocking: 0, reports: {}, dryRun: true };
+      return {
+        imageId: built.imageId,
+        passed: true,
+        threshold: scan.failOn,
+        counts: zeroCounts(),
+        blocking: 0,
+        reports: {},
+        dryRun: true,
+      };
     }
-    return gateAndReport(ctx, built.imageId, imageJson, configJson, { trivyImage: imageReport, ...(scan.config ? { trivyConfig: configReport } : {}) });
+    return gateAndReport(ctx, built.imageId, imageJson, configJson, {
+      trivyImage: imageReport,
+      ...(scan.config ? { trivyConfig: configReport } : {}),
+    });
   },
 });
 
@@ -52,9 +88,14 @@ export default defineTask({
  * name:tag moved to another build meanwhile), `docker rmi` would delete the image itself.
  */
 async function untag(ctx: TaskContext, imageId: string, scanRef: string): Promise<void> {
-  const tags = await docker(ctx, ['image', 'inspect', '--format', '{{json .RepoTags}}', imageId], { nothrow: true, silent: true, critical: true });
+  const tags = await docker(ctx, ['image', 'inspect', '--format', '{{json .RepoTags}}', imageId], {
+    nothrow: true,
+    silent: true,
+    critical: true,
+  });
   const repoTags = tags.exitCode === 0 ? ((JSON.parse(tags.stdout || 'null') as string[] | null) ?? []) : [];
-  if (repoTags.some((t) => t !== scanRef)) await docker(ctx, ['rmi', scanRef], { nothrow: true, silent: true, critical: true });
+  if (repoTags.some((t) => t !== scanRef))
+    await docker(ctx, ['rmi', scanRef], { nothrow: true, silent: true, critical: true });
   else ctx.progress(`kept the tag ${scanRef}: it is the only name of the scanned image`);
 }
 
@@ -77,7 +118,15 @@ async function gateAndReport(
   const { scan } = ctx.config;
 
   const parsed = [imageJson, configJson].filter((j) => j !== undefined).map((j) => parseTrivyReport(j));
-  for (const p of parsed) if (!p.ok) throw new TaskFailure({ reason: 'scanner-error', tool: 'trivy', command: 'trivy (report parsing)', exitCode: 0, stderrTail: p.problem });
+  for (const p of parsed)
+    if (!p.ok)
+      throw new TaskFailure({
+        reason: 'scanner-error',
+        tool: 'trivy',
+        command: 'trivy (report parsing)',
+        exitCode: 0,
+        stderrTail: p.problem,
+      });
   const reports = parsed.flatMap((p) => (p.ok ? [p.report] : []));
   const findings = reports.flatMap((r) => r.findings);
   const ignoreIds = scan.ignoreFile ? parseTrivyIgnore(readFileSync(scan.ignoreFile, 'utf8')) : new Set<string>();
@@ -98,10 +147,21 @@ async function gateAndReport(
     reports: { ...raw, sarif: sarifFile, summary: summaryFile },
     dryRun: false,
   };
-  await writeJsonAtomic(summaryFile, ctx.redact({ ...result, generatedAt: new Date().toISOString(), blockingFindings: decision.blocking }));
+  await writeJsonAtomic(
+    summaryFile,
+    ctx.redact({ ...result, generatedAt: new Date().toISOString(), blockingFindings: decision.blocking }),
+  );
   ctx.progress(`findings: ${countLine(counts)}`);
   if (!decision.pass) {
-    throw new TaskFailure({ reason: 'vulnerabilities-found', target: ctx.config.image.ref, blocking: decision.blocking.length, threshold: scan.failOn, counts, table: findingsTable(decision.blocking), reportPath: summaryFile });
+    throw new TaskFailure({
+      reason: 'vulnerabilities-found',
+      target: ctx.config.image.ref,
+      blocking: decision.blocking.length,
+      threshold: scan.failOn,
+      counts,
+      table: findingsTable(decision.blocking),
+      reportPath: summaryFile,
+    });
   }
   return result;
 }

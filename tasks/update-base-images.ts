@@ -1,9 +1,9 @@
-import { defineTask } from '../lib/engine/task.js';
-import { projectBaseImages, type BaseImageUpdate } from '../lib/docker/base-images.js';
-import { localDigest } from '../lib/docker/image.js';
+import { type BaseImageUpdate, projectBaseImages } from '../lib/docker/base-images.js';
 import { docker } from '../lib/docker/cli.js';
-import { readState, statePath, writeStateAtomic } from '../lib/store/state.js';
+import { localDigest } from '../lib/docker/image.js';
+import { defineTask } from '../lib/engine/task.js';
 import { formatTable } from '../lib/render/table.js';
+import { readState, statePath, writeStateAtomic } from '../lib/store/state.js';
 
 /**
  * The guide's "regular updates": pull every base image (configured ones and the Dockerfile's
@@ -23,18 +23,28 @@ export default defineTask({
 
     const updates: BaseImageUpdate[] = [];
     for (const image of images) await docker(ctx, ['pull', '--quiet', image]);
-    if (ctx.flags.dryRun) return { images: images.map((image) => ({ image, before: null, after: null, changed: false })), anyChanged: false };
+    if (ctx.flags.dryRun)
+      return {
+        images: images.map((image) => ({ image, before: null, after: null, changed: false })),
+        anyChanged: false,
+      };
     for (const image of images) {
       const after = await localDigest(ctx, image);
       const before = known[image] ? known[image].digest : null;
       updates.push({ image, before, after, changed: before !== after });
     }
     const checkedAt = new Date().toISOString();
-    const baseImages = { ...known, ...Object.fromEntries(updates.map((u) => [u.image, { digest: u.after, checkedAt }])) };
+    const baseImages = {
+      ...known,
+      ...Object.fromEntries(updates.map((u) => [u.image, { digest: u.after, checkedAt }])),
+    };
     await writeStateAtomic(file, { ...(state?.ok ? state.state : { version: 1 as const }), baseImages });
     if (!ctx.flags.json) {
       const short = (d: string | null) => (d ? d.slice(0, 19) : '-');
-      const table = formatTable(['IMAGE', 'BEFORE', 'AFTER', 'CHANGED'], updates.map((u) => [u.image, short(u.before), short(u.after), u.changed ? 'yes' : 'no']));
+      const table = formatTable(
+        ['IMAGE', 'BEFORE', 'AFTER', 'CHANGED'],
+        updates.map((u) => [u.image, short(u.before), short(u.after), u.changed ? 'yes' : 'no']),
+      );
       for (const line of table.split('\n')) ctx.progress(line);
     }
     return { images: updates, anyChanged: updates.some((u) => u.changed) };

@@ -13,7 +13,10 @@ import { repoRoot } from './helpers/paths.js';
 const depcruise = path.join(repoRoot, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
 
 function cruise(cwd: string, targets: readonly string[]): { code: number | null; out: string } {
-  const r = spawnSync(process.execPath, [depcruise, '--config', '.dependency-cruiser.cjs', ...targets], { cwd, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [depcruise, '--config', '.dependency-cruiser.cjs', ...targets], {
+    cwd,
+    encoding: 'utf8',
+  });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -21,7 +24,10 @@ function cruise(cwd: string, targets: readonly string[]): { code: number | null;
 function tree(files: Readonly<Record<string, string>>): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cloudy-arch-'));
   copyFileSync(path.join(repoRoot, '.dependency-cruiser.cjs'), path.join(dir, '.dependency-cruiser.cjs'));
-  writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true } }));
+  writeFileSync(
+    path.join(dir, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true } }),
+  );
   for (const [file, content] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     writeFileSync(path.join(dir, file), content);
@@ -40,23 +46,38 @@ Arch('the repository itself has no cycle and no forbidden import', () => {
 const cases: readonly { rule: string; files: Readonly<Record<string, string>> }[] = [
   {
     rule: 'no-circular',
-    files: { 'lib/a.ts': "import { b } from './b.js';\nexport const a = () => b;\n", 'lib/b.ts': "import type { a } from './a.js';\nexport const b = 1 as unknown as typeof a;\n" },
+    files: {
+      'lib/a.ts': "import { b } from './b.js';\nexport const a = () => b;\n",
+      'lib/b.ts': "import type { a } from './a.js';\nexport const b = 1 as unknown as typeof a;\n",
+    },
   },
   {
     rule: 'engine-is-generic',
-    files: { 'lib/engine/runner.ts': "import { docker } from '../docker/cli.js';\nexport const r = docker;\n", 'lib/docker/cli.ts': 'export const docker = 1;\n' },
+    files: {
+      'lib/engine/runner.ts': "import { docker } from '../docker/cli.js';\nexport const r = docker;\n",
+      'lib/docker/cli.ts': 'export const docker = 1;\n',
+    },
   },
   {
     rule: 'engine-config-types-only',
-    files: { 'lib/engine/task.ts': "import { load } from '../config/types.js';\nexport const t = load;\n", 'lib/config/types.ts': 'export const load = 1;\n' },
+    files: {
+      'lib/engine/task.ts': "import { load } from '../config/types.js';\nexport const t = load;\n",
+      'lib/config/types.ts': 'export const load = 1;\n',
+    },
   },
   {
     rule: 'lib-not-to-cli-or-tasks',
-    files: { 'lib/docker/build.ts': "import t from '../../tasks/docker.js';\nexport const b = t;\n", 'tasks/docker.ts': 'export default 1;\n' },
+    files: {
+      'lib/docker/build.ts': "import t from '../../tasks/docker.js';\nexport const b = t;\n",
+      'tasks/docker.ts': 'export default 1;\n',
+    },
   },
   {
     rule: 'store-knows-no-domain',
-    files: { 'lib/store/history.ts': "import { S } from '../scan/severity.js';\nexport const h = S;\n", 'lib/scan/severity.ts': 'export const S = 1;\n' },
+    files: {
+      'lib/store/history.ts': "import { S } from '../scan/severity.js';\nexport const h = S;\n",
+      'lib/scan/severity.ts': 'export const S = 1;\n',
+    },
   },
   {
     rule: 'only-the-spawner-spawns',
@@ -64,7 +85,10 @@ const cases: readonly { rule: string; files: Readonly<Record<string, string>> }[
   },
   {
     rule: 'no-underscore-modules',
-    files: { 'lib/hardening/policy.ts': "import { x } from './_internal.js';\nexport const p = x;\n", 'lib/hardening/_internal.ts': 'export const x = 1;\n' },
+    files: {
+      'lib/hardening/policy.ts': "import { x } from './_internal.js';\nexport const p = x;\n",
+      'lib/hardening/_internal.ts': 'export const x = 1;\n',
+    },
   },
 ];
 
@@ -84,7 +108,8 @@ for (const { rule, files } of cases) {
 
 Arch('a tree that keeps every rule passes (the cases above fail for their rule alone)', () => {
   const dir = tree({
-    'lib/engine/runner.ts': "import type { ResolvedConfig } from '../config/types.js';\nexport const r = (c: ResolvedConfig) => c;\n",
+    'lib/engine/runner.ts':
+      "import type { ResolvedConfig } from '../config/types.js';\nexport const r = (c: ResolvedConfig) => c;\n",
     'lib/config/types.ts': 'export interface ResolvedConfig { readonly x: number }\n',
     'lib/docker/cli.ts': "import { r } from '../engine/runner.js';\nexport const d = r;\n",
   });

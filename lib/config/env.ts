@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Failure } from '../failure.js';
 import { packageRoot } from '../util/package-root.js';
-import { type Result, ok, err } from '../util/result.js';
+import { err, ok, type Result } from '../util/result.js';
 
 /** The example shipped with cloudy-tasks, used when the project has none. */
 export const builtinExample = (): string => path.join(packageRoot(), 'assets', 'env.example');
@@ -35,7 +35,10 @@ export interface LoadedEnv {
 const RULES: Readonly<Record<string, { expected: string; test: (v: string) => boolean }>> = {
   GOTELEMETRY: { expected: 'off', test: (v) => v === 'off' },
   CGO_ENABLED: { expected: '0', test: (v) => v === '0' },
-  UMASK: { expected: 'an octal mask at least as strict as 077 (e.g. 077 or 0077)', test: (v) => parseUmask(v) !== undefined },
+  UMASK: {
+    expected: 'an octal mask at least as strict as 077 (e.g. 077 or 0077)',
+    test: (v) => parseUmask(v) !== undefined,
+  },
 };
 
 /** `077` → 0o077; undefined when not octal or when group/other bits are not all masked. */
@@ -52,7 +55,15 @@ export async function loadEnvPolicy(input: EnvPolicyInput): Promise<Result<Loade
   const projectExample = path.resolve(input.projectDir, input.example ?? '.env.example');
   const exampleFile = input.example !== undefined || existsSync(projectExample) ? projectExample : builtinExample();
   if (!existsSync(exampleFile)) {
-    return err([{ reason: 'invalid-config', path: 'env.example', expected: 'an existing file', received: JSON.stringify(exampleFile), hint: 'create it or remove the env.example setting' }]);
+    return err([
+      {
+        reason: 'invalid-config',
+        path: 'env.example',
+        expected: 'an existing file',
+        received: JSON.stringify(exampleFile),
+        hint: 'create it or remove the env.example setting',
+      },
+    ]);
   }
   const { config } = await import('dotenv-safe');
   const failures: Failure[] = [];
@@ -65,7 +76,9 @@ export async function loadEnvPolicy(input: EnvPolicyInput): Promise<Result<Loade
     if ((e as { name?: string }).name === 'MissingEnvVarsError' && Array.isArray(missing)) {
       failures.push({ reason: 'missing-env', names: missing.map(String), example: exampleFile, envFile });
     } else {
-      return err([{ reason: 'config-load', file: envFile, message: e instanceof Error ? e.message.split('\n')[0]! : String(e) }]);
+      return err([
+        { reason: 'config-load', file: envFile, message: e instanceof Error ? e.message.split('\n')[0]! : String(e) },
+      ]);
     }
   }
   const missing = new Set(failures.flatMap((f) => (f.reason === 'missing-env' ? f.names : [])));

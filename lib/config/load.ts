@@ -8,16 +8,16 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { AnyTask } from '../engine/task.js';
 import type { Failure } from '../failure.js';
 import { refuseUnsafe } from '../hardening/refuse.js';
 import { resolveBindSources } from '../hardening/volumes.js';
-import { type Result, err, ok } from '../util/result.js';
+import { err, ok, type Result } from '../util/result.js';
 import type { Config, DeclarativeTask } from './input.js';
 import { projectRoot, resolveConfig } from './resolve.js';
 import { configSchema, validate } from './schema.js';
 import { loadTsConfig } from './ts-loader.js';
 import type { ResolvedConfig } from './types.js';
-import type { AnyTask } from '../engine/task.js';
 
 export const SEARCH_PLACES = [
   'package.json',
@@ -42,7 +42,9 @@ export interface LoadOptions {
 }
 
 /** Load the raw config object (unvalidated) and where it came from. */
-async function loadRaw(options: LoadOptions): Promise<Result<{ config: unknown; file: string | undefined }, Failure[]>> {
+async function loadRaw(
+  options: LoadOptions,
+): Promise<Result<{ config: unknown; file: string | undefined }, Failure[]>> {
   const { cosmiconfig } = await import('cosmiconfig');
   const tsLoader = (file: string) => loadTsConfig(file, options.selfEntry);
   const explorer = cosmiconfig('cloudy', {

@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_HARDENING, type HardeningPolicy } from '../hardening/policy.js';
-import { DEFAULT_TRIVY_IMAGE } from '../scan/trivy-args.js';
 import { SEVERITIES, type Severity } from '../scan/severity.js';
+import { DEFAULT_TRIVY_IMAGE } from '../scan/trivy-args.js';
 import type { Config } from './input.js';
 import type { ResolvedConfig } from './types.js';
 
@@ -22,10 +22,13 @@ export function resolveConfig(config: Config, projectDir: string, file?: string)
   const failOn = scan.failOn ?? lowest;
   // Trivy's --severity picks exact levels: every level the gate blocks on must be requested,
   // or a failOn below the requested levels would silently never block.
-  const severity = SEVERITIES.filter((s) => requested.includes(s) || SEVERITIES.indexOf(s) <= SEVERITIES.indexOf(failOn));
+  const severity = SEVERITIES.filter(
+    (s) => requested.includes(s) || SEVERITIES.indexOf(s) <= SEVERITIES.indexOf(failOn),
+  );
   const name = image.name ?? 'cloudy-mc-codeface';
   const tag = image.tag ?? 'latest';
-  const ignoreFile = scan.ignoreFile ?? (existsSync(path.join(projectDir, '.trivyignore')) ? '.trivyignore' : undefined);
+  const ignoreFile =
+    scan.ignoreFile ?? (existsSync(path.join(projectDir, '.trivyignore')) ? '.trivyignore' : undefined);
   return {
     file,
     projectDir,
@@ -51,7 +54,12 @@ export function resolveConfig(config: Config, projectDir: string, file?: string)
       config: scan.config ?? true,
       requireScratch: scan.requireScratch ?? true,
     },
-    compose: config.compose ? { file: path.resolve(projectDir, config.compose.file ?? 'docker-compose.yml'), service: config.compose.service ?? name } : undefined,
+    compose: config.compose
+      ? {
+          file: path.resolve(projectDir, config.compose.file ?? 'docker-compose.yml'),
+          service: config.compose.service ?? name,
+        }
+      : undefined,
     env: { file: config.env?.file ?? '.env', example: config.env?.example },
   };
 }

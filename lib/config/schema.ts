@@ -3,9 +3,10 @@
  * just the first) and names the key path, the expected type and the value received, with a
  * "did you mean" for misspelt keys. Configs come from JSON/YAML too, so types are not trusted.
  */
+
+import { isTask } from '../engine/task.js';
 import type { Failure } from '../failure.js';
 import { SEVERITIES } from '../scan/severity.js';
-import { isTask } from '../engine/task.js';
 import { closest } from '../util/suggest.js';
 
 export type Schema =
@@ -15,7 +16,11 @@ export type Schema =
   | { readonly kind: 'enum'; readonly values: readonly string[] }
   | { readonly kind: 'array'; readonly of: Schema }
   | { readonly kind: 'record'; readonly of: Schema }
-  | { readonly kind: 'object'; readonly fields: Readonly<Record<string, Schema>>; readonly required?: readonly string[] }
+  | {
+      readonly kind: 'object';
+      readonly fields: Readonly<Record<string, Schema>>;
+      readonly required?: readonly string[];
+    }
   | { readonly kind: 'oneOf'; readonly options: readonly Schema[]; readonly expected: string }
   | { readonly kind: 'custom'; readonly expected: string; readonly test: (value: unknown) => boolean };
 
@@ -26,11 +31,19 @@ const severity: Schema = { kind: 'enum', values: SEVERITIES };
 /** Docker size: a number with an optional b/k/m/g unit, as `docker run --memory` takes. */
 const size: Schema = { kind: 'string', pattern: /^\d+(\.\d+)?[bkmg]?$/i, patternText: 'a size such as "512m"' };
 /** Image references and names are passed as arguments; refuse shapes docker would misread as flags. */
-const name: Schema = { kind: 'string', pattern: /^[A-Za-z0-9][A-Za-z0-9_.\-/:@]*$/, patternText: 'a name of letters, digits and . _ - / : @' };
+const name: Schema = {
+  kind: 'string',
+  pattern: /^[A-Za-z0-9][A-Za-z0-9_.\-/:@]*$/,
+  patternText: 'a name of letters, digits and . _ - / : @',
+};
 
 const declarativeTask: Schema = {
   kind: 'object',
-  fields: { description: str, deps: strings, run: { kind: 'oneOf', options: [str, strings], expected: 'a command string or a list of them' } },
+  fields: {
+    description: str,
+    deps: strings,
+    run: { kind: 'oneOf', options: [str, strings], expected: 'a command string or a list of them' },
+  },
   required: ['run'],
 };
 
@@ -45,17 +58,35 @@ export const configSchema: Schema = {
       kind: 'object',
       fields: {
         name,
-        user: { kind: 'string', pattern: /^\d+(:\d+)?$/, patternText: 'a numeric uid[:gid] such as "1001:1001" (names fail in FROM-scratch images)' },
+        user: {
+          kind: 'string',
+          pattern: /^\d+(:\d+)?$/,
+          patternText: 'a numeric uid[:gid] such as "1001:1001" (names fail in FROM-scratch images)',
+        },
         readOnly: bool,
         memory: size,
         memorySwap: size,
-        cpus: { kind: 'oneOf', options: [{ kind: 'number', min: 0 }, { kind: 'string', pattern: /^\d+(\.\d+)?$/, patternText: 'a number' }], expected: 'a number such as 1.0' },
+        cpus: {
+          kind: 'oneOf',
+          options: [
+            { kind: 'number', min: 0 },
+            { kind: 'string', pattern: /^\d+(\.\d+)?$/, patternText: 'a number' },
+          ],
+          expected: 'a number such as 1.0',
+        },
         pidsLimit: { kind: 'number', integer: true, min: 1 },
-        restart: { kind: 'string', pattern: /^(no|always|unless-stopped|on-failure(:\d+)?)$/, patternText: 'no, always, unless-stopped or on-failure[:N]' },
+        restart: {
+          kind: 'string',
+          pattern: /^(no|always|unless-stopped|on-failure(:\d+)?)$/,
+          patternText: 'no, always, unless-stopped or on-failure[:N]',
+        },
         volumes: strings,
         network: {
           kind: 'oneOf',
-          options: [{ kind: 'enum', values: ['none'] }, { kind: 'object', fields: { name, internal: bool }, required: ['name'] }],
+          options: [
+            { kind: 'enum', values: ['none'] },
+            { kind: 'object', fields: { name, internal: bool }, required: ['name'] },
+          ],
           expected: '"none" or { name, internal? }',
         },
         tmpfs: strings,
@@ -87,7 +118,11 @@ export const configSchema: Schema = {
     env: { kind: 'object', fields: { file: str, example: str } },
     tasks: {
       kind: 'record',
-      of: { kind: 'oneOf', options: [{ kind: 'custom', expected: 'a defineTask() value', test: isTask }, declarativeTask], expected: 'a task: { run, deps?, description? } or a defineTask() value' },
+      of: {
+        kind: 'oneOf',
+        options: [{ kind: 'custom', expected: 'a defineTask() value', test: isTask }, declarativeTask],
+        expected: 'a task: { run, deps?, description? } or a defineTask() value',
+      },
     },
   },
 };
@@ -96,7 +131,14 @@ export const configSchema: Schema = {
 export function validate(value: unknown, schema: Schema, path: string, file: string | undefined): Failure[] {
   const problems: Failure[] = [];
   const bad = (at: string, expected: string, received: unknown, hint?: string) =>
-    problems.push({ reason: 'invalid-config', ...(file ? { file } : {}), path: at || '(root)', expected, received: describe(received), ...(hint ? { hint } : {}) });
+    problems.push({
+      reason: 'invalid-config',
+      ...(file ? { file } : {}),
+      path: at || '(root)',
+      expected,
+      received: describe(received),
+      ...(hint ? { hint } : {}),
+    });
   const walk = (v: unknown, s: Schema, at: string): void => {
     switch (s.kind) {
       case 'string':
@@ -131,7 +173,12 @@ export function validate(value: unknown, schema: Schema, path: string, file: str
           if (field) walk(item, field, here);
           else {
             const guess = closest(k, known);
-            bad(here, `no such key (known: ${known.join(', ')})`, item, guess ? `did you mean "${at ? `${at}.` : ''}${guess}"?` : undefined);
+            bad(
+              here,
+              `no such key (known: ${known.join(', ')})`,
+              item,
+              guess ? `did you mean "${at ? `${at}.` : ''}${guess}"?` : undefined,
+            );
           }
         }
         for (const k of s.required ?? []) if (!(k in v)) bad(at ? `${at}.${k}` : k, 'a value (required)', undefined);

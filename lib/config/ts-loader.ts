@@ -56,7 +56,13 @@ function cachedBundle(manifestFile: string): string | undefined {
   }
 }
 
-async function bundle(file: string, selfEntry: string, dir: string, key: string, manifestFile: string): Promise<string> {
+async function bundle(
+  file: string,
+  selfEntry: string,
+  dir: string,
+  key: string,
+  manifestFile: string,
+): Promise<string> {
   const esbuild = await import('esbuild');
   // Hashes of exactly the sources esbuild compiled: a file edited while bundling is then
   // seen as changed on the next run instead of being cached as up to date.
@@ -86,7 +92,11 @@ async function bundle(file: string, selfEntry: string, dir: string, key: string,
     metafile: true,
     logLevel: 'silent',
     plugins: [metaPlugin],
-    define: { 'import.meta.url': '__cloudy_meta.url', 'import.meta.filename': '__cloudy_meta.filename', 'import.meta.dirname': '__cloudy_meta.dirname' },
+    define: {
+      'import.meta.url': '__cloudy_meta.url',
+      'import.meta.filename': '__cloudy_meta.filename',
+      'import.meta.dirname': '__cloudy_meta.dirname',
+    },
   });
   const code = result.outputFiles[0]?.text;
   if (code === undefined) throw new Error('Internal error: esbuild produced no output for the config');

@@ -65,9 +65,22 @@ export async function buildImage(ctx: TaskContext, options: { noCache: boolean }
   ];
   ctx.progress(`building ${image.ref}${options.noCache ? ' without cache' : ''}`);
   await docker(ctx, args);
-  if (ctx.flags.dryRun) return { imageId: image.ref, ref: image.ref, tags: [image.ref], labels: {}, buildArgs, noCache: options.noCache };
+  if (ctx.flags.dryRun)
+    return { imageId: image.ref, ref: image.ref, tags: [image.ref], labels: {}, buildArgs, noCache: options.noCache };
   const inspected = await inspectImage(ctx, image.ref);
-  if (!inspected) ctx.fail({ reason: 'task-error', message: `docker build succeeded but ${image.ref} cannot be inspected`, hint: 'check `docker image ls`' });
+  if (!inspected)
+    ctx.fail({
+      reason: 'task-error',
+      message: `docker build succeeded but ${image.ref} cannot be inspected`,
+      hint: 'check `docker image ls`',
+    });
   ctx.progress(`built ${inspected.id.slice(0, 19)}`);
-  return { imageId: inspected.id, ref: image.ref, tags: inspected.repoTags, labels: inspected.labels, buildArgs, noCache: options.noCache };
+  return {
+    imageId: inspected.id,
+    ref: image.ref,
+    tags: inspected.repoTags,
+    labels: inspected.labels,
+    buildArgs,
+    noCache: options.noCache,
+  };
 }

@@ -9,7 +9,13 @@ import type { TaskContext } from '../engine/task.js';
 import { which } from '../util/which.js';
 
 /** Where the docker CLI looks for the compose v2 plugin (docs: "Install the plugin manually"). */
-const PLUGIN_DIRS = [path.join(os.homedir(), '.docker', 'cli-plugins'), '/usr/local/lib/docker/cli-plugins', '/usr/local/libexec/docker/cli-plugins', '/usr/lib/docker/cli-plugins', '/usr/libexec/docker/cli-plugins'];
+const PLUGIN_DIRS = [
+  path.join(os.homedir(), '.docker', 'cli-plugins'),
+  '/usr/local/lib/docker/cli-plugins',
+  '/usr/local/libexec/docker/cli-plugins',
+  '/usr/lib/docker/cli-plugins',
+  '/usr/libexec/docker/cli-plugins',
+];
 
 /**
  * The compose command to use, as argv words. Under --dry-run no docker process may start, so

@@ -5,7 +5,7 @@
  * `--build-arg` overrides them, which FROMs name an earlier stage, and whether a
  * HEALTHCHECK is in exec form.
  */
-import { Add, Arg, DockerfileParser, Env, From, Healthcheck, User, type Instruction } from 'dockerfile-ast';
+import { Add, Arg, DockerfileParser, Env, From, Healthcheck, type Instruction, User } from 'dockerfile-ast';
 
 /** Something in the Dockerfile that findings can point at. */
 export interface Located {
@@ -111,7 +111,17 @@ export function parseDockerfile(text: string, buildArgs: Readonly<Record<string,
     if (ins instanceof From) {
       const from = resolveFrom(ins, line, globalVars, stages, escape);
       const name = ins.getBuildStage()?.toLowerCase();
-      current = { index: stages.length, ...(name === undefined ? {} : { name }), from, instructions: [], users: [], healthchecks: [], adds: [], envs: [], args: [] };
+      current = {
+        index: stages.length,
+        ...(name === undefined ? {} : { name }),
+        from,
+        instructions: [],
+        users: [],
+        healthchecks: [],
+        adds: [],
+        envs: [],
+        args: [],
+      };
       stages.push(current);
       // ENV is inherited from a parent stage; ARG values are not (Docker scoping).
       env = new Map(from.stageRef === undefined ? [] : stageEnv[from.stageRef]);
@@ -173,7 +183,11 @@ export function stageLineage(model: DockerfileModel, stage: Stage): Stage[] {
 }
 
 /** Splits an image reference into its parts; `tag` is undefined when absent. */
-export function splitImageRef(image: string): { readonly name: string; readonly tag?: string; readonly digest?: string } {
+export function splitImageRef(image: string): {
+  readonly name: string;
+  readonly tag?: string;
+  readonly digest?: string;
+} {
   const at = image.indexOf('@');
   const digest = at === -1 ? undefined : image.slice(at + 1);
   const rest = at === -1 ? image : image.slice(0, at);
@@ -188,7 +202,13 @@ export function splitImageRef(image: string): { readonly name: string; readonly 
 /** A Stage under construction: same fields, arrays still growable. */
 type MutableStage = { -readonly [K in keyof Stage]: Stage[K] extends readonly (infer U)[] ? U[] : Stage[K] };
 
-function resolveFrom(ins: From, line: number, globals: Vars, earlier: readonly MutableStage[], escape: string): FromRef {
+function resolveFrom(
+  ins: From,
+  line: number,
+  globals: Vars,
+  earlier: readonly MutableStage[],
+  escape: string,
+): FromRef {
   const raw = ins.getImage() ?? '';
   const unresolved = new Set<string>();
   const image = expand(raw, globals, unresolved, escape);
@@ -208,7 +228,8 @@ function declareArgs(ins: Arg, line: number, scope: Vars, out: NameLine[], ctx: 
     const name = p.getName();
     out.push({ name, line });
     const dflt = p.getValue();
-    const value = ctx.overrides.get(name) ?? (dflt === null ? ctx.globals.get(name) : expand(dflt, scope, new Set(), ctx.escape));
+    const value =
+      ctx.overrides.get(name) ?? (dflt === null ? ctx.globals.get(name) : expand(dflt, scope, new Set(), ctx.escape));
     if (value !== undefined) scope.set(name, value);
   }
 }
@@ -246,7 +267,12 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
  * Expands `$X`, `${X}`, `${X:-w}`, `${X-w}`, `${X:+w}` and `${X+w}` like
  * Docker's shell lexer; unset variables become '' and are added to `unresolved`.
  */
-export function expand(text: string, vars: ReadonlyMap<string, string>, unresolved: Set<string>, escape = '\\'): string {
+export function expand(
+  text: string,
+  vars: ReadonlyMap<string, string>,
+  unresolved: Set<string>,
+  escape = '\\',
+): string {
   let out = '';
   let i = 0;
   while (i < text.length) {
@@ -271,7 +297,12 @@ export function expand(text: string, vars: ReadonlyMap<string, string>, unresolv
   return out;
 }
 
-function expandBraced(body: string, vars: ReadonlyMap<string, string>, unresolved: Set<string>, escape: string): string {
+function expandBraced(
+  body: string,
+  vars: ReadonlyMap<string, string>,
+  unresolved: Set<string>,
+  escape: string,
+): string {
   const name = NAME.exec(body)?.[0] ?? '';
   const op = /^(:-|:\+|-|\+)/.exec(body.slice(name.length))?.[0];
   if (op === undefined) return lookup(name, vars, unresolved);

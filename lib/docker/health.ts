@@ -2,14 +2,19 @@
  * Containers on the docker CLI: `docker container inspect`, and waiting for a container's
  * health to settle (healthy, unhealthy, exited, timed out), with the reason when it is not healthy.
  */
-import { docker } from './cli.js';
+
 import type { ShellOptions } from '../engine/spawn.js';
-import { TaskFailure } from '../failure.js';
 import type { TaskContext } from '../engine/task.js';
+import { TaskFailure } from '../failure.js';
 import { unreachable } from '../util/unreachable.js';
+import { docker } from './cli.js';
 
 /** `docker inspect <name>` element [0], or undefined when no such container exists. */
-export async function inspectContainer(ctx: TaskContext, name: string, options: ShellOptions = {}): Promise<Record<string, unknown> | undefined> {
+export async function inspectContainer(
+  ctx: TaskContext,
+  name: string,
+  options: ShellOptions = {},
+): Promise<Record<string, unknown> | undefined> {
   const result = await docker(ctx, ['container', 'inspect', name], { ...options, nothrow: true, silent: true });
   if (result.exitCode !== 0) return undefined;
   return (JSON.parse(result.stdout) as Record<string, unknown>[])[0];
@@ -37,7 +42,12 @@ export type HealthOutcome =
  * Poll `docker inspect` until the health status settles or the timeout passes. With
  * `critical` (rollback), it keeps waiting through SIGINT/SIGTERM and its commands are not killed.
  */
-export async function awaitHealth(ctx: TaskContext, name: string, timeoutSeconds: number, options: { critical?: boolean } = {}): Promise<HealthOutcome> {
+export async function awaitHealth(
+  ctx: TaskContext,
+  name: string,
+  timeoutSeconds: number,
+  options: { critical?: boolean } = {},
+): Promise<HealthOutcome> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   let last: string | undefined = '';
   for (;;) {
@@ -49,7 +59,8 @@ export async function awaitHealth(ctx: TaskContext, name: string, timeoutSeconds
     if (state.Health === null || state.Health === undefined) return { kind: 'no-healthcheck' };
     const status = state.Health.Status;
     if (status === 'healthy') return { kind: 'healthy' };
-    if (status === 'unhealthy') return { kind: 'unhealthy', probe: state.Health.Log?.at(-1)?.Output?.trim().split('\n')[0] };
+    if (status === 'unhealthy')
+      return { kind: 'unhealthy', probe: state.Health.Log?.at(-1)?.Output?.trim().split('\n')[0] };
     if (status !== last) ctx.progress(`waiting for ${name} to become healthy (${status ?? 'no status'})`);
     last = status;
     if (Date.now() > deadline) return { kind: 'timeout', status };
@@ -66,19 +77,38 @@ export async function waitHealthy(ctx: TaskContext, name: string, timeoutSeconds
     case 'interrupted':
       throw new TaskFailure({ reason: 'aborted', signal: ctx.signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT' });
     case 'gone':
-      return ctx.fail({ reason: 'task-error', message: `container ${name} disappeared while waiting for it to become healthy` });
+      return ctx.fail({
+        reason: 'task-error',
+        message: `container ${name} disappeared while waiting for it to become healthy`,
+      });
     case 'exited': {
       const log = await lastLogLine(ctx, name);
-      return ctx.fail({ reason: 'task-error', message: `container ${name} exited with code ${outcome.exitCode ?? '?'} before becoming healthy${log ? `: ${log}` : ''}`, hint: logHint(log, name) });
+      return ctx.fail({
+        reason: 'task-error',
+        message: `container ${name} exited with code ${outcome.exitCode ?? '?'} before becoming healthy${log ? `: ${log}` : ''}`,
+        hint: logHint(log, name),
+      });
     }
     case 'no-healthcheck':
-      return ctx.fail({ reason: 'task-error', message: `the image of ${name} has no HEALTHCHECK, so the deploy cannot be verified`, hint: 'add an exec-form HEALTHCHECK to the Dockerfile' });
+      return ctx.fail({
+        reason: 'task-error',
+        message: `the image of ${name} has no HEALTHCHECK, so the deploy cannot be verified`,
+        hint: 'add an exec-form HEALTHCHECK to the Dockerfile',
+      });
     case 'unhealthy': {
       const detail = outcome.probe ?? (await lastLogLine(ctx, name));
-      return ctx.fail({ reason: 'task-error', message: `container ${name} is unhealthy${detail ? `: ${detail}` : ''}`, hint: logHint(detail, name) });
+      return ctx.fail({
+        reason: 'task-error',
+        message: `container ${name} is unhealthy${detail ? `: ${detail}` : ''}`,
+        hint: logHint(detail, name),
+      });
     }
     case 'timeout':
-      return ctx.fail({ reason: 'task-error', message: `container ${name} not healthy after ${timeoutSeconds}s (status: ${outcome.status ?? 'none'})`, hint: 'raise container.healthTimeoutSeconds or fix the health check' });
+      return ctx.fail({
+        reason: 'task-error',
+        message: `container ${name} not healthy after ${timeoutSeconds}s (status: ${outcome.status ?? 'none'})`,
+        hint: 'raise container.healthTimeoutSeconds or fix the health check',
+      });
     default:
       return unreachable(outcome);
   }
@@ -87,7 +117,12 @@ export async function waitHealthy(ctx: TaskContext, name: string, timeoutSeconds
 /** The last line the container logged (stdout or stderr), to say why it failed. */
 async function lastLogLine(ctx: TaskContext, name: string): Promise<string | undefined> {
   const logs = await docker(ctx, ['logs', '--tail', '5', name], { nothrow: true, silent: true });
-  return `${logs.stdout}\n${logs.stderr}`.split('\n').map((l) => l.trim()).filter(Boolean).at(-1)?.slice(0, 300);
+  return `${logs.stdout}\n${logs.stderr}`
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .at(-1)
+    ?.slice(0, 300);
 }
 
 /** The fix for the commonest reason a hardened container dies: a volume it cannot write. */

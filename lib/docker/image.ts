@@ -6,13 +6,26 @@ import type { TaskContext } from '../engine/task.js';
 import { docker } from './cli.js';
 
 /** Id, labels and repo digests of a local image, or undefined when it does not exist. */
-export async function inspectImage(ctx: TaskContext, ref: string): Promise<{ id: string; labels: Record<string, string>; repoDigests: string[]; repoTags: string[] } | undefined> {
+export async function inspectImage(
+  ctx: TaskContext,
+  ref: string,
+): Promise<{ id: string; labels: Record<string, string>; repoDigests: string[]; repoTags: string[] } | undefined> {
   const result = await docker(ctx, ['image', 'inspect', ref], { nothrow: true, silent: true });
   if (result.exitCode !== 0) return undefined;
-  const parsed = JSON.parse(result.stdout) as { Id: string; Config?: { Labels?: Record<string, string> | null }; RepoDigests?: string[] | null; RepoTags?: string[] | null }[];
+  const parsed = JSON.parse(result.stdout) as {
+    Id: string;
+    Config?: { Labels?: Record<string, string> | null };
+    RepoDigests?: string[] | null;
+    RepoTags?: string[] | null;
+  }[];
   const first = parsed[0];
   if (!first) return undefined;
-  return { id: first.Id, labels: first.Config?.Labels ?? {}, repoDigests: first.RepoDigests ?? [], repoTags: first.RepoTags ?? [] };
+  return {
+    id: first.Id,
+    labels: first.Config?.Labels ?? {},
+    repoDigests: first.RepoDigests ?? [],
+    repoTags: first.RepoTags ?? [],
+  };
 }
 
 /** `name` of `name:tag` / `name@digest`, with Docker Hub's implicit prefixes removed. */
@@ -26,7 +39,10 @@ export function repositoryOf(ref: string): string {
 
 /** The repo digest of a local image for `ref`'s repository, or null when it has none. */
 export async function localDigest(ctx: TaskContext, ref: string): Promise<string | null> {
-  const result = await docker(ctx, ['image', 'inspect', '--format', '{{json .RepoDigests}}', ref], { nothrow: true, silent: true });
+  const result = await docker(ctx, ['image', 'inspect', '--format', '{{json .RepoDigests}}', ref], {
+    nothrow: true,
+    silent: true,
+  });
   if (result.exitCode !== 0) return null;
   const digests = (JSON.parse(result.stdout || 'null') as string[] | null) ?? [];
   const repo = repositoryOf(ref);

@@ -9,8 +9,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import dockerignore from '@balena/dockerignore';
-import { parseDockerfile, splitImageRef, stageLineage } from './dockerfile.js';
 import type { DockerfileModel, FromRef } from './dockerfile.js';
+import { parseDockerfile, splitImageRef, stageLineage } from './dockerfile.js';
 
 /** One problem found before the build. Expected problems are values, never thrown. */
 export interface PreflightFinding {
@@ -41,7 +41,8 @@ export interface PreflightOptions {
 type Factory = typeof dockerignore.default;
 // The package is CommonJS (`module.exports = factory`) while its typings claim
 // `export default`, so under NodeNext the runtime value is the factory itself.
-const ignore: Factory = typeof dockerignore === 'function' ? (dockerignore as unknown as Factory) : dockerignore.default;
+const ignore: Factory =
+  typeof dockerignore === 'function' ? (dockerignore as unknown as Factory) : dockerignore.default;
 
 /**
  * Every file (context-relative, `/`-separated, sorted) that `docker build`
@@ -51,8 +52,12 @@ const ignore: Factory = typeof dockerignore === 'function' ? (dockerignore as un
  * A `<Dockerfile>.dockerignore` next to the Dockerfile wins over `.dockerignore`,
  * as in BuildKit. The Dockerfile and the ignore file are always sent.
  */
-export async function buildContextFiles(contextDir: string, dockerfile = path.join(contextDir, 'Dockerfile')): Promise<string[]> {
-  const ignoreFile = (await readIfExists(`${dockerfile}.dockerignore`)) ?? (await readIfExists(path.join(contextDir, '.dockerignore')));
+export async function buildContextFiles(
+  contextDir: string,
+  dockerfile = path.join(contextDir, 'Dockerfile'),
+): Promise<string[]> {
+  const ignoreFile =
+    (await readIfExists(`${dockerfile}.dockerignore`)) ?? (await readIfExists(path.join(contextDir, '.dockerignore')));
   const patterns = (ignoreFile ?? '')
     .split(/\r?\n/)
     .map((l) => l.trim())
@@ -146,16 +151,37 @@ function contextFinding(file: string, what: string, entry: string): PreflightFin
 const SECRET_NAME = /TOKEN|KEY|SECRET|PASSWORD|PASSWD|PASS|PRIVATE|CREDENTIAL/;
 const SECRET_NAME_ALLOWED = /^GPG_KEYS?$/;
 /** BuildKit defines these in the global scope without an ARG line. */
-const AUTOMATIC_ARGS = new Set(['BUILDPLATFORM', 'BUILDOS', 'BUILDARCH', 'BUILDVARIANT', 'TARGETPLATFORM', 'TARGETOS', 'TARGETARCH', 'TARGETVARIANT']);
+const AUTOMATIC_ARGS = new Set([
+  'BUILDPLATFORM',
+  'BUILDOS',
+  'BUILDARCH',
+  'BUILDVARIANT',
+  'TARGETPLATFORM',
+  'TARGETOS',
+  'TARGETARCH',
+  'TARGETVARIANT',
+]);
 
 function dockerfileFindings(model: DockerfileModel, file: string, requireScratch: boolean): PreflightFinding[] {
   const out: PreflightFinding[] = [];
-  const add = (rule: string, severity: PreflightFinding['severity'], line: number, problem: string, fix: string): void => {
+  const add = (
+    rule: string,
+    severity: PreflightFinding['severity'],
+    line: number,
+    problem: string,
+    fix: string,
+  ): void => {
     out.push({ rule, severity, file, line, message: `${file}:${line}: ${problem}; fix: ${fix}` });
   };
   const final = model.finalStage;
   if (final === undefined) {
-    add('dockerfile-no-from', 'error', 1, 'no FROM instruction, so there is no image to check', 'start the build stage with FROM');
+    add(
+      'dockerfile-no-from',
+      'error',
+      1,
+      'no FROM instruction, so there is no image to check',
+      'start the build stage with FROM',
+    );
     return out;
   }
   const lineage = stageLineage(model, final);
@@ -164,8 +190,13 @@ function dockerfileFindings(model: DockerfileModel, file: string, requireScratch
   const fromLine = final.from.line;
 
   if (!scratch && requireScratch) {
-    add('final-not-scratch', 'error', fromLine, `the final stage builds on \`${root.image || root.raw}\`, not scratch`,
-      'compile in a builder stage, then `FROM scratch` and COPY --from only the static binary');
+    add(
+      'final-not-scratch',
+      'error',
+      fromLine,
+      `the final stage builds on \`${root.image || root.raw}\`, not scratch`,
+      'compile in a builder stage, then `FROM scratch` and COPY --from only the static binary',
+    );
   }
 
   const user = lineage.flatMap((s) => s.users).at(-1);
@@ -177,7 +208,13 @@ function dockerfileFindings(model: DockerfileModel, file: string, requireScratch
     if (uid === '0' || uid.toLowerCase() === 'root') {
       add('user-root', 'error', user.line, `\`USER ${user.raw}\` runs the service as root (uid 0)`, numericFix);
     } else if (!/^\d+$/.test(uid) || (gid !== undefined && !/^\d+$/.test(gid))) {
-      add('user-not-numeric', 'error', user.line, `\`USER ${user.raw}\` is not numeric, and a name needs /etc/passwd, which a scratch image lacks`, numericFix);
+      add(
+        'user-not-numeric',
+        'error',
+        user.line,
+        `\`USER ${user.raw}\` is not numeric, and a name needs /etc/passwd, which a scratch image lacks`,
+        numericFix,
+      );
     }
   }
 
@@ -185,18 +222,36 @@ function dockerfileFindings(model: DockerfileModel, file: string, requireScratch
   const hcSeverity = scratch ? 'error' : 'warning';
   const execFix = 'use exec form, e.g. `HEALTHCHECK CMD ["/app/server", "healthcheck"]`';
   if (health === undefined || health.form === 'none' || health.form === 'invalid') {
-    const why = health === undefined ? 'the final stage has no HEALTHCHECK' : health.form === 'none' ? '`HEALTHCHECK NONE` disables health checks' : 'the HEALTHCHECK has no command';
-    add('healthcheck-missing', hcSeverity, health?.line ?? fromLine, `${why}, so Docker cannot tell a hung service from a healthy one`, execFix);
+    const why =
+      health === undefined
+        ? 'the final stage has no HEALTHCHECK'
+        : health.form === 'none'
+          ? '`HEALTHCHECK NONE` disables health checks'
+          : 'the HEALTHCHECK has no command';
+    add(
+      'healthcheck-missing',
+      hcSeverity,
+      health?.line ?? fromLine,
+      `${why}, so Docker cannot tell a hung service from a healthy one`,
+      execFix,
+    );
   } else if (health.form === 'shell') {
-    const why = scratch ? 'it needs /bin/sh, which a scratch image lacks, so it always fails' : 'it depends on a shell in the image';
+    const why = scratch
+      ? 'it needs /bin/sh, which a scratch image lacks, so it always fails'
+      : 'it depends on a shell in the image';
     add('healthcheck-shell-form', hcSeverity, health.line, `the HEALTHCHECK uses shell form: ${why}`, execFix);
   }
 
   for (const stage of model.stages) {
     for (const a of stage.adds) {
       for (const url of a.sources.filter((s) => /^https?:\/\//i.test(s))) {
-        add('add-url', 'error', a.line, `\`ADD ${url}\` downloads at build time without verification`,
-          'download in a builder stage, check its sha256, then COPY --from');
+        add(
+          'add-url',
+          'error',
+          a.line,
+          `\`ADD ${url}\` downloads at build time without verification`,
+          'download in a builder stage, check its sha256, then COPY --from',
+        );
       }
     }
     checkFrom(stage.from, add);
@@ -204,31 +259,52 @@ function dockerfileFindings(model: DockerfileModel, file: string, requireScratch
 
   const names = [
     ...model.globalArgs.map((n) => ({ ...n, kind: 'ARG' })),
-    ...model.stages.flatMap((s) => [...s.args.map((n) => ({ ...n, kind: 'ARG' })), ...s.envs.map((n) => ({ ...n, kind: 'ENV' }))]),
+    ...model.stages.flatMap((s) => [
+      ...s.args.map((n) => ({ ...n, kind: 'ARG' })),
+      ...s.envs.map((n) => ({ ...n, kind: 'ENV' })),
+    ]),
   ];
   for (const n of names) {
     const upper = n.name.toUpperCase();
     if (SECRET_NAME.test(upper) && !SECRET_NAME_ALLOWED.test(upper)) {
-      add('secret-env', 'error', n.line, `\`${n.kind} ${n.name}\` looks like a secret, and its value is kept in the image config or history`,
-        'pass it with `RUN --mount=type=secret` at build time or as a runtime env var, never ENV/ARG');
+      add(
+        'secret-env',
+        'error',
+        n.line,
+        `\`${n.kind} ${n.name}\` looks like a secret, and its value is kept in the image config or history`,
+        'pass it with `RUN --mount=type=secret` at build time or as a runtime env var, never ENV/ARG',
+      );
     }
   }
   return out;
 }
 
-function checkFrom(from: FromRef, add: (rule: string, severity: 'error' | 'warning', line: number, problem: string, fix: string) => void): void {
+function checkFrom(
+  from: FromRef,
+  add: (rule: string, severity: 'error' | 'warning', line: number, problem: string, fix: string) => void,
+): void {
   const missing = from.unresolved.filter((v) => !AUTOMATIC_ARGS.has(v));
   if (missing.length > 0) {
     const list = missing.map((v) => `\`${v}\``).join(', ');
-    add('from-unresolved', 'warning', from.line, `\`FROM ${from.raw}\` uses ${list} with no value, so Docker substitutes ''`,
-      'declare it before the first FROM with a default (`ARG NAME=value`) or pass --build-arg');
+    add(
+      'from-unresolved',
+      'warning',
+      from.line,
+      `\`FROM ${from.raw}\` uses ${list} with no value, so Docker substitutes ''`,
+      'declare it before the first FROM with a default (`ARG NAME=value`) or pass --build-arg',
+    );
   }
   if (from.kind !== 'image' || from.image === '') return;
   const ref = splitImageRef(from.image);
   if (ref.digest === undefined && (ref.tag === undefined || ref.tag === '' || ref.tag === 'latest')) {
     const how = ref.tag === 'latest' ? 'uses `:latest`' : 'has no tag';
-    add('floating-tag', 'warning', from.line, `\`FROM ${from.image}\` ${how}, so each build may get a different base image`,
-      `pin a version tag (\`${ref.name}:<version>\`), ideally with an @sha256 digest`);
+    add(
+      'floating-tag',
+      'warning',
+      from.line,
+      `\`FROM ${from.image}\` ${how}, so each build may get a different base image`,
+      `pin a version tag (\`${ref.name}:<version>\`), ideally with an @sha256 digest`,
+    );
   }
 }
 

@@ -4,7 +4,7 @@
  * them all at once.
  */
 import type { Failure } from '../failure.js';
-import { type Result, ok, err } from '../util/result.js';
+import { err, ok, type Result } from '../util/result.js';
 import { closest } from '../util/suggest.js';
 
 /** A task name that has been checked to exist in the graph. Only this module makes them. */
@@ -59,7 +59,12 @@ export function buildGraph(specs: readonly TaskSpec[]): Result<TaskGraph, Failur
         if (!deps.includes(asId(dep))) deps.push(asId(dep));
       } else {
         const suggestion = closest(dep, names);
-        failures.push({ reason: 'unknown-task', name: dep, referencedBy: spec.name, ...(suggestion ? { suggestion } : {}) });
+        failures.push({
+          reason: 'unknown-task',
+          name: dep,
+          referencedBy: spec.name,
+          ...(suggestion ? { suggestion } : {}),
+        });
       }
     }
     deps.sort();
@@ -67,7 +72,13 @@ export function buildGraph(specs: readonly TaskSpec[]): Result<TaskGraph, Failur
       failures.push({ reason: 'unknown-task', name: spec.provides, referencedBy: spec.name });
     }
     const provides = spec.provides !== undefined && byName.has(spec.provides) ? { provides: asId(spec.provides) } : {};
-    nodes.set(asId(spec.name), { id: asId(spec.name), description: spec.description, deps, source: spec.source, ...provides });
+    nodes.set(asId(spec.name), {
+      id: asId(spec.name),
+      description: spec.description,
+      deps,
+      source: spec.source,
+      ...provides,
+    });
   }
   failures.push(...findCycles(nodes));
   if (failures.length > 0) return err(failures);
@@ -216,7 +227,8 @@ export function toMermaid(graph: TaskGraph, subset: readonly TaskId[] = graph.or
   const key = (id: TaskId) => `n${subset.indexOf(id)}`;
   const lines = ['flowchart LR'];
   for (const id of subset) lines.push(`  ${key(id)}["${id.replaceAll('"', '#quot;')}"]`);
-  for (const id of subset) for (const dep of graph.nodes.get(id)?.deps ?? []) lines.push(`  ${key(dep)} --> ${key(id)}`);
+  for (const id of subset)
+    for (const dep of graph.nodes.get(id)?.deps ?? []) lines.push(`  ${key(dep)} --> ${key(id)}`);
   return lines.join('\n');
 }
 

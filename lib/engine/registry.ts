@@ -3,11 +3,12 @@
  * name-based specs the graph validates, and keeps the definition behind each name. The engine
  * never imports `tasks/`: built-ins arrive as a parameter.
  */
-import type { Failure } from '../failure.js';
+
 import type { DeclarativeTask } from '../config/input.js';
+import type { Failure } from '../failure.js';
+import { err, ok, type Result } from '../util/result.js';
 import type { TaskSpec } from './graph.js';
 import { type AnyTask, defineTask, isTask } from './task.js';
-import { type Result, ok, err } from '../util/result.js';
 
 export interface Registry {
   readonly specs: readonly TaskSpec[];
@@ -32,7 +33,11 @@ function fromDeclarative(name: string, spec: DeclarativeTask): { task: AnyTask; 
  * @param userTasks the config's `tasks` section
  * @param configFile the file they came from (for duplicate and key-mismatch messages), if any
  */
-export function collectTasks(builtins: readonly AnyTask[], userTasks: Readonly<Record<string, DeclarativeTask | AnyTask>>, configFile: string | undefined): Result<Registry, Failure[]> {
+export function collectTasks(
+  builtins: readonly AnyTask[],
+  userTasks: Readonly<Record<string, DeclarativeTask | AnyTask>>,
+  configFile: string | undefined,
+): Result<Registry, Failure[]> {
   const failures: Failure[] = [];
   const specs: TaskSpec[] = [];
   const tasks = new Map<string, AnyTask>();
@@ -48,7 +53,13 @@ export function collectTasks(builtins: readonly AnyTask[], userTasks: Readonly<R
     // through that copy: same name, same shape → the same task, not a duplicate.
     if (existing && builtinNames.has(task.name) && isSameBuiltin(task, existing)) return;
     // Anything else with a taken name is pushed anyway so the graph reports the duplicate.
-    specs.push({ name: task.name, description: task.description, deps: task.deps.map((d: AnyTask) => d.name), source: from, ...(task.provides ? { provides: task.provides.name } : {}) });
+    specs.push({
+      name: task.name,
+      description: task.description,
+      deps: task.deps.map((d: AnyTask) => d.name),
+      source: from,
+      ...(task.provides ? { provides: task.provides.name } : {}),
+    });
     if (!existing) tasks.set(task.name, task);
     for (const dep of task.deps as readonly AnyTask[]) addDefined(dep, from);
     if (task.provides) addDefined(task.provides, from);
@@ -58,7 +69,13 @@ export function collectTasks(builtins: readonly AnyTask[], userTasks: Readonly<R
   for (const [key, value] of Object.entries(userTasks)) {
     if (isTask(value)) {
       if (value.name !== key) {
-        failures.push({ reason: 'invalid-config', ...(configFile ? { file: source } : {}), path: `tasks[${JSON.stringify(key)}]`, expected: `the key to equal the task's name "${value.name}"`, received: JSON.stringify(key) });
+        failures.push({
+          reason: 'invalid-config',
+          ...(configFile ? { file: source } : {}),
+          path: `tasks[${JSON.stringify(key)}]`,
+          expected: `the key to equal the task's name "${value.name}"`,
+          received: JSON.stringify(key),
+        });
         continue;
       }
       addDefined(value, source);

@@ -7,11 +7,12 @@
  * tasks run. Readiness is evaluated in the graph's topological order, so one pass propagates
  * skips to every transitive dependent.
  */
-import type { SpawnEvent, Spawner } from './spawn.js';
-import { TaskFailure, type Failure } from '../failure.js';
-import type { Selection, TaskGraph, TaskId } from './graph.js';
-import type { AnyTask, TaskContext } from './task.js';
+
+import { type Failure, TaskFailure } from '../failure.js';
 import { unreachable } from '../util/unreachable.js';
+import type { Selection, TaskGraph, TaskId } from './graph.js';
+import type { SpawnEvent, Spawner } from './spawn.js';
+import type { AnyTask, TaskContext } from './task.js';
 
 /** `no-new`: after a failure, start nothing new (running tasks finish). `continue`: `--keep-going`. */
 export type FailureMode = 'no-new' | 'continue';
@@ -88,7 +89,12 @@ export class Runner {
       this.#done = resolve;
       this.#tick();
     });
-    return { states: this.#states, failures: this.#failures, outputs: this.#outputs, interruptedBy: this.#interruptedBy };
+    return {
+      states: this.#states,
+      failures: this.#failures,
+      outputs: this.#outputs,
+      interruptedBy: this.#interruptedBy,
+    };
   }
 
   #tick(): void {
@@ -102,7 +108,8 @@ export class Runner {
     for (const id of selection.order) {
       if (this.#states.get(id) !== 'pending') continue;
       const blocked = depsOf(id).find((d) => this.#states.get(d) === 'failed' || this.#states.get(d) === 'skipped');
-      if (blocked) this.#skip(id, `dependency ${blocked} ${this.#states.get(blocked) === 'failed' ? 'failed' : 'was skipped'}`);
+      if (blocked)
+        this.#skip(id, `dependency ${blocked} ${this.#states.get(blocked) === 'failed' ? 'failed' : 'was skipped'}`);
       else if (stopReason) this.#skip(id, stopReason);
     }
     for (const id of selection.order) {
@@ -143,7 +150,11 @@ export class Runner {
         // A bug in the runner itself: report it as the task's failure and keep the run
         // settling (dependents skipped, history and lock cleanup still happen).
         if (this.#states.get(id) === 'running') this.#running--;
-        const failure: Failure = { reason: 'internal-error', message: error instanceof Error ? error.message : String(error), ...(error instanceof Error && error.stack ? { stack: error.stack } : {}) };
+        const failure: Failure = {
+          reason: 'internal-error',
+          message: error instanceof Error ? error.message : String(error),
+          ...(error instanceof Error && error.stack ? { stack: error.stack } : {}),
+        };
         if (!this.#failures.some((f) => f.task === id)) this.#failures.push({ task: id, failure });
         this.#states.set(id, 'failed');
         this.#tick();
@@ -186,7 +197,10 @@ export class Runner {
       this.#o.emit(event);
     } catch (error) {
       if (event.type !== 'task-succeeded') throw error;
-      this.#o.emit({ ...event, output: `(output not shown: ${error instanceof Error ? error.message : String(error)})` });
+      this.#o.emit({
+        ...event,
+        output: `(output not shown: ${error instanceof Error ? error.message : String(error)})`,
+      });
     }
   }
 

@@ -10,7 +10,7 @@
  * - zx is imported lazily: `--list`, `--help` and `--graph` never pay for it.
  */
 import type { ProcessPromise } from 'zx/core';
-import { TaskFailure, type Failure } from '../failure.js';
+import { type Failure, TaskFailure } from '../failure.js';
 
 /** One value in a command template: a word, or a list of words. */
 export type Arg = string | number | readonly (string | number)[];
@@ -110,11 +110,15 @@ export class Spawner {
 
   /** The shell for one task; output and commands are attributed to `task`. */
   shellFor(task: string, options: ShellOptions = {}): Shell {
-    const run = (opts: ShellOptions) => (pieces: TemplateStringsArray, ...values: Arg[]) => this.#run(task, opts, pieces, values);
+    const run =
+      (opts: ShellOptions) =>
+      (pieces: TemplateStringsArray, ...values: Arg[]) =>
+        this.#run(task, opts, pieces, values);
     const shell = run(options) as Shell;
     shell.nothrow = run({ ...options, nothrow: true });
     shell.with = (more) => this.shellFor(task, { ...options, ...more });
-    shell.script = (line) => this.#run(task, options, Object.assign([line], { raw: [line] }) as TemplateStringsArray, []);
+    shell.script = (line) =>
+      this.#run(task, options, Object.assign([line], { raw: [line] }) as TemplateStringsArray, []);
     return shell;
   }
 
@@ -133,10 +137,19 @@ export class Spawner {
     clearTimeout(timer);
   }
 
-  async #run(task: string, opts: ShellOptions, pieces: TemplateStringsArray, values: readonly Arg[]): Promise<CommandResult> {
+  async #run(
+    task: string,
+    opts: ShellOptions,
+    pieces: TemplateStringsArray,
+    values: readonly Arg[],
+  ): Promise<CommandResult> {
     values.forEach((value, i) => {
       const bad = (Array.isArray(value) ? value : [value]).some((v) => v === undefined || v === null);
-      if (bad) fail({ reason: 'task-error', message: `value #${i + 1} interpolated into \`${pieces.join('…')}\` is undefined or null` });
+      if (bad)
+        fail({
+          reason: 'task-error',
+          message: `value #${i + 1} interpolated into \`${pieces.join('…')}\` is undefined or null`,
+        });
     });
     // Secrets are masked value by value before quoting: quoting changes how a value with
     // quotes or backslashes is spelled, so masking the quoted command would miss it.
@@ -164,8 +177,12 @@ export class Spawner {
     const tracked = opts.critical ? this.#critical : this.#running;
     tracked.add(p);
     if (!opts.silent) {
-      streamLines(p.stdout, (line) => this.#options.emit({ type: 'output', task, stream: 'stdout', line: this.#options.redact(line) }));
-      streamLines(p.stderr, (line) => this.#options.emit({ type: 'output', task, stream: 'stderr', line: this.#options.redact(line) }));
+      streamLines(p.stdout, (line) =>
+        this.#options.emit({ type: 'output', task, stream: 'stdout', line: this.#options.redact(line) }),
+      );
+      streamLines(p.stderr, (line) =>
+        this.#options.emit({ type: 'output', task, stream: 'stderr', line: this.#options.redact(line) }),
+      );
     }
     const out = await p;
     tracked.delete(p);
@@ -175,7 +192,8 @@ export class Spawner {
     if (out.exitCode === 0 || opts.nothrow) return result;
     const stderrTail = this.#options.redact(tail(out.stderr || out.stdout, 12));
     if (out.exitCode === null) fail({ reason: 'signal', command: shown, signal: out.signal ?? 'unknown' });
-    if (out.exitCode === 127) fail({ reason: 'spawn-error', command: shown, message: stderrTail || 'command not found' });
+    if (out.exitCode === 127)
+      fail({ reason: 'spawn-error', command: shown, message: stderrTail || 'command not found' });
     fail({ reason: 'exit-non-zero', command: shown, exitCode: out.exitCode, stderrTail });
   }
 

@@ -6,8 +6,9 @@
  * reaches `run` typed. At run time the engine only needs names; ./registry.ts turns
  * definitions into the name-based specs that ./graph.ts validates.
  */
-import type { Failure } from '../failure.js';
+
 import type { ResolvedConfig } from '../config/types.js';
+import type { Failure } from '../failure.js';
 import type { Shell } from './spawn.js';
 
 /**
@@ -54,7 +55,11 @@ export interface TaskContext {
 }
 
 /** A task definition. Create one with {@link defineTask}. */
-export interface Task<Name extends string = string, Out = unknown, Deps extends readonly AnyTask[] = readonly AnyTask[]> {
+export interface Task<
+  Name extends string = string,
+  Out = unknown,
+  Deps extends readonly AnyTask[] = readonly AnyTask[],
+> {
   readonly [TASK_BRAND]: true;
   /** Unique name, used on the command line and in declarative `deps`. */
   readonly name: Name;

@@ -66,7 +66,9 @@ export function parseNumericUser(user: string): { readonly uid: number; readonly
 }
 
 /** `--restart` value as the engine stores it in `HostConfig.RestartPolicy`. */
-export function parseRestart(restart: string): { readonly name: string; readonly maximumRetryCount: number } | undefined {
+export function parseRestart(
+  restart: string,
+): { readonly name: string; readonly maximumRetryCount: number } | undefined {
   const match = /^(no|always|unless-stopped|on-failure)(?::(\d+))?$/.exec(restart.trim());
   if (match === null || (match[2] !== undefined && match[1] !== 'on-failure')) return undefined;
   return { name: match[1]!, maximumRetryCount: match[2] === undefined ? 0 : Number(match[2]) };

@@ -5,7 +5,6 @@
  * setting exists, with its CIS Docker Benchmark 1.6.0 id: README "Hardening defaults".
  */
 
-
 /**
  * Where the container is attached. `none` gives it only a loopback interface. `network` attaches
  * it to a user-defined bridge that the deploy creates (see networkCreateArgs in ./run-args.ts). There is no

@@ -2,7 +2,7 @@
  * {@link refuseUnsafe}: every reason a resolved policy must not be deployed, checked before
  * anything runs (config loading) and again by `runArgs`: the long list of rules, one message each.
  */
-import type { HardeningPolicy, NetworkPolicy } from './policy.js';
+
 import { parseCpus, parseMemory } from '../docker/units.js';
 import {
   isAppArmorUnconfined,
@@ -15,6 +15,7 @@ import {
   SELINUX_DISABLED,
   SYSTEMPATHS_UNCONFINED,
 } from './options.js';
+import type { HardeningPolicy, NetworkPolicy } from './policy.js';
 import { hostPathRisk, parseVolume } from './volumes.js';
 
 /** Keys a plain-JS config might carry although the type has no such field (see {@link HardeningPolicy}). */
@@ -50,7 +51,9 @@ export function refuseUnsafe(policy: HardeningPolicy): string[] {
   }
 
   if (policy.readOnly !== true) {
-    problems.push(`${key('readOnly')}: the root filesystem must be read-only (CIS 5.13); set readOnly: true and add tmpfs/volumes for writable paths`);
+    problems.push(
+      `${key('readOnly')}: the root filesystem must be read-only (CIS 5.13); set readOnly: true and add tmpfs/volumes for writable paths`,
+    );
   }
 
   const memory = parseMemory(policy.memory);
@@ -64,10 +67,14 @@ export function refuseUnsafe(policy: HardeningPolicy): string[] {
     );
   }
   if (parseCpus(policy.cpus) === undefined) {
-    problems.push(`${key('cpus')}: '${policy.cpus}' is not a positive decimal with at most 9 fractional digits (CIS 5.12); use e.g. '1.0'`);
+    problems.push(
+      `${key('cpus')}: '${policy.cpus}' is not a positive decimal with at most 9 fractional digits (CIS 5.12); use e.g. '1.0'`,
+    );
   }
   if (!Number.isInteger(policy.pidsLimit) || policy.pidsLimit <= 0) {
-    problems.push(`${key('pidsLimit')}: ${String(policy.pidsLimit)} means unlimited processes (CIS 5.29); use a positive integer such as 64`);
+    problems.push(
+      `${key('pidsLimit')}: ${String(policy.pidsLimit)} means unlimited processes (CIS 5.29); use a positive integer such as 64`,
+    );
   }
 
   problems.push(...networkProblems(policy.network, key('network')));
@@ -89,7 +96,9 @@ export function refuseUnsafe(policy: HardeningPolicy): string[] {
     if (risk === 'docker-socket') {
       problems.push(`${at}: '${spec}' exposes the Docker socket, which is root on the host (CIS 5.32); remove it`);
     } else if (risk === 'sensitive') {
-      problems.push(`${at}: '${spec}' mounts the sensitive host path '${volume.source}' (CIS 5.6); use a named volume instead`);
+      problems.push(
+        `${at}: '${spec}' mounts the sensitive host path '${volume.source}' (CIS 5.6); use a named volume instead`,
+      );
     }
   });
 
@@ -111,9 +120,13 @@ export function refuseUnsafe(policy: HardeningPolicy): string[] {
         `${at}: '${opt}' turns no-new-privileges off, and the engine applies the last such entry (CIS 5.26); remove it and keep only 'no-new-privileges:true'`,
       );
     } else if (nnp === 'invalid') {
-      problems.push(`${at}: '${opt}' is not a valid no-new-privileges value; the engine refuses it; use 'no-new-privileges:true'`);
+      problems.push(
+        `${at}: '${opt}' is not a valid no-new-privileges value; the engine refuses it; use 'no-new-privileges:true'`,
+      );
     } else if (isSeccompUnconfined(opt)) {
-      problems.push(`${at}: '${opt}' disables the default seccomp filter (CIS 5.22); remove it, or ship a custom profile with 'seccomp=<profile.json>'`);
+      problems.push(
+        `${at}: '${opt}' disables the default seccomp filter (CIS 5.22); remove it, or ship a custom profile with 'seccomp=<profile.json>'`,
+      );
     } else if (isAppArmorUnconfined(opt)) {
       problems.push(`${at}: '${opt}' disables AppArmor confinement (CIS 5.2); remove it`);
     } else if (SELINUX_DISABLED.test(opt.trim())) {
@@ -134,12 +147,16 @@ function networkProblems(network: NetworkPolicy, at: string): string[] {
   const mode: string = network.mode;
   if (mode === 'none') return [];
   if (network.mode !== 'network') {
-    return [`${at}.mode: '${mode}' is not allowed (host shares the host's network stack, bridge/default is docker0, CIS 5.10/5.30); use 'none' or 'network'`];
+    return [
+      `${at}.mode: '${mode}' is not allowed (host shares the host's network stack, bridge/default is docker0, CIS 5.10/5.30); use 'none' or 'network'`,
+    ];
   }
   const problems: string[] = [];
   const name = network.name;
   if (name === '' || ['host', 'bridge', 'default', 'none'].includes(name) || name.startsWith('container:')) {
-    problems.push(`${at}.name: '${name}' is not a user-defined network (CIS 5.10/5.30); use a dedicated name such as 'cloudy_net'`);
+    problems.push(
+      `${at}.name: '${name}' is not a user-defined network (CIS 5.10/5.30); use a dedicated name such as 'cloudy_net'`,
+    );
   }
   if ((network.icc as boolean) !== false) problems.push(`${at}.icc: inter-container communication must be false`);
   if ((network.masquerade as boolean) !== false) problems.push(`${at}.masquerade: IP masquerading must be false`);

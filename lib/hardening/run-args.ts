@@ -15,9 +15,11 @@ import { refuseUnsafe } from './refuse.js';
  */
 export function runArgs(policy: HardeningPolicy, imageId: string, containerName: string): string[] {
   const problems = refuseUnsafe(policy);
-  if (problems.length > 0) throw new Error(`Internal error: runArgs called with an unsafe policy: ${problems.join('; ')}`);
+  if (problems.length > 0)
+    throw new Error(`Internal error: runArgs called with an unsafe policy: ${problems.join('; ')}`);
   // The image is the only positional argument; one starting with '-' would be parsed as a flag.
-  if (imageId === '' || imageId.startsWith('-')) throw new Error(`Internal error: invalid image id ${JSON.stringify(imageId)}`);
+  if (imageId === '' || imageId.startsWith('-'))
+    throw new Error(`Internal error: invalid image id ${JSON.stringify(imageId)}`);
 
   const args = ['run', '-d', '--name', containerName, '--user', policy.user];
   if (policy.readOnly) args.push('--read-only');

@@ -12,7 +12,12 @@ import { type Check, failingChecks, verifyContainer } from './checks/index.js';
 import type { HardeningPolicy } from './policy.js';
 
 /** Every hardening check against the running container; the network is inspected when used. */
-export async function hardeningChecks(ctx: TaskContext, name: string, policy: HardeningPolicy, expectedImageId?: string): Promise<Check[] | undefined> {
+export async function hardeningChecks(
+  ctx: TaskContext,
+  name: string,
+  policy: HardeningPolicy,
+  expectedImageId?: string,
+): Promise<Check[] | undefined> {
   const info = await inspectContainer(ctx, name);
   if (!info) return undefined;
   let networkInspect: unknown;
@@ -20,12 +25,20 @@ export async function hardeningChecks(ctx: TaskContext, name: string, policy: Ha
     const net = await docker(ctx, ['network', 'inspect', policy.network.name], { nothrow: true, silent: true });
     if (net.exitCode === 0) networkInspect = (JSON.parse(net.stdout) as unknown[])[0];
   }
-  return verifyContainer(info, policy, { ...(expectedImageId ? { expectedImageId } : {}), ...(networkInspect ? { networkInspect } : {}) });
+  return verifyContainer(info, policy, {
+    ...(expectedImageId ? { expectedImageId } : {}),
+    ...(networkInspect ? { networkInspect } : {}),
+  });
 }
 
 /** A `checks-failed` failure for the failing checks, with the table. */
 export function verificationFailure(what: string, checks: readonly Check[]): TaskFailure | undefined {
   const failed = failingChecks(checks);
   if (failed.length === 0) return undefined;
-  return new TaskFailure({ reason: 'checks-failed', what, failed: failed.map((c) => `${c.id}${c.cis !== '-' ? ` (CIS ${c.cis})` : ''}`), details: formatChecksTable(failed) });
+  return new TaskFailure({
+    reason: 'checks-failed',
+    what,
+    failed: failed.map((c) => `${c.id}${c.cis !== '-' ? ` (CIS ${c.cis})` : ''}`),
+    details: formatChecksTable(failed),
+  });
 }

@@ -22,7 +22,12 @@ export const SENSITIVE_HOST_PATHS: readonly string[] = Object.freeze([
 ]);
 
 /** A `-v` spec split up. `bind` is true when the source is a host path rather than a volume name. */
-export type VolumeSpec = { readonly source: string; readonly target: string; readonly options: string; readonly bind: boolean };
+export type VolumeSpec = {
+  readonly source: string;
+  readonly target: string;
+  readonly options: string;
+  readonly bind: boolean;
+};
 
 /**
  * Splits a `-v` spec. Like the Docker CLI / compose, a source starting with `/`, `.` or `~` is a

@@ -6,10 +6,14 @@
 import type { Failure } from '../failure.js';
 import { SEVERITIES } from '../scan/severity.js';
 import { unreachable } from '../util/unreachable.js';
-import { formatLocked, formatLockError, formatLockLost } from './lock.js';
 import { VERSION } from '../version.js';
+import { formatLockError, formatLocked, formatLockLost } from './lock.js';
 
-const indent = (text: string, by = '    ') => text.split('\n').map((l) => by + l).join('\n');
+const indent = (text: string, by = '    ') =>
+  text
+    .split('\n')
+    .map((l) => by + l)
+    .join('\n');
 
 /** One headline, plus indented details for failures that have them. */
 export function formatFailure(f: Failure): string {

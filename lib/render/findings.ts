@@ -2,8 +2,9 @@
  * Plain-text views of scan findings for the terminal and failure messages. No colours: the
  * renderer decides about styling, and these strings also land in CI logs and JSON summaries.
  */
-import { SEVERITIES, type Severity } from '../scan/severity.js';
+
 import type { Finding } from '../scan/parse.js';
+import { SEVERITIES, type Severity } from '../scan/severity.js';
 
 /** `CRITICAL 2, HIGH 0, MEDIUM 4, LOW 0, UNKNOWN 0`: every level, most severe first. */
 export function countLine(counts: Readonly<Record<Severity, number>>): string {
@@ -28,7 +29,12 @@ export function findingsTable(findings: readonly Finding[], max = 10): string {
   if (rows.length > 0) {
     const widths = HEADERS.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
     for (const row of [[...HEADERS], ...rows]) {
-      lines.push(row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+      lines.push(
+        row
+          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+          .join('  ')
+          .trimEnd(),
+      );
     }
   }
   const rest = findings.length - rows.length;

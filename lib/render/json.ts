@@ -25,9 +25,19 @@ export function jsonRenderer(write: (line: string) => void): (event: RunEvent) =
       case 'task-started':
         return write(toJson({ type: event.type, task: event.task }));
       case 'task-succeeded':
-        return write(toJson({ type: event.type, task: event.task, durationMs: event.durationMs, output: event.output ?? null }));
+        return write(
+          toJson({ type: event.type, task: event.task, durationMs: event.durationMs, output: event.output ?? null }),
+        );
       case 'task-failed':
-        return write(toJson({ type: event.type, task: event.task, durationMs: event.durationMs, error: formatFailure(event.failure), failure: event.failure }));
+        return write(
+          toJson({
+            type: event.type,
+            task: event.task,
+            durationMs: event.durationMs,
+            error: formatFailure(event.failure),
+            failure: event.failure,
+          }),
+        );
       case 'task-skipped':
         return write(toJson({ type: event.type, task: event.task, reason: event.reason }));
       case 'task-progress':

@@ -36,9 +36,17 @@ export function lineRenderer(sink: Sink): (event: RunEvent) => void {
 }
 
 /** The closing summary for a human (stderr). */
-export function formatSummary(failures: readonly { task: string; failure: Failure }[], skipped: number, succeeded: number, full = false): string {
+export function formatSummary(
+  failures: readonly { task: string; failure: Failure }[],
+  skipped: number,
+  succeeded: number,
+  full = false,
+): string {
   if (failures.length === 0) return `${succeeded} task${succeeded === 1 ? '' : 's'} succeeded`;
-  const lines = [`${failures.length} task${failures.length === 1 ? '' : 's'} failed, ${skipped} skipped, ${succeeded} succeeded:`];
-  for (const { task, failure } of failures) lines.push(`  ${task}: ${full ? formatFailure(failure) : failureHeadline(failure)}`);
+  const lines = [
+    `${failures.length} task${failures.length === 1 ? '' : 's'} failed, ${skipped} skipped, ${succeeded} succeeded:`,
+  ];
+  for (const { task, failure } of failures)
+    lines.push(`  ${task}: ${full ? formatFailure(failure) : failureHeadline(failure)}`);
   return lines.join('\n');
 }

@@ -8,8 +8,8 @@
  * per 100 ms for the same reason (25 s → 0.24 s for chatty docker builds).
  */
 import type { RunEvent } from '../engine/runner.js';
-import { failureHeadline } from './failure.js';
 import { Deferred } from '../util/deferred.js';
+import { failureHeadline } from './failure.js';
 
 /** Above this many tasks the line renderer is used even on a TTY. */
 export const LISTR_MAX_TASKS = 50;
@@ -34,7 +34,10 @@ export async function createListrView(tasks: readonly { name: string; descriptio
     tasks.map((t) => ({
       title: `${t.name} (waiting)`,
       task: async (_ctx: unknown, task: { title: string; output: string; skip(message?: string): void }) => {
-        const first = await Promise.race([started.get(t.name)!.promise.then(() => 'started' as const), outcomes.get(t.name)!.promise]);
+        const first = await Promise.race([
+          started.get(t.name)!.promise.then(() => 'started' as const),
+          outcomes.get(t.name)!.promise,
+        ]);
         if (first !== 'started' && first.kind === 'skipped') return task.skip(`${t.name}: skipped, ${first.reason}`);
         task.title = t.name;
         let timer: NodeJS.Timeout | undefined;

@@ -21,7 +21,10 @@ export function formatLocked(f: Locked): string {
     );
   }
   const { holder } = f;
-  const where = holder.host === hostname() ? `pid ${holder.pid} on this host (${holder.host})` : `pid ${holder.pid} on host ${holder.host}`;
+  const where =
+    holder.host === hostname()
+      ? `pid ${holder.pid} on this host (${holder.host})`
+      : `pid ${holder.pid} on host ${holder.host}`;
   return (
     `another cloudy-tasks run holds the run lock ${f.lockDir}: ${where}, running since ${holder.startedAt}: ` +
     `${holder.command}; this run did not start (exit 75). The lock is freed when that run ends; if it dies ` +

@@ -6,8 +6,9 @@
  * threshold (`--severity HIGH` hides CRITICAL). Gating here on the parsed JSON gives a real
  * at-or-above threshold and keeps every non-zero Trivy exit meaning "tool error".
  */
-import { SEVERITIES, type Severity } from './severity.js';
+
 import type { Finding } from './parse.js';
+import { SEVERITIES, type Severity } from './severity.js';
 
 export interface GateOptions {
   /** Fail when a finding is at or above this level. */
@@ -54,7 +55,8 @@ export function isUnfixed(f: Finding): boolean {
 /** True when the options remove this finding before the threshold applies. */
 export function isSuppressed(f: Finding, opts: Omit<GateOptions, 'failOn'>): boolean {
   const ids = opts.ignoreIds;
-  if (ids !== undefined && (ids.has(f.id) || (f.kind === 'misconfiguration' && f.aliases.some((a) => ids.has(a))))) return true;
+  if (ids !== undefined && (ids.has(f.id) || (f.kind === 'misconfiguration' && f.aliases.some((a) => ids.has(a)))))
+    return true;
   return opts.ignoreUnfixed === true && isUnfixed(f);
 }
 
@@ -102,5 +104,7 @@ function parseDate(text: string): Date | undefined {
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const date = new Date(Date.UTC(year, month - 1, day));
   // Date.UTC rolls 2024-02-31 over to March; Go rejects it, and so do we.
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day ? date : undefined;
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+    ? date
+    : undefined;
 }

@@ -13,8 +13,25 @@ import { SEVERITIES, type Severity } from './severity.js';
 export type { Severity } from './severity.js';
 
 /** Vulnerability `Status` (v0.44+). `not_affected`, `under_investigation` and `unknown` are never shown by Trivy. */
-export type VulnStatus = 'fixed' | 'affected' | 'will_not_fix' | 'fix_deferred' | 'end_of_life' | 'not_affected' | 'under_investigation' | 'unknown';
-const VULN_STATUSES: readonly string[] = ['fixed', 'affected', 'will_not_fix', 'fix_deferred', 'end_of_life', 'not_affected', 'under_investigation', 'unknown'];
+export type VulnStatus =
+  | 'fixed'
+  | 'affected'
+  | 'will_not_fix'
+  | 'fix_deferred'
+  | 'end_of_life'
+  | 'not_affected'
+  | 'under_investigation'
+  | 'unknown';
+const VULN_STATUSES: readonly string[] = [
+  'fixed',
+  'affected',
+  'will_not_fix',
+  'fix_deferred',
+  'end_of_life',
+  'not_affected',
+  'under_investigation',
+  'unknown',
+];
 
 interface FindingBase {
   /** CVE/GHSA id, misconfiguration check id (`DS-0002`, or `DS002` before v0.69), or secret rule id. */
@@ -90,12 +107,15 @@ export interface ParsedReport {
 }
 
 /** A parsed report, or why the input is not one (`problem` names the JSON path at fault). */
-export type ParseResult = { readonly ok: true; readonly report: ParsedReport } | { readonly ok: false; readonly problem: string };
+export type ParseResult =
+  | { readonly ok: true; readonly report: ParsedReport }
+  | { readonly ok: false; readonly problem: string };
 
 type Obj = Readonly<Record<string, unknown>>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-const posInt = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined);
+const posInt = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined;
 
 /** Map Trivy's severity string to ours; anything unexpected is `UNKNOWN`, as Trivy itself does. */
 export function toSeverity(value: unknown): Severity {
@@ -106,13 +126,18 @@ export function toSeverity(value: unknown): Severity {
 /** Parse `JSON.parse` output of a Trivy JSON report. */
 export function parseTrivyReport(json: unknown): ParseResult {
   if (Array.isArray(json)) return finish('legacy-array', json, {}, 'the report');
-  if (!isObj(json)) return { ok: false, problem: `not a Trivy JSON report: expected an object or an array, got ${describe(json)}` };
+  if (!isObj(json))
+    return { ok: false, problem: `not a Trivy JSON report: expected an object or an array, got ${describe(json)}` };
   if (json['version'] === '2.1.0' && Array.isArray(json['runs'])) {
     return { ok: false, problem: 'this is a SARIF log, not a Trivy JSON report (run trivy with --format json)' };
   }
   const schemaVersion = json['SchemaVersion'];
   if (schemaVersion === undefined) return { ok: false, problem: 'not a Trivy JSON report: it has no SchemaVersion' };
-  if (schemaVersion !== 2) return { ok: false, problem: `unsupported Trivy report SchemaVersion ${JSON.stringify(schemaVersion)} (this parser reads 2)` };
+  if (schemaVersion !== 2)
+    return {
+      ok: false,
+      problem: `unsupported Trivy report SchemaVersion ${JSON.stringify(schemaVersion)} (this parser reads 2)`,
+    };
   const results = json['Results'] ?? [];
   if (!Array.isArray(results)) return { ok: false, problem: `Results is ${describe(results)}, expected an array` };
   const trivy = json['Trivy'];
@@ -124,7 +149,12 @@ export function parseTrivyReport(json: unknown): ParseResult {
   return finish('v2', results, meta, 'Results');
 }
 
-function finish(schema: ParsedReport['schema'], results: readonly unknown[], meta: Partial<Record<'artifactName' | 'artifactType' | 'trivyVersion', string | undefined>>, where: string): ParseResult {
+function finish(
+  schema: ParsedReport['schema'],
+  results: readonly unknown[],
+  meta: Partial<Record<'artifactName' | 'artifactType' | 'trivyVersion', string | undefined>>,
+  where: string,
+): ParseResult {
   const problems: string[] = [];
   const findings: Finding[] = [];
   results.forEach((result, i) => parseResult(result, `${where}[${i}]`, findings, problems));

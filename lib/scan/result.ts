@@ -12,7 +12,12 @@ export interface ScanResult {
   /** Findings at or above the threshold. */
   readonly blocking: number;
   /** Paths of the reports written (absent under --dry-run). */
-  readonly reports: { readonly trivyImage?: string; readonly trivyConfig?: string; readonly sarif?: string; readonly summary?: string };
+  readonly reports: {
+    readonly trivyImage?: string;
+    readonly trivyConfig?: string;
+    readonly sarif?: string;
+    readonly summary?: string;
+  };
   /** True under --dry-run: nothing was scanned. */
   readonly dryRun: boolean;
 }

@@ -6,10 +6,10 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { docker } from '../docker/cli.js';
-import { TaskFailure } from '../failure.js';
 import type { TaskContext } from '../engine/task.js';
-import { which } from '../util/which.js';
+import { TaskFailure } from '../failure.js';
 import { writeJsonAtomic } from '../store/state.js';
+import { which } from '../util/which.js';
 
 /** argv prefix that runs Trivy: the binary on PATH, else the pinned official container. */
 export async function trivyCommand(ctx: TaskContext): Promise<string[]> {
@@ -18,7 +18,10 @@ export async function trivyCommand(ctx: TaskContext): Promise<string[]> {
   const { trivyContainerPrefix } = await import('./trivy-args.js');
   const image = ctx.config.scan.trivyImage;
   if (!ctx.flags.dryRun) {
-    const present = await docker(ctx, ['image', 'inspect', '--format', '{{.Id}}', image], { nothrow: true, silent: true });
+    const present = await docker(ctx, ['image', 'inspect', '--format', '{{.Id}}', image], {
+      nothrow: true,
+      silent: true,
+    });
     if (present.exitCode !== 0) {
       ctx.progress(`trivy is not on PATH; pulling the official container ${image}`);
       const pulled = await docker(ctx, ['pull', '--quiet', image], { nothrow: true, silent: true });
@@ -33,23 +36,47 @@ export async function trivyCommand(ctx: TaskContext): Promise<string[]> {
   }
   // A known name: killing the docker client does not stop the container, so an interrupted scan
   // removes it by name (see runTrivy).
-  return trivyContainerPrefix({ trivyImage: image, projectDir: ctx.projectDir, reportsDir: ctx.config.scan.reportsDir, cacheVolume: 'cloudy_trivy_cache', containerName: `cloudy-trivy-${process.pid}` });
+  return trivyContainerPrefix({
+    trivyImage: image,
+    projectDir: ctx.projectDir,
+    reportsDir: ctx.config.scan.reportsDir,
+    cacheVolume: 'cloudy_trivy_cache',
+    containerName: `cloudy-trivy-${process.pid}`,
+  });
 }
 
 /** Run one Trivy command that writes its JSON report to `outputFile`; return the parsed JSON. */
-export async function runTrivy(ctx: TaskContext, prefix: readonly string[], args: readonly string[], outputFile: string): Promise<unknown> {
+export async function runTrivy(
+  ctx: TaskContext,
+  prefix: readonly string[],
+  args: readonly string[],
+  outputFile: string,
+): Promise<unknown> {
   const result = await ctx.$.nothrow`${[...prefix, ...args]}`;
   if (ctx.flags.dryRun) return undefined;
   const container = prefix.includes('--name') ? prefix[prefix.indexOf('--name') + 1] : undefined;
-  if (container && ctx.signal.aborted) await docker(ctx, ['rm', '-f', container], { critical: true, nothrow: true, silent: true });
+  if (container && ctx.signal.aborted)
+    await docker(ctx, ['rm', '-f', container], { critical: true, nothrow: true, silent: true });
   if (result.exitCode !== 0) {
-    throw new TaskFailure({ reason: 'scanner-error', tool: 'trivy', command: result.command, exitCode: result.exitCode, stderrTail: result.stderr.trim().split('\n').slice(-8).join('\n') });
+    throw new TaskFailure({
+      reason: 'scanner-error',
+      tool: 'trivy',
+      command: result.command,
+      exitCode: result.exitCode,
+      stderrTail: result.stderr.trim().split('\n').slice(-8).join('\n'),
+    });
   }
   let text: string;
   try {
     text = readFileSync(outputFile, 'utf8');
   } catch {
-    throw new TaskFailure({ reason: 'scanner-error', tool: 'trivy', command: result.command, exitCode: 0, stderrTail: `no report was written to ${outputFile}` });
+    throw new TaskFailure({
+      reason: 'scanner-error',
+      tool: 'trivy',
+      command: result.command,
+      exitCode: 0,
+      stderrTail: `no report was written to ${outputFile}`,
+    });
   }
   try {
     const json: unknown = JSON.parse(text);
@@ -59,7 +86,13 @@ export async function runTrivy(ctx: TaskContext, prefix: readonly string[], args
     await writeJsonAtomic(outputFile, ctx.redact(stripSecretCode(json)));
     return json;
   } catch {
-    throw new TaskFailure({ reason: 'scanner-error', tool: 'trivy', command: result.command, exitCode: 0, stderrTail: `the report ${outputFile} is not JSON` });
+    throw new TaskFailure({
+      reason: 'scanner-error',
+      tool: 'trivy',
+      command: result.command,
+      exitCode: 0,
+      stderrTail: `the report ${outputFile} is not JSON`,
+    });
   }
 }
 

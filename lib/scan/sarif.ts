@@ -11,11 +11,12 @@
  * (test/helpers/sarif-schema.ts).
  */
 import type { Location, Log, ReportingDescriptor, Result, Run } from 'sarif';
-import type { Severity } from './severity.js';
 import type { Finding, ParsedReport } from './parse.js';
+import type { Severity } from './severity.js';
 
 /** The `$id` of the SARIF 2.1.0 schema our logs declare (`$schema`). */
-export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
+export const SARIF_SCHEMA_URI =
+  'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 
 export interface SarifOptions {
   /** `tool.driver.version`; defaults to the report's `Trivy.Version` when it has one. */
@@ -35,7 +36,13 @@ export function sarifLevel(severity: Severity): 'error' | 'warning' | 'note' {
 }
 
 /** Trivy's fallback `security-severity` when no CVSS v3 score is known. */
-const SEVERITY_SCORE: Readonly<Record<Severity, string>> = { CRITICAL: '9.5', HIGH: '8.0', MEDIUM: '5.5', LOW: '2.0', UNKNOWN: '0.0' };
+const SEVERITY_SCORE: Readonly<Record<Severity, string>> = {
+  CRITICAL: '9.5',
+  HIGH: '8.0',
+  MEDIUM: '5.5',
+  LOW: '2.0',
+  UNKNOWN: '0.0',
+};
 
 export function toSarif(report: ParsedReport, opts: SarifOptions = {}): Log {
   const rules: ReportingDescriptor[] = [];
@@ -48,7 +55,13 @@ export function toSarif(report: ParsedReport, opts: SarifOptions = {}): Log {
       ruleIndexes.set(f.id, ruleIndex);
       rules.push(toRule(f));
     }
-    results.push({ ruleId: f.id, ruleIndex, level: sarifLevel(f.severity), message: { text: resultMessage(f) }, locations: [toLocation(f, report)] });
+    results.push({
+      ruleId: f.id,
+      ruleIndex,
+      level: sarifLevel(f.severity),
+      message: { text: resultMessage(f) },
+      locations: [toLocation(f, report)],
+    });
   }
   const version = opts.toolVersion ?? report.trivyVersion;
   const run: Run = {
@@ -91,7 +104,8 @@ function ruleName(f: Finding): string {
 function toRule(f: Finding): ReportingDescriptor {
   const title = f.title || f.id;
   const full = (f.kind === 'secret' ? undefined : f.description) ?? title;
-  const score = f.kind === 'vulnerability' && f.cvssV3Score !== undefined ? f.cvssV3Score.toFixed(1) : SEVERITY_SCORE[f.severity];
+  const score =
+    f.kind === 'vulnerability' && f.cvssV3Score !== undefined ? f.cvssV3Score.toFixed(1) : SEVERITY_SCORE[f.severity];
   const helpUri = absoluteHttpUrl(f.primaryUrl);
   return {
     id: f.id,
@@ -100,7 +114,9 @@ function toRule(f: Finding): ReportingDescriptor {
     fullDescription: { text: full },
     defaultConfiguration: { level: sarifLevel(f.severity) },
     ...(helpUri !== undefined ? { helpUri } : {}),
-    help: { text: `${f.kind === 'secret' ? 'Secret' : f.kind === 'misconfiguration' ? 'Misconfiguration' : 'Vulnerability'} ${f.id}\nSeverity: ${f.severity}\n${full}` },
+    help: {
+      text: `${f.kind === 'secret' ? 'Secret' : f.kind === 'misconfiguration' ? 'Misconfiguration' : 'Vulnerability'} ${f.id}\nSeverity: ${f.severity}\n${full}`,
+    },
     properties: { tags: [f.kind, 'security', f.severity], precision: 'very-high', 'security-severity': score },
   };
 }
@@ -141,7 +157,10 @@ function toLocation(f: Finding, report: ParsedReport): Location {
 function artifactUri(target: string, resultClass: string | undefined): string {
   let path = target.replace(/\\/g, '/').trim();
   if (resultClass === 'os-pkgs') {
-    path = path.replace(/\s*\(.*\)\s*$/, '').replace(/@sha256:[0-9a-f]+$/i, '').replace(/:[\w][\w.-]*$/, '');
+    path = path
+      .replace(/\s*\(.*\)\s*$/, '')
+      .replace(/@sha256:[0-9a-f]+$/i, '')
+      .replace(/:[\w][\w.-]*$/, '');
   }
   return encodeURI(path);
 }

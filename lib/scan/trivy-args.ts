@@ -74,9 +74,12 @@ function commonArgs(o: TrivyScanOptions): string[] {
   // Most severe first and without duplicates, so the same config always gives the same argv.
   const severities = SEVERITIES.filter((s) => o.severities.includes(s));
   return [
-    '--format', 'json',
-    '--output', o.outputFile,
-    '--exit-code', '0',
+    '--format',
+    'json',
+    '--output',
+    o.outputFile,
+    '--exit-code',
+    '0',
     '--quiet',
     ...(severities.length > 0 ? ['--severity', severities.join(',')] : []),
     ...(o.ignoreFile !== undefined ? ['--ignorefile', o.ignoreFile] : []),
@@ -86,7 +89,8 @@ function commonArgs(o: TrivyScanOptions): string[] {
 
 /** A positional starting with `-` would be parsed as a flag; config validation must have rejected it. */
 function positional(value: string, what: string): string {
-  if (value === '' || value.startsWith('-')) throw new Error(`Internal error: invalid trivy ${what} ${JSON.stringify(value)}`);
+  if (value === '' || value.startsWith('-'))
+    throw new Error(`Internal error: invalid trivy ${what} ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -127,13 +131,20 @@ export interface TrivyContainerOptions {
 export function trivyContainerPrefix(o: TrivyContainerOptions): string[] {
   const socket = o.dockerSocket ?? '/var/run/docker.sock';
   return [
-    'docker', 'run', '--rm',
+    'docker',
+    'run',
+    '--rm',
     ...(o.containerName !== undefined ? ['--name', o.containerName] : []),
-    '-v', `${socket}:/var/run/docker.sock`,
-    '-v', `${o.cacheVolume}:/root/.cache/`,
-    '-v', `${o.projectDir}:${o.projectDir}:ro`,
-    '-v', `${o.reportsDir}:${o.reportsDir}`,
-    '-w', o.projectDir,
+    '-v',
+    `${socket}:/var/run/docker.sock`,
+    '-v',
+    `${o.cacheVolume}:/root/.cache/`,
+    '-v',
+    `${o.projectDir}:${o.projectDir}:ro`,
+    '-v',
+    `${o.reportsDir}:${o.reportsDir}`,
+    '-w',
+    o.projectDir,
     o.trivyImage,
   ];
 }

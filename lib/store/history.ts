@@ -10,11 +10,12 @@
  * issues one write for anything under 512 KiB, far above one record. A writer cut short (disk
  * full, power loss) leaves at most one partial line, which readers skip.
  */
-import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
+
 import type { FileHandle } from 'node:fs/promises';
+import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { CLOUDY_DIR } from './state.js';
 import { errorCode, messageOf } from '../util/errors.js';
+import { CLOUDY_DIR } from './state.js';
 
 /** How a run ended. */
 export type RunOutcome =
@@ -145,10 +146,12 @@ function isRunRecord(raw: unknown): raw is RunRecord {
     typeof r.startedAt === 'string' &&
     typeof r.finishedAt === 'string' &&
     typeof r.durationMs === 'number' &&
-    Array.isArray(r.tasks) && r.tasks.every((t) => typeof t === 'string') &&
+    Array.isArray(r.tasks) &&
+    r.tasks.every((t) => typeof t === 'string') &&
     OUTCOMES.has(r.outcome) &&
     typeof r.exitCode === 'number' &&
-    Array.isArray(r.digestsChanged) && r.digestsChanged.every(isDigestChange) &&
+    Array.isArray(r.digestsChanged) &&
+    r.digestsChanged.every(isDigestChange) &&
     (r.findings === undefined || isFindings(r.findings))
   );
 }

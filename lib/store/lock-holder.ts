@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { link, readFile, readlink, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
-import { CLOUDY_DIR } from './state.js';
 import { errorCode, ignoreCode } from '../util/errors.js';
+import { CLOUDY_DIR } from './state.js';
 
 /** Who holds the run lock; shown to a run that finds the lock taken. */
 export interface HolderInfo {
@@ -107,11 +107,16 @@ function isHolderRecord(raw: unknown): raw is HolderRecord {
   return (
     typeof r.token === 'string' &&
     (r.pidNamespace === null || typeof r.pidNamespace === 'string') &&
-    typeof h === 'object' && h !== null &&
-    typeof h.pid === 'number' && typeof h.command === 'string' &&
-    typeof h.startedAt === 'string' && typeof h.host === 'string' &&
-    typeof d === 'object' && d !== null &&
-    typeof d.ino === 'string' && typeof d.birthtimeNs === 'string'
+    typeof h === 'object' &&
+    h !== null &&
+    typeof h.pid === 'number' &&
+    typeof h.command === 'string' &&
+    typeof h.startedAt === 'string' &&
+    typeof h.host === 'string' &&
+    typeof d === 'object' &&
+    d !== null &&
+    typeof d.ino === 'string' &&
+    typeof d.birthtimeNs === 'string'
   );
 }
 

@@ -32,21 +32,20 @@ import { mkdir, rmdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import * as lockfile from 'proper-lockfile';
-import { writeJsonAtomic } from './state.js';
-import { errorCode, ignoreCode } from '../util/errors.js';
 import type { Failure } from '../failure.js';
-import { messageOf } from '../util/errors.js';
+import { errorCode, ignoreCode, messageOf } from '../util/errors.js';
 import {
   claimSidecar,
+  type HolderInfo,
+  type HolderRecord,
   isDeadLocalHolder,
+  type LockPaths,
   lockDirIdentity,
   lockPaths,
   ownPidNamespace,
   readHolderRecord,
-  type HolderInfo,
-  type HolderRecord,
-  type LockPaths,
 } from './lock-holder.js';
+import { writeJsonAtomic } from './state.js';
 
 /** A held run lock. */
 export interface RunLock {
@@ -151,8 +150,14 @@ export async function acquireRunLock(
   } catch (error) {
     const code = errorCode(error);
     if (code === undefined) throw error;
-    const failedPath = typeof (error as { path?: unknown }).path === 'string' ? (error as { path: string }).path : paths.lockDir;
-    return { ok: false, kind: 'error', holder: null, failure: { reason: 'lock-error', lockDir: paths.lockDir, code, path: failedPath, message: messageOf(error) } };
+    const failedPath =
+      typeof (error as { path?: unknown }).path === 'string' ? (error as { path: string }).path : paths.lockDir;
+    return {
+      ok: false,
+      kind: 'error',
+      holder: null,
+      failure: { reason: 'lock-error', lockDir: paths.lockDir, code, path: failedPath, message: messageOf(error) },
+    };
   }
 }
 

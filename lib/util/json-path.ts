@@ -16,14 +16,16 @@ export function at(value: unknown, ...path: readonly string[]): unknown {
 }
 
 export const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-export const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+export const num = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 export const bool = (value: unknown): boolean | undefined => (typeof value === 'boolean' ? value : undefined);
 
 /** An array's elements; null, absent or a non-array read as `[]`. */
 export const list = (value: unknown): readonly unknown[] => (Array.isArray(value) ? value : []);
 
 /** The strings of an array, other elements dropped; null or absent read as `[]`. */
-export const strings = (value: unknown): readonly string[] => list(value).filter((v): v is string => typeof v === 'string');
+export const strings = (value: unknown): readonly string[] =>
+  list(value).filter((v): v is string => typeof v === 'string');
 
 /** An object's own entries; null, absent, arrays and primitives read as `{}`. */
 export function record(value: unknown): Readonly<Record<string, unknown>> {

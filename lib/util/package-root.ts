@@ -13,7 +13,11 @@ export function packageRoot(): string {
   if (root !== undefined) return root;
   for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
     const manifest = path.join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'cloudy-tasks') return (root = dir);
+    if (
+      existsSync(manifest) &&
+      (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'cloudy-tasks'
+    )
+      return (root = dir);
     if (path.dirname(dir) === dir) throw new Error('Internal error: the cloudy-tasks package root was not found');
   }
 }

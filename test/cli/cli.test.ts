@@ -2,13 +2,14 @@
  * The CLI end to end, run as users run it (the built bin in a temp project), with recording
  * stand-ins for docker and trivy on PATH.
  */
+
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { suite } from 'uvu';
-import * as assert from 'uvu/assert';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { cliEnv, cliPath, collect, runCli, useProjects, startCli } from '../helpers/rig.js';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cliEnv, cliPath, collect, runCli, startCli, useProjects } from '../helpers/rig.js';
 
 const Cli = suite('cli');
 const project = useProjects(Cli);
@@ -17,7 +18,15 @@ Cli('--list shows the built-in tasks with descriptions and deps', async () => {
   const p = project();
   const r = await runCli(p, ['--list']);
   assert.is(r.code, 0, r.stderr);
-  for (const name of ['preflight', 'docker', 'security-scan', 'deploy-secure', 'update-base-images', 'rebuild-no-cache', 'audit']) {
+  for (const name of [
+    'preflight',
+    'docker',
+    'security-scan',
+    'deploy-secure',
+    'update-base-images',
+    'rebuild-no-cache',
+    'audit',
+  ]) {
     assert.match(r.stdout, new RegExp(`^${name} +\\S`, 'm'), `${name} listed with a description`);
   }
   assert.match(r.stdout, /^deploy-secure .*\(deps: docker, security-scan\)$/m);
@@ -35,8 +44,20 @@ Cli('deploy-secure --dry-run prints build, scan and hardened run in order and ru
   const scan = lines.findIndex((l) => l.startsWith('trivy image '));
   const run = lines.findIndex((l) => l.startsWith('docker run -d '));
   assert.ok(build >= 0 && scan > build && run > scan, `order in:\n${r.stdout}`);
-  for (const arg of ['BUILD_DATE=', 'VCS_REF=', 'VERSION=']) assert.ok(lines[build]!.includes(`--build-arg ${arg}`), arg);
-  for (const flag of ['--user 1001:1001', '--read-only', '--security-opt no-new-privileges:true', '--cap-drop ALL', '--memory 512m', '--cpus 1.0', '--restart unless-stopped', '-v cloudy_data:/app/data', '-v cloudy_config:/app/config', '-v cloudy_logs:/app/logs']) {
+  for (const arg of ['BUILD_DATE=', 'VCS_REF=', 'VERSION='])
+    assert.ok(lines[build]!.includes(`--build-arg ${arg}`), arg);
+  for (const flag of [
+    '--user 1001:1001',
+    '--read-only',
+    '--security-opt no-new-privileges:true',
+    '--cap-drop ALL',
+    '--memory 512m',
+    '--cpus 1.0',
+    '--restart unless-stopped',
+    '-v cloudy_data:/app/data',
+    '-v cloudy_config:/app/config',
+    '-v cloudy_logs:/app/logs',
+  ]) {
     assert.ok(lines[run]!.includes(flag), `${flag} in ${lines[run]}`);
   }
   // No docker and no trivy process started.
@@ -63,12 +84,18 @@ Cli('env policy: every missing variable is named at once; the environment can su
   const r = await runCli(p, ['docker', '--dry-run']);
   assert.is(r.code, 2);
   assert.match(r.stderr, /GOTELEMETRY, UMASK, CGO_ENABLED/);
-  const fromEnv = await runCli(p, ['docker', '--dry-run'], { env: { GOTELEMETRY: 'off', UMASK: '0077', CGO_ENABLED: '0' } });
+  const fromEnv = await runCli(p, ['docker', '--dry-run'], {
+    env: { GOTELEMETRY: 'off', UMASK: '0077', CGO_ENABLED: '0' },
+  });
   assert.is(fromEnv.code, 0, fromEnv.stderr);
 });
 
 Cli('a dependency cycle exits 2 and prints the cycle', async () => {
-  const p = project({ files: { '.cloudyrc.json': JSON.stringify({ tasks: { a: { run: 'true', deps: ['b'] }, b: { run: 'true', deps: ['a'] } } }) } });
+  const p = project({
+    files: {
+      '.cloudyrc.json': JSON.stringify({ tasks: { a: { run: 'true', deps: ['b'] }, b: { run: 'true', deps: ['a'] } } }),
+    },
+  });
   const r = await runCli(p, ['a']);
   assert.is(r.code, 2);
   assert.match(r.stderr, 'dependency cycle: a -> b -> a');
@@ -82,7 +109,15 @@ Cli('an unknown task exits 2 and suggests the closest name', async () => {
 });
 
 Cli('config is found in package.json ("cloudy" key) from a subdirectory, up to the project root', async () => {
-  const p = project({ files: { 'package.json': JSON.stringify({ name: 'fixture', cloudy: { tasks: { greet: { description: 'say hi', run: 'echo hi-from-package-json' } } } }), 'sub/dir/.keep': '' } });
+  const p = project({
+    files: {
+      'package.json': JSON.stringify({
+        name: 'fixture',
+        cloudy: { tasks: { greet: { description: 'say hi', run: 'echo hi-from-package-json' } } },
+      }),
+      'sub/dir/.keep': '',
+    },
+  });
   const r = await runCli(p, ['greet', '--cwd', path.join(p.dir, 'sub', 'dir')]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, '[greet] hi-from-package-json');
@@ -96,7 +131,13 @@ Cli('a bad config key is one line naming the key, the expectation and the value'
 });
 
 Cli('a config that weakens the container is refused before anything runs', async () => {
-  const p = project({ files: { '.cloudyrc.json': JSON.stringify({ container: { securityOpt: ['no-new-privileges:true', 'seccomp:unconfined'], user: '0:0' } }) } });
+  const p = project({
+    files: {
+      '.cloudyrc.json': JSON.stringify({
+        container: { securityOpt: ['no-new-privileges:true', 'seccomp:unconfined'], user: '0:0' },
+      }),
+    },
+  });
   const r = await runCli(p, ['deploy-secure']);
   assert.is(r.code, 2);
   assert.match(r.stderr, /refusing an unsafe container setting: container\.securityOpt.*seccomp/);
@@ -106,7 +147,9 @@ Cli('a config that weakens the container is refused before anything runs', async
 
 Cli('a config value with shell syntax reaches docker as one argument and never runs', async () => {
   const marker = path.join(process.env['TMPDIR'] ?? '/tmp', `pwned-${process.pid}-${Date.now()}`);
-  const p = project({ files: { '.cloudyrc.json': JSON.stringify({ image: { buildArgs: { NOTE: `x; touch ${marker}` } } }) } });
+  const p = project({
+    files: { '.cloudyrc.json': JSON.stringify({ image: { buildArgs: { NOTE: `x; touch ${marker}` } } }) },
+  });
   const r = await runCli(p, ['docker']);
   assert.is(r.code, 0, r.stderr);
   const build = p.calls().find((c) => c.argv[0] === 'build');
@@ -122,7 +165,9 @@ Cli('a config value with shell syntax reaches docker as one argument and never r
 
 Cli('independent tasks overlap with --concurrency 2 and do not with 1', async () => {
   const stamp = (n: string) => `date +%s%N > ${n}.start; sleep 0.6; date +%s%N > ${n}.end`;
-  const p = project({ files: { '.cloudyrc.json': JSON.stringify({ tasks: { a: { run: stamp('a') }, b: { run: stamp('b') } } }) } });
+  const p = project({
+    files: { '.cloudyrc.json': JSON.stringify({ tasks: { a: { run: stamp('a') }, b: { run: stamp('b') } } }) },
+  });
   const read = async (file: string) => Number(fs.readFileSync(path.join(p.dir, file), 'utf8').trim()) / 1e6;
   const overlap = async () => {
     const [as, ae, bs, be] = await Promise.all(['a.start', 'a.end', 'b.start', 'b.end'].map(read));
@@ -135,32 +180,62 @@ Cli('independent tasks overlap with --concurrency 2 and do not with 1', async ()
 });
 
 Cli('a failure stops new tasks; --keep-going runs unrelated ones; dependents are skipped with the reason', async () => {
-  const tasks = { bad: { run: 'exit 3' }, after: { run: 'true', deps: ['bad'] }, other: { run: 'sleep 0.3; echo other-ran' } };
+  const tasks = {
+    bad: { run: 'exit 3' },
+    after: { run: 'true', deps: ['bad'] },
+    other: { run: 'sleep 0.3; echo other-ran' },
+  };
   const p = project({ files: { '.cloudyrc.json': JSON.stringify({ tasks }) } });
   const stop = await runCli(p, ['bad', 'after', 'other', '--concurrency', '1', '--json']);
   assert.is(stop.code, 1);
-  const events = stop.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; task: string; reason?: string; error?: string });
-  assert.equal(events.find((e) => e.task === 'after'), { type: 'task-skipped', task: 'after', reason: 'dependency bad failed' });
+  const events = stop.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; task: string; reason?: string; error?: string });
+  assert.equal(
+    events.find((e) => e.task === 'after'),
+    { type: 'task-skipped', task: 'after', reason: 'dependency bad failed' },
+  );
   assert.is(events.find((e) => e.task === 'other')?.type, 'task-skipped');
   assert.match(events.find((e) => e.type === 'task-failed')?.error ?? '', 'exit code 3');
   const keep = await runCli(p, ['bad', 'after', 'other', '--concurrency', '1', '--keep-going', '--json']);
   assert.is(keep.code, 1);
-  const kept = keep.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; task: string });
+  const kept = keep.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; task: string });
   assert.ok(kept.some((e) => e.task === 'other' && e.type === 'task-succeeded'));
   assert.ok(kept.some((e) => e.task === 'after' && e.type === 'task-skipped'));
 });
 
 Cli('--json writes only JSON event lines to stdout', async () => {
-  const p = project({ files: { '.cloudyrc.json': JSON.stringify({ tasks: { hello: { run: 'echo hello-output' } } }) } });
+  const p = project({
+    files: { '.cloudyrc.json': JSON.stringify({ tasks: { hello: { run: 'echo hello-output' } } }) },
+  });
   const r = await runCli(p, ['hello', '--json']);
   assert.is(r.code, 0, r.stderr);
-  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; task: string; durationMs?: number });
-  assert.equal(events.map((e) => e.type), ['task-started', 'task-succeeded']);
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; task: string; durationMs?: number });
+  assert.equal(
+    events.map((e) => e.type),
+    ['task-started', 'task-succeeded'],
+  );
   assert.type(events[1]!.durationMs, 'number');
 });
 
 Cli('secret-looking values never reach the output; files respect UMASK', async () => {
-  const p = project({ env: 'GOTELEMETRY=off\nUMASK=077\nCGO_ENABLED=0\nAPI_TOKEN=tok-very-secret-1234\n', files: { '.cloudyrc.json': JSON.stringify({ tasks: { leak: { run: ['echo "token is $API_TOKEN"', 'echo "$API_TOKEN" >&2', 'touch written.txt', 'exit 1'] } } }) } });
+  const p = project({
+    env: 'GOTELEMETRY=off\nUMASK=077\nCGO_ENABLED=0\nAPI_TOKEN=tok-very-secret-1234\n',
+    files: {
+      '.cloudyrc.json': JSON.stringify({
+        tasks: {
+          leak: { run: ['echo "token is $API_TOKEN"', 'echo "$API_TOKEN" >&2', 'touch written.txt', 'exit 1'] },
+        },
+      }),
+    },
+  });
   const r = await runCli(p, ['leak']);
   assert.is(r.code, 1);
   assert.not.match(r.stdout + r.stderr, 'tok-very-secret-1234');
@@ -189,7 +264,7 @@ export default defineConfig({ image: { name: 'myapp' }, tasks: { hello } });
 });
 
 Cli('an edited TypeScript config is reloaded even when its size and mtime are unchanged', async () => {
-    const config = (word: string) => `export default { tasks: { t: { description: '${word}', run: 'true' } } };\n`;
+  const config = (word: string) => `export default { tasks: { t: { description: '${word}', run: 'true' } } };\n`;
   const p = project({ files: { 'cloudy.config.ts': config('AAAA') } });
   const file = path.join(p.dir, 'cloudy.config.ts');
   assert.match((await runCli(p, ['--list'])).stdout, /^t +AAAA/m);
@@ -235,7 +310,9 @@ Cli('two overlapping runs: one proceeds, the other exits 75 at once naming the h
   const p = project({ files: { '.cloudyrc.json': JSON.stringify({ tasks: { slow: { run: 'sleep 1.5' } } }) } });
   const first = startCli(p, ['slow', '--json']);
   const firstDone = collect(first, 30_000);
-  await new Promise<void>((resolve) => first.stdout!.on('data', (d: Buffer) => String(d).includes('task-started') && resolve()));
+  await new Promise<void>((resolve) =>
+    first.stdout!.on('data', (d: Buffer) => String(d).includes('task-started') && resolve()),
+  );
   const started = Date.now();
   const second = await runCli(p, ['slow']);
   assert.is(second.code, 75, second.stderr);
@@ -244,44 +321,84 @@ Cli('two overlapping runs: one proceeds, the other exits 75 at once naming the h
   assert.is((await firstDone).code, 0);
   // The lock is released: a third run proceeds, and both runs that got the lock are recorded.
   assert.is((await runCli(p, ['slow'])).code, 0);
-  const history = fs.readFileSync(path.join(p.dir, '.cloudy', 'history.jsonl'), 'utf8').trim().split('\n');
-  assert.equal(history.map((l) => (JSON.parse(l) as { outcome: string }).outcome).sort(), ['locked', 'succeeded', 'succeeded']);
+  const history = fs
+    .readFileSync(path.join(p.dir, '.cloudy', 'history.jsonl'), 'utf8')
+    .trim()
+    .split('\n');
+  assert.equal(history.map((l) => (JSON.parse(l) as { outcome: string }).outcome).sort(), [
+    'locked',
+    'succeeded',
+    'succeeded',
+  ]);
 });
 
 Cli('a run that loses its lock starts no further task and does not exit 0', async () => {
-    const p = project({ files: { '.cloudyrc.json': JSON.stringify({ tasks: { first: { run: 'sleep 7' }, second: { run: 'echo second', deps: ['first'] } } }) } });
+  const p = project({
+    files: {
+      '.cloudyrc.json': JSON.stringify({
+        tasks: { first: { run: 'sleep 7' }, second: { run: 'echo second', deps: ['first'] } },
+      }),
+    },
+  });
   const child = startCli(p, ['second', '--json']);
   const done = collect(child, 60_000);
-  await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => String(d).includes('task-started') && resolve()));
+  await new Promise<void>((resolve) =>
+    child.stdout!.on('data', (d: Buffer) => String(d).includes('task-started') && resolve()),
+  );
   // Someone removes the lock (a cleanup script, another host's stale-lock recovery).
   fs.rmSync(path.join(p.dir, '.cloudy', 'run.lock'), { recursive: true, force: true });
   const r = await done;
   assert.is(r.code, 1, r.stderr);
   assert.match(r.stderr, 'the run lock was lost');
-  const second = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { task: string; type: string; reason?: string }).find((e) => e.task === 'second');
-  assert.equal(second, { type: 'task-skipped', task: 'second', reason: 'the run lock was lost: another run may be active' });
+  const second = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { task: string; type: string; reason?: string })
+    .find((e) => e.task === 'second');
+  assert.equal(second, {
+    type: 'task-skipped',
+    task: 'second',
+    reason: 'the run lock was lost: another run may be active',
+  });
 });
 
 Cli('a state directory that cannot be used is an environment error (exit 2), not "locked" (75)', async () => {
-  const p = project({ files: { '.cloudy': 'a file where the state directory belongs\n', '.cloudyrc.json': JSON.stringify({ tasks: { t: { run: 'true' } } }) } });
+  const p = project({
+    files: {
+      '.cloudy': 'a file where the state directory belongs\n',
+      '.cloudyrc.json': JSON.stringify({ tasks: { t: { run: 'true' } } }),
+    },
+  });
   const r = await runCli(p, ['t']);
   assert.is(r.code, 2, r.stderr);
   assert.match(r.stderr, '.cloudy');
 });
 
 Cli('a relative bind mount that reaches a sensitive host path is refused when loaded', async () => {
-  const p = project({ files: { '.cloudyrc.json': JSON.stringify({ container: { volumes: ['../../../../../../../../etc:/hostetc'] } }) } });
+  const p = project({
+    files: { '.cloudyrc.json': JSON.stringify({ container: { volumes: ['../../../../../../../../etc:/hostetc'] } }) },
+  });
   const r = await runCli(p, ['deploy-secure', '--dry-run']);
   assert.is(r.code, 2);
   assert.match(r.stderr, /refusing an unsafe container setting: container\.volumes.*\/etc/);
 });
 
 Cli('on a terminal (not CI) the listr2 view shows each task state', async () => {
-  const p = project({ files: { '.cloudyrc.json': JSON.stringify({ tasks: { a: { run: 'true' }, b: { run: 'exit 2' }, c: { run: 'true', deps: ['b'] } } }) } });
+  const p = project({
+    files: {
+      '.cloudyrc.json': JSON.stringify({
+        tasks: { a: { run: 'true' }, b: { run: 'exit 2' }, c: { run: 'true', deps: ['b'] } },
+      }),
+    },
+  });
   const env: NodeJS.ProcessEnv = { ...cliEnv(p), TERM: 'xterm' };
   delete env['CI'];
   // `script` gives the CLI a pseudo-terminal; stty gives it a size (listr2 draws nothing at 0x0).
-  const r = spawnSync('script', ['-qec', `stty cols 100 rows 30; ${process.execPath} ${cliPath} a b c -k`, '/dev/null'], { cwd: p.dir, env, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(
+    'script',
+    ['-qec', `stty cols 100 rows 30; ${process.execPath} ${cliPath} a b c -k`, '/dev/null'],
+    { cwd: p.dir, env, encoding: 'utf8', timeout: 30_000 },
+  );
   const screen = r.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
   assert.match(screen, '✔ a');
   assert.match(screen, '✖ b');

@@ -21,11 +21,20 @@ Env('UMASK must be octal and mask all group and other bits', () => {
 });
 
 Env('secret-looking values are masked wherever they appear', () => {
-  const redact = makeRedactor({ API_TOKEN: 's3cr3t-value', DB_PASSWORD: 'hunter22', GOTELEMETRY: 'off', SHORT_KEY: 'ab' });
+  const redact = makeRedactor({
+    API_TOKEN: 's3cr3t-value',
+    DB_PASSWORD: 'hunter22',
+    GOTELEMETRY: 'off',
+    SHORT_KEY: 'ab',
+  });
   assert.is(redact('curl -H "Bearer s3cr3t-value" and hunter22 and off'), 'curl -H "Bearer ***" and *** and off');
   // Too short to mask safely: left alone rather than garbling every "ab".
   assert.is(redact('ab'), 'ab');
-  assert.equal(redactValue({ a: ['x hunter22'], b: { c: 'hunter22' }, n: 1 }, redact), { a: ['x ***'], b: { c: '***' }, n: 1 });
+  assert.equal(redactValue({ a: ['x hunter22'], b: { c: 'hunter22' }, n: 1 }, redact), {
+    a: ['x ***'],
+    b: { c: '***' },
+    n: 1,
+  });
 });
 
 Env.run();

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { configSchema, validate } from '../../lib/config/schema.js';
 import { resolveConfig } from '../../lib/config/resolve.js';
+import { configSchema, validate } from '../../lib/config/schema.js';
 import { defineTask } from '../../lib/engine/task.js';
 
 const problems = (config: unknown) => validate(config, configSchema, '', 'cloudy.config.ts');
@@ -34,7 +34,13 @@ Schema('memory-swap follows memory unless set', () => {
 
 Schema('names the bad key, the expected type and the value received', () => {
   assert.equal(problems({ container: { memory: 512 } }), [
-    { reason: 'invalid-config', file: 'cloudy.config.ts', path: 'container.memory', expected: 'a size such as "512m"', received: '512' },
+    {
+      reason: 'invalid-config',
+      file: 'cloudy.config.ts',
+      path: 'container.memory',
+      expected: 'a size such as "512m"',
+      received: '512',
+    },
   ]);
 });
 
@@ -48,8 +54,15 @@ Schema('suggests the closest key for a misspelt one', () => {
 });
 
 Schema('reports every problem in one pass', () => {
-  const all = problems({ image: { name: 'ok', tag: 7 }, container: { user: 'appuser', pidsLimit: 0 }, scan: { severity: ['HIGH', 'SEVERE'] } });
-  assert.equal(all.map((p) => (p.reason === 'invalid-config' ? p.path : p.reason)), ['image.tag', 'container.user', 'container.pidsLimit', 'scan.severity[1]']);
+  const all = problems({
+    image: { name: 'ok', tag: 7 },
+    container: { user: 'appuser', pidsLimit: 0 },
+    scan: { severity: ['HIGH', 'SEVERE'] },
+  });
+  assert.equal(
+    all.map((p) => (p.reason === 'invalid-config' ? p.path : p.reason)),
+    ['image.tag', 'container.user', 'container.pidsLimit', 'scan.severity[1]'],
+  );
 });
 
 Schema('refuses values that would be read as flags or shell', () => {

@@ -103,7 +103,13 @@ Model('stages, names, FROM lines and kinds are 1-based and resolved', () => {
   assert.equal(m.globalArgs, [{ name: 'GO_VERSION', line: 2 }]);
   assert.is(m.stages.length, 2);
   const [build, final] = m.stages;
-  assert.equal(build?.from, { image: 'golang:1.21-alpine', raw: 'golang:${GO_VERSION}-alpine', line: 3, unresolved: [], kind: 'image' });
+  assert.equal(build?.from, {
+    image: 'golang:1.21-alpine',
+    raw: 'golang:${GO_VERSION}-alpine',
+    line: 3,
+    unresolved: [],
+    kind: 'image',
+  });
   assert.is(build?.name, 'build');
   assert.is(final?.from.kind, 'scratch');
   assert.is(final?.name, undefined);
@@ -162,7 +168,9 @@ for (const [line, form] of healthCases) {
 }
 
 Model('stageLineage follows FROM <stage> back to the root', () => {
-  const m = parseDockerfile(lines('FROM scratch AS base', 'USER 1001', 'FROM base AS mid', 'FROM mid', 'FROM alpine:3.20'));
+  const m = parseDockerfile(
+    lines('FROM scratch AS base', 'USER 1001', 'FROM base AS mid', 'FROM mid', 'FROM alpine:3.20'),
+  );
   const [, , third, fourth] = m.stages;
   assert.ok(third !== undefined && fourth !== undefined);
   assert.equal(
@@ -176,7 +184,9 @@ Model('stageLineage follows FROM <stage> back to the root', () => {
 });
 
 Model('ENV is inherited through FROM <stage>, ARG is not', () => {
-  const m = parseDockerfile(lines('FROM scratch AS base', 'ENV APP_UID=1001', 'ARG APP_GID=1001', 'FROM base', 'USER ${APP_UID}:${APP_GID}'));
+  const m = parseDockerfile(
+    lines('FROM scratch AS base', 'ENV APP_UID=1001', 'ARG APP_GID=1001', 'FROM base', 'USER ${APP_UID}:${APP_GID}'),
+  );
   assert.is(m.finalStage?.users[0]?.value, '1001:');
 });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildContextFiles, preflight, type PreflightFinding } from '../../lib/docker/preflight.js';
+import { buildContextFiles, type PreflightFinding, preflight } from '../../lib/docker/preflight.js';
 import { formatPreflight } from '../../lib/render/preflight.js';
 
 const lines = (...l: string[]): string => `${l.join('\n')}\n`;
@@ -46,7 +46,20 @@ const COMPLIANT_DOCKERFILE = lines(
 );
 
 /** The guide's .dockerignore list (seed/docker-security-guide.md, "Excluded Files"). */
-const GUIDE_IGNORE = ['.env', '.env.*', '!.env.example', '*.key', '*.pem', 'secrets/', '.git/', 'Makefile', 'scripts/', 'ai_learning/', 'conversations/', 'docs/'];
+const GUIDE_IGNORE = [
+  '.env',
+  '.env.*',
+  '!.env.example',
+  '*.key',
+  '*.pem',
+  'secrets/',
+  '.git/',
+  'Makefile',
+  'scripts/',
+  'ai_learning/',
+  'conversations/',
+  'docs/',
+];
 
 /** A source tree that holds every kind of file the guide wants kept out. */
 const TREE: Record<string, string> = {
@@ -74,8 +87,10 @@ const project = (ignore: readonly string[], dockerfile = COMPLIANT_DOCKERFILE): 
   '.dockerignore': lines(...ignore),
 });
 
-const run = (dir: string, extra: { requireScratch?: boolean; buildArgs?: Record<string, string> } = {}): Promise<PreflightFinding[]> =>
-  preflight({ contextDir: dir, dockerfile: path.join(dir, 'Dockerfile'), ...extra });
+const run = (
+  dir: string,
+  extra: { requireScratch?: boolean; buildArgs?: Record<string, string> } = {},
+): Promise<PreflightFinding[]> => preflight({ contextDir: dir, dockerfile: path.join(dir, 'Dockerfile'), ...extra });
 
 const Context = suite('preflight: build context');
 
@@ -90,7 +105,10 @@ Context('a .dockerignore that misses .env gives one finding naming .env and the 
     findings.map((f) => [f.rule, f.severity, f.file, f.line]),
     [['context-secret', 'error', '.env', undefined]],
   );
-  assert.match(findings[0]?.message ?? '', /^\.env: `\.env` is in the build context.*fix: add `\.env` to \.dockerignore$/);
+  assert.match(
+    findings[0]?.message ?? '',
+    /^\.env: `\.env` is in the build context.*fix: add `\.env` to \.dockerignore$/,
+  );
 });
 
 Context('without a .dockerignore every secret is reported, each folder once', async () => {
@@ -100,12 +118,21 @@ Context('without a .dockerignore every secret is reported, each folder once', as
     ['.env', '.env.production', '.git/', 'ai_learning/', 'conversations/', 'secrets/', 'server.key', 'tls.pem'],
   );
   assert.ok(findings.every((f) => f.rule === 'context-secret' && f.severity === 'error' && f.line === undefined));
-  assert.match(findings.find((f) => f.file === 'secrets/')?.message ?? '', /`secrets\/` \(2 files\).*add `secrets\/` to \.dockerignore/);
+  assert.match(
+    findings.find((f) => f.file === 'secrets/')?.message ?? '',
+    /`secrets\/` \(2 files\).*add `secrets\/` to \.dockerignore/,
+  );
   assert.match(findings.find((f) => f.file === '.env.production')?.message ?? '', /`\.env\.\*` plus `!\.env\.example`/);
 });
 
 Context('secrets in subfolders are found, with a ** pattern suggested', async () => {
-  const files = { Dockerfile: COMPLIANT_DOCKERFILE, '.dockerignore': lines(...GUIDE_IGNORE), 'config/tls/server.pem': 'p', 'svc/.env': 'x', 'svc/secrets/a': 'x' };
+  const files = {
+    Dockerfile: COMPLIANT_DOCKERFILE,
+    '.dockerignore': lines(...GUIDE_IGNORE),
+    'config/tls/server.pem': 'p',
+    'svc/.env': 'x',
+    'svc/secrets/a': 'x',
+  };
   const findings = await withProject(files, (dir) => run(dir));
   assert.equal(
     findings.map((f) => f.file),
@@ -185,7 +212,13 @@ for (const c of contextCases) {
 }
 
 Files('a <Dockerfile>.dockerignore next to the Dockerfile wins over .dockerignore', async () => {
-  const files = { 'build/app.Dockerfile': 'FROM scratch\n', 'build/app.Dockerfile.dockerignore': 'a.go\n', '.dockerignore': 'b.go\n', 'a.go': '', 'b.go': '' };
+  const files = {
+    'build/app.Dockerfile': 'FROM scratch\n',
+    'build/app.Dockerfile.dockerignore': 'a.go\n',
+    '.dockerignore': 'b.go\n',
+    'a.go': '',
+    'b.go': '',
+  };
   const got = await withProject(files, (dir) => buildContextFiles(dir, path.join(dir, 'build/app.Dockerfile')));
   assert.equal(got, ['.dockerignore', 'b.go', 'build/app.Dockerfile', 'build/app.Dockerfile.dockerignore']);
 });
@@ -195,42 +228,168 @@ const Rules = suite('preflight: Dockerfile rules');
 type Row = readonly [rule: string, severity: 'error' | 'warning', line: number];
 const HC = 'HEALTHCHECK CMD ["/app/server", "healthcheck"]';
 
-const ruleCases: ReadonlyArray<{ name: string; dockerfile: string; requireScratch?: boolean; buildArgs?: Record<string, string>; want: Row[] }> = [
-  { name: 'final stage not scratch', dockerfile: lines('FROM alpine:3.20', 'USER 1001:1001', HC), want: [['final-not-scratch', 'error', 1]] },
-  { name: 'requireScratch false allows another base', dockerfile: lines('FROM alpine:3.20', 'USER 1001:1001', HC), requireScratch: false, want: [] },
-  { name: 'final FROM <stage> that is scratch counts as scratch', dockerfile: lines('FROM scratch AS base', 'USER 1001', HC, 'FROM base'), want: [] },
-  { name: 'final FROM <stage> rooted in alpine is not scratch', dockerfile: lines('FROM alpine:3.20 AS base', 'FROM base', 'USER 1', HC), want: [['final-not-scratch', 'error', 2]] },
-  { name: 'no USER', dockerfile: lines('FROM golang:1.22 AS b', 'USER 1001', 'FROM scratch', HC), want: [['user-missing', 'error', 3]] },
-  ...['0', 'root', '0:0', 'root:root', 'ROOT'].map((u) => ({ name: `USER ${u}`, dockerfile: lines('FROM scratch', `USER ${u}`, HC), want: [['user-root', 'error', 2]] as Row[] })),
-  ...['appuser', '1001:appgroup', 'appuser:1001', '${NOPE}'].map((u) => ({ name: `USER ${u}`, dockerfile: lines('FROM scratch', `USER ${u}`, HC), want: [['user-not-numeric', 'error', 2]] as Row[] })),
-  { name: 'USER from an ARG is numeric', dockerfile: lines('FROM scratch', 'ARG UID=1001', 'USER ${UID}:${UID}', HC), want: [] },
-  { name: 'the last USER counts', dockerfile: lines('FROM scratch', 'USER 1001', HC, 'USER 0'), want: [['user-root', 'error', 4]] },
-  { name: 'no HEALTHCHECK on scratch is an error', dockerfile: lines('FROM scratch', 'USER 1001'), want: [['healthcheck-missing', 'error', 1]] },
-  { name: 'no HEALTHCHECK elsewhere is a warning', dockerfile: lines('FROM alpine:3.20', 'USER 1001'), requireScratch: false, want: [['healthcheck-missing', 'warning', 1]] },
-  { name: 'HEALTHCHECK NONE', dockerfile: lines('FROM scratch', 'USER 1001', 'HEALTHCHECK NONE'), want: [['healthcheck-missing', 'error', 3]] },
-  { name: 'shell-form HEALTHCHECK on scratch', dockerfile: lines('FROM scratch', 'USER 1001', 'HEALTHCHECK CMD /app/server healthcheck'), want: [['healthcheck-shell-form', 'error', 3]] },
-  { name: 'shell-form HEALTHCHECK on alpine', dockerfile: lines('FROM alpine:3.20', 'USER 1001', 'HEALTHCHECK CMD wget -q localhost'), requireScratch: false, want: [['healthcheck-shell-form', 'warning', 3]] },
-  { name: 'ADD of a URL, in any stage', dockerfile: lines('FROM golang:1.22 AS b', 'ADD https://x.example/a.tgz /a', 'FROM scratch', 'ADD http://x.example/b /b', 'ADD ./local /c', 'USER 1', HC), want: [['add-url', 'error', 2], ['add-url', 'error', 4]] },
+const ruleCases: ReadonlyArray<{
+  name: string;
+  dockerfile: string;
+  requireScratch?: boolean;
+  buildArgs?: Record<string, string>;
+  want: Row[];
+}> = [
+  {
+    name: 'final stage not scratch',
+    dockerfile: lines('FROM alpine:3.20', 'USER 1001:1001', HC),
+    want: [['final-not-scratch', 'error', 1]],
+  },
+  {
+    name: 'requireScratch false allows another base',
+    dockerfile: lines('FROM alpine:3.20', 'USER 1001:1001', HC),
+    requireScratch: false,
+    want: [],
+  },
+  {
+    name: 'final FROM <stage> that is scratch counts as scratch',
+    dockerfile: lines('FROM scratch AS base', 'USER 1001', HC, 'FROM base'),
+    want: [],
+  },
+  {
+    name: 'final FROM <stage> rooted in alpine is not scratch',
+    dockerfile: lines('FROM alpine:3.20 AS base', 'FROM base', 'USER 1', HC),
+    want: [['final-not-scratch', 'error', 2]],
+  },
+  {
+    name: 'no USER',
+    dockerfile: lines('FROM golang:1.22 AS b', 'USER 1001', 'FROM scratch', HC),
+    want: [['user-missing', 'error', 3]],
+  },
+  ...['0', 'root', '0:0', 'root:root', 'ROOT'].map((u) => ({
+    name: `USER ${u}`,
+    dockerfile: lines('FROM scratch', `USER ${u}`, HC),
+    want: [['user-root', 'error', 2]] as Row[],
+  })),
+  ...['appuser', '1001:appgroup', 'appuser:1001', '${NOPE}'].map((u) => ({
+    name: `USER ${u}`,
+    dockerfile: lines('FROM scratch', `USER ${u}`, HC),
+    want: [['user-not-numeric', 'error', 2]] as Row[],
+  })),
+  {
+    name: 'USER from an ARG is numeric',
+    dockerfile: lines('FROM scratch', 'ARG UID=1001', 'USER ${UID}:${UID}', HC),
+    want: [],
+  },
+  {
+    name: 'the last USER counts',
+    dockerfile: lines('FROM scratch', 'USER 1001', HC, 'USER 0'),
+    want: [['user-root', 'error', 4]],
+  },
+  {
+    name: 'no HEALTHCHECK on scratch is an error',
+    dockerfile: lines('FROM scratch', 'USER 1001'),
+    want: [['healthcheck-missing', 'error', 1]],
+  },
+  {
+    name: 'no HEALTHCHECK elsewhere is a warning',
+    dockerfile: lines('FROM alpine:3.20', 'USER 1001'),
+    requireScratch: false,
+    want: [['healthcheck-missing', 'warning', 1]],
+  },
+  {
+    name: 'HEALTHCHECK NONE',
+    dockerfile: lines('FROM scratch', 'USER 1001', 'HEALTHCHECK NONE'),
+    want: [['healthcheck-missing', 'error', 3]],
+  },
+  {
+    name: 'shell-form HEALTHCHECK on scratch',
+    dockerfile: lines('FROM scratch', 'USER 1001', 'HEALTHCHECK CMD /app/server healthcheck'),
+    want: [['healthcheck-shell-form', 'error', 3]],
+  },
+  {
+    name: 'shell-form HEALTHCHECK on alpine',
+    dockerfile: lines('FROM alpine:3.20', 'USER 1001', 'HEALTHCHECK CMD wget -q localhost'),
+    requireScratch: false,
+    want: [['healthcheck-shell-form', 'warning', 3]],
+  },
+  {
+    name: 'ADD of a URL, in any stage',
+    dockerfile: lines(
+      'FROM golang:1.22 AS b',
+      'ADD https://x.example/a.tgz /a',
+      'FROM scratch',
+      'ADD http://x.example/b /b',
+      'ADD ./local /c',
+      'USER 1',
+      HC,
+    ),
+    want: [
+      ['add-url', 'error', 2],
+      ['add-url', 'error', 4],
+    ],
+  },
   {
     name: 'secret-looking ENV and ARG names, GPG_KEY allowed',
-    dockerfile: lines('ARG GITHUB_TOKEN', 'FROM scratch', 'ENV API_TOKEN=x GPG_KEY=abc UMASK=077', 'ARG DB_PASSWORD', 'ENV private_path=/x', 'USER 1', HC),
-    want: [['secret-env', 'error', 1], ['secret-env', 'error', 3], ['secret-env', 'error', 4], ['secret-env', 'error', 5]],
+    dockerfile: lines(
+      'ARG GITHUB_TOKEN',
+      'FROM scratch',
+      'ENV API_TOKEN=x GPG_KEY=abc UMASK=077',
+      'ARG DB_PASSWORD',
+      'ENV private_path=/x',
+      'USER 1',
+      HC,
+    ),
+    want: [
+      ['secret-env', 'error', 1],
+      ['secret-env', 'error', 3],
+      ['secret-env', 'error', 4],
+      ['secret-env', 'error', 5],
+    ],
   },
   {
     name: 'floating tags warn; pinned, digest and scratch do not',
-    dockerfile: lines('FROM alpine AS a', 'FROM alpine:latest AS b', 'FROM localhost:5000/app AS c', 'FROM alpine@sha256:abc AS d', 'FROM golang:1.22 AS e', 'FROM a AS f', 'FROM scratch', 'USER 1', HC),
-    want: [['floating-tag', 'warning', 1], ['floating-tag', 'warning', 2], ['floating-tag', 'warning', 3]],
+    dockerfile: lines(
+      'FROM alpine AS a',
+      'FROM alpine:latest AS b',
+      'FROM localhost:5000/app AS c',
+      'FROM alpine@sha256:abc AS d',
+      'FROM golang:1.22 AS e',
+      'FROM a AS f',
+      'FROM scratch',
+      'USER 1',
+      HC,
+    ),
+    want: [
+      ['floating-tag', 'warning', 1],
+      ['floating-tag', 'warning', 2],
+      ['floating-tag', 'warning', 3],
+    ],
   },
-  { name: 'floating tag after ARG resolution', dockerfile: lines('ARG TAG=latest', 'FROM alpine:${TAG} AS a', 'FROM scratch', 'USER 1', HC), want: [['floating-tag', 'warning', 2]] },
-  { name: '--build-arg pins the tag', dockerfile: lines('ARG TAG=latest', 'FROM alpine:${TAG} AS a', 'FROM scratch', 'USER 1', HC), buildArgs: { TAG: '3.20' }, want: [] },
-  { name: 'FROM with an undeclared variable', dockerfile: lines('FROM golang:${GO} AS b', 'FROM scratch', 'USER 1', HC), want: [['from-unresolved', 'warning', 1], ['floating-tag', 'warning', 1]] },
+  {
+    name: 'floating tag after ARG resolution',
+    dockerfile: lines('ARG TAG=latest', 'FROM alpine:${TAG} AS a', 'FROM scratch', 'USER 1', HC),
+    want: [['floating-tag', 'warning', 2]],
+  },
+  {
+    name: '--build-arg pins the tag',
+    dockerfile: lines('ARG TAG=latest', 'FROM alpine:${TAG} AS a', 'FROM scratch', 'USER 1', HC),
+    buildArgs: { TAG: '3.20' },
+    want: [],
+  },
+  {
+    name: 'FROM with an undeclared variable',
+    dockerfile: lines('FROM golang:${GO} AS b', 'FROM scratch', 'USER 1', HC),
+    want: [
+      ['from-unresolved', 'warning', 1],
+      ['floating-tag', 'warning', 1],
+    ],
+  },
   { name: 'empty Dockerfile', dockerfile: lines('# nothing'), want: [['dockerfile-no-from', 'error', 1]] },
 ];
 
 for (const c of ruleCases) {
   Rules(c.name, async () => {
     const files = { Dockerfile: c.dockerfile, '.dockerignore': lines(...GUIDE_IGNORE) };
-    const opts = { ...(c.requireScratch === undefined ? {} : { requireScratch: c.requireScratch }), ...(c.buildArgs === undefined ? {} : { buildArgs: c.buildArgs }) };
+    const opts = {
+      ...(c.requireScratch === undefined ? {} : { requireScratch: c.requireScratch }),
+      ...(c.buildArgs === undefined ? {} : { buildArgs: c.buildArgs }),
+    };
     const findings = await withProject(files, (dir) => run(dir, opts));
     assert.equal(
       findings.map((f) => [f.rule, f.severity, f.line]),
@@ -262,7 +421,10 @@ Rules('a missing Dockerfile is a finding, not a throw', async () => {
 });
 
 Rules('a missing context dir is a finding, not a throw', async () => {
-  const findings = await preflight({ contextDir: path.join(tmpdir(), 'cloudy-preflight-does-not-exist'), dockerfile: 'Dockerfile' });
+  const findings = await preflight({
+    contextDir: path.join(tmpdir(), 'cloudy-preflight-does-not-exist'),
+    dockerfile: 'Dockerfile',
+  });
   assert.equal(
     findings.map((f) => f.rule),
     ['context-unreadable'],
@@ -273,8 +435,19 @@ const Format = suite('preflight: formatPreflight');
 
 Format('one aligned line per finding, location not repeated', () => {
   const findings: PreflightFinding[] = [
-    { rule: 'user-root', severity: 'error', file: 'Dockerfile', line: 12, message: 'Dockerfile:12: `USER 0` runs as root; fix: use `USER 1001:1001`' },
-    { rule: 'context-secret', severity: 'error', file: '.env', message: '.env: `.env` is in the build context; fix: add `.env` to .dockerignore' },
+    {
+      rule: 'user-root',
+      severity: 'error',
+      file: 'Dockerfile',
+      line: 12,
+      message: 'Dockerfile:12: `USER 0` runs as root; fix: use `USER 1001:1001`',
+    },
+    {
+      rule: 'context-secret',
+      severity: 'error',
+      file: '.env',
+      message: '.env: `.env` is in the build context; fix: add `.env` to .dockerignore',
+    },
   ];
   assert.is(
     formatPreflight(findings),

@@ -1,9 +1,15 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildGraph, selectTargets, toDot, toMermaid, type TaskSpec } from '../../lib/engine/graph.js';
+import { buildGraph, selectTargets, type TaskSpec, toDot, toMermaid } from '../../lib/engine/graph.js';
 import type { Failure } from '../../lib/failure.js';
 
-const spec = (name: string, deps: string[] = [], extra: Partial<TaskSpec> = {}): TaskSpec => ({ name, description: `${name} task`, deps, source: 'test', ...extra });
+const spec = (name: string, deps: string[] = [], extra: Partial<TaskSpec> = {}): TaskSpec => ({
+  name,
+  description: `${name} task`,
+  deps,
+  source: 'test',
+  ...extra,
+});
 const graphOf = (specs: TaskSpec[]) => {
   const g = buildGraph(specs);
   if (!g.ok) throw new Error(`unexpected failures: ${JSON.stringify(g.error)}`);
@@ -28,8 +34,16 @@ Graph('reports a two-node cycle as a path', () => {
 });
 
 Graph('prints the same cycle trail whatever the declaration order', () => {
-  const one = failuresOf([spec('deploy-secure', ['security-scan']), spec('security-scan', ['docker']), spec('docker', ['deploy-secure'])]);
-  const two = failuresOf([spec('docker', ['deploy-secure']), spec('security-scan', ['docker']), spec('deploy-secure', ['security-scan'])]);
+  const one = failuresOf([
+    spec('deploy-secure', ['security-scan']),
+    spec('security-scan', ['docker']),
+    spec('docker', ['deploy-secure']),
+  ]);
+  const two = failuresOf([
+    spec('docker', ['deploy-secure']),
+    spec('security-scan', ['docker']),
+    spec('deploy-secure', ['security-scan']),
+  ]);
   assert.equal(one, two);
   assert.equal(one, [{ reason: 'cycle', path: ['deploy-secure', 'security-scan', 'docker', 'deploy-secure'] }]);
 });
@@ -39,16 +53,31 @@ Graph('reports a self-dependency', () => {
 });
 
 Graph('reports every problem at once: unknown deps, duplicates, cycles', () => {
-  const f = failuresOf([spec('a', ['dockr']), spec('docker'), spec('docker', [], { source: 'config' }), spec('x', ['y']), spec('y', ['x'])]);
+  const f = failuresOf([
+    spec('a', ['dockr']),
+    spec('docker'),
+    spec('docker', [], { source: 'config' }),
+    spec('x', ['y']),
+    spec('y', ['x']),
+  ]);
   const reasons = f.map((x) => x.reason).sort();
   assert.equal(reasons, ['cycle', 'duplicate-task', 'unknown-task']);
   const unknown = f.find((x) => x.reason === 'unknown-task');
   assert.equal(unknown, { reason: 'unknown-task', name: 'dockr', referencedBy: 'a', suggestion: 'docker' });
-  assert.equal(f.find((x) => x.reason === 'duplicate-task'), { reason: 'duplicate-task', name: 'docker', sources: ['test', 'config'] });
+  assert.equal(
+    f.find((x) => x.reason === 'duplicate-task'),
+    { reason: 'duplicate-task', name: 'docker', sources: ['test', 'config'] },
+  );
 });
 
 Graph('selects the union of the targets subgraphs, each task once', () => {
-  const g = graphOf([spec('deploy', ['scan', 'build']), spec('scan', ['build']), spec('build'), spec('update'), spec('audit')]);
+  const g = graphOf([
+    spec('deploy', ['scan', 'build']),
+    spec('scan', ['build']),
+    spec('build'),
+    spec('update'),
+    spec('audit'),
+  ]);
   const s = selectTargets(g, ['deploy', 'update', 'scan']);
   assert.ok(s.ok);
   if (s.ok) assert.equal([...s.value.order], ['build', 'scan', 'deploy', 'update']);
@@ -64,14 +93,22 @@ Graph('an unknown target suggests the closest name', () => {
 });
 
 Graph('a provider replaces the provided task when both are selected', () => {
-  const g = graphOf([spec('docker'), spec('update'), spec('rebuild', ['update'], { provides: 'docker' }), spec('scan', ['docker'])]);
+  const g = graphOf([
+    spec('docker'),
+    spec('update'),
+    spec('rebuild', ['update'], { provides: 'docker' }),
+    spec('scan', ['docker']),
+  ]);
   const s = selectTargets(g, ['update', 'rebuild', 'scan']);
   assert.ok(s.ok);
   if (!s.ok) return;
   // docker runs after rebuild (and takes its output); scan after docker.
   assert.equal(s.value.substitutes.get('docker' as never), 'rebuild');
   const order: string[] = [...s.value.order];
-  assert.ok(order.indexOf('rebuild') < order.indexOf('docker') && order.indexOf('docker') < order.indexOf('scan'), order.join(','));
+  assert.ok(
+    order.indexOf('rebuild') < order.indexOf('docker') && order.indexOf('docker') < order.indexOf('scan'),
+    order.join(','),
+  );
   // Without the provider selected, docker is an ordinary task.
   const alone = selectTargets(g, ['scan']);
   assert.ok(alone.ok && alone.value.substitutes.size === 0);

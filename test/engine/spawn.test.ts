@@ -1,10 +1,11 @@
 /** The spawning module on its own: quoting, dry runs, probes, abort, cleanup commands, stdin. */
-import { suite } from 'uvu';
-import * as assert from 'uvu/assert';
+
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Spawner, type SpawnEvent } from '../../lib/engine/spawn.js';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { type SpawnEvent, Spawner } from '../../lib/engine/spawn.js';
 import { TaskFailure } from '../../lib/failure.js';
 import { makeRedactor } from '../../lib/render/redact.js';
 
@@ -18,7 +19,13 @@ Exec.after.each(() => rmSync(dir, { recursive: true, force: true }));
 async function spawner(options: { dryRun?: boolean; env?: Record<string, string> } = {}) {
   const events: SpawnEvent[] = [];
   const env = { PATH: process.env['PATH'] ?? '', ...options.env };
-  const ex = await Spawner.create({ cwd: dir, env, dryRun: options.dryRun ?? false, emit: (e) => events.push(e), redact: makeRedactor(env) });
+  const ex = await Spawner.create({
+    cwd: dir,
+    env,
+    dryRun: options.dryRun ?? false,
+    emit: (e) => events.push(e),
+    redact: makeRedactor(env),
+  });
   return { ex, $: ex.shellFor('t'), events };
 }
 const failureOf = async (p: Promise<unknown>) => {
@@ -63,7 +70,10 @@ Exec('dry run: commands are reported, not run; probes run', async () => {
   assert.not.ok(existsSync(marker), 'not run');
   const probe = await $.with({ probe: true })`echo probed`;
   assert.is(probe.stdout.trim(), 'probed');
-  assert.equal(events.filter((e) => e.type === 'command').map((e) => e.type === 'command' && e.dryRun), [true, false]);
+  assert.equal(
+    events.filter((e) => e.type === 'command').map((e) => e.type === 'command' && e.dryRun),
+    [true, false],
+  );
 });
 
 Exec('secrets are masked in shown commands even when quoting changes their spelling', async () => {

@@ -13,8 +13,8 @@
 import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { type Check, type CheckStatus, failingChecks, verifyContainer } from '../../lib/hardening/checks/index.js';
 import { DEFAULT_HARDENING, type HardeningPolicy } from '../../lib/hardening/policy.js';
-import { failingChecks, verifyContainer, type Check, type CheckStatus } from '../../lib/hardening/checks/index.js';
 import { formatChecksTable } from '../../lib/render/checks.js';
 
 // `any` on purpose: the tests mutate deep fixture paths, which is what a typed view would forbid.
@@ -22,8 +22,15 @@ type Json = Record<string, any>;
 const fixture = (name: string): Json =>
   JSON.parse(readFileSync(new URL(`../fixtures/inspect/${name}.json`, import.meta.url), 'utf8')) as Json;
 
-const ids = (checks: readonly Check[], status: CheckStatus): string[] => checks.filter((c) => c.status === status).map((c) => c.id).sort();
-const failed = (checks: readonly Check[]): string[] => failingChecks(checks).map((c) => c.id).sort();
+const ids = (checks: readonly Check[], status: CheckStatus): string[] =>
+  checks
+    .filter((c) => c.status === status)
+    .map((c) => c.id)
+    .sort();
+const failed = (checks: readonly Check[]): string[] =>
+  failingChecks(checks)
+    .map((c) => c.id)
+    .sort();
 const byId = (checks: readonly Check[], id: string): Check => {
   const found = checks.find((c) => c.id === id);
   if (found === undefined) throw new Error(`no check ${id}`);
@@ -39,7 +46,11 @@ const real = suite('verifyContainer on real inspect output');
 real('hardened: nothing fails; only the restart policy warns', () => {
   const checks = verifyContainer(fixture('hardened'), DEFAULT_HARDENING);
   assert.equal(failed(checks), [], formatChecksTable(checks));
-  assert.equal(ids(checks, 'warn'), ['restart-policy'], 'unless-stopped is what the policy asks for, but CIS 5.15 wants on-failure:5');
+  assert.equal(
+    ids(checks, 'warn'),
+    ['restart-policy'],
+    'unless-stopped is what the policy asks for, but CIS 5.15 wants on-failure:5',
+  );
   // apparmor: the test host has none (AppArmorProfile ""); network-isolation: network none.
   assert.equal(ids(checks, 'skip'), ['apparmor', 'network-isolation']);
   assert.is(new Set(checks.map((c) => c.id)).size, checks.length, 'ids are unique');
@@ -51,11 +62,33 @@ real('hardened: the CIS ids of the main checks', () => {
   const cis = Object.fromEntries(checks.map((c) => [c.id, c.cis]));
   assert.equal(
     {
-      user: cis['non-root-user'], ro: cis['read-only-rootfs'], caps: cis['capabilities'], priv: cis['not-privileged'],
-      nnp: cis['no-new-privileges'], seccomp: cis['seccomp'], pids: cis['pids-limit'], net: cis['network'],
-      sock: cis['docker-socket'], health: cis['health'], restart: cis['restart-policy'], image: cis['image-id'],
+      user: cis['non-root-user'],
+      ro: cis['read-only-rootfs'],
+      caps: cis['capabilities'],
+      priv: cis['not-privileged'],
+      nnp: cis['no-new-privileges'],
+      seccomp: cis['seccomp'],
+      pids: cis['pids-limit'],
+      net: cis['network'],
+      sock: cis['docker-socket'],
+      health: cis['health'],
+      restart: cis['restart-policy'],
+      image: cis['image-id'],
     },
-    { user: '4.1', ro: '5.13', caps: '5.4', priv: '5.5', nnp: '5.26', seccomp: '5.22', pids: '5.29', net: '5.30', sock: '5.32', health: '5.27', restart: '5.15', image: '5.28' },
+    {
+      user: '4.1',
+      ro: '5.13',
+      caps: '5.4',
+      priv: '5.5',
+      nnp: '5.26',
+      seccomp: '5.22',
+      pids: '5.29',
+      net: '5.30',
+      sock: '5.32',
+      health: '5.27',
+      restart: '5.15',
+      image: '5.28',
+    },
   );
 });
 
@@ -63,7 +96,11 @@ real('seed flags: fails exactly the gaps the audit observed', () => {
   const checks = verifyContainer(fixture('seed-flags'), DEFAULT_HARDENING);
   // No --network (docker0), no --pids-limit (null), no --memory-swap (2 x memory), no --tmpfs
   // (Tmpfs absent), LogConfig.Config {}, Ulimits [], no HEALTHCHECK in the image.
-  assert.equal(failed(checks), ['health', 'log-rotation', 'memory-swap', 'network', 'pids-limit', 'tmpfs', 'ulimits'].sort(), formatChecksTable(checks));
+  assert.equal(
+    failed(checks),
+    ['health', 'log-rotation', 'memory-swap', 'network', 'pids-limit', 'tmpfs', 'ulimits'].sort(),
+    formatChecksTable(checks),
+  );
   assert.equal(ids(checks, 'warn'), ['image-id', 'restart-policy'], ':latest tag and unless-stopped');
   assert.is(byId(checks, 'memory-swap').actual, '1073741824');
   assert.is(byId(checks, 'pids-limit').actual, 'null (unlimited)');
@@ -76,8 +113,20 @@ real('no flags: fails read-only, caps, nnp, limits, network, volumes, restart an
   assert.equal(
     failed(checks),
     [
-      'capabilities', 'cpus', 'label-read-only', 'log-rotation', 'memory', 'memory-swap', 'network', 'no-new-privileges',
-      'pids-limit', 'read-only-rootfs', 'restart-policy', 'tmpfs', 'ulimits', 'volumes',
+      'capabilities',
+      'cpus',
+      'label-read-only',
+      'log-rotation',
+      'memory',
+      'memory-swap',
+      'network',
+      'no-new-privileges',
+      'pids-limit',
+      'read-only-rootfs',
+      'restart-policy',
+      'tmpfs',
+      'ulimits',
+      'volumes',
     ].sort(),
     formatChecksTable(checks),
   );
@@ -116,20 +165,32 @@ real('user-defined network with its network inspect passes, ICC/NAT/internal dri
   const net = fixture('user-network.network');
   const policy = userNetwork(String(net['Name']));
   assert.equal(failed(verifyContainer(fixture('user-network'), policy, { networkInspect: net })), []);
-  assert.is(byId(verifyContainer(fixture('user-network'), policy, { networkInspect: net }), 'network-isolation').status, 'pass');
+  assert.is(
+    byId(verifyContainer(fixture('user-network'), policy, { networkInspect: net }), 'network-isolation').status,
+    'pass',
+  );
   assert.is(byId(verifyContainer(fixture('user-network'), policy), 'network-isolation').status, 'skip');
 
   const iccOn = structuredClone(net);
   iccOn['Options'] = { 'com.docker.network.bridge.enable_ip_masquerade': 'false' };
-  assert.equal(failed(verifyContainer(fixture('user-network'), policy, { networkInspect: iccOn })), ['network-isolation']);
-  assert.equal(failed(verifyContainer(fixture('user-network'), userNetwork(String(net['Name']), false), { networkInspect: net })), ['network-isolation']);
+  assert.equal(failed(verifyContainer(fixture('user-network'), policy, { networkInspect: iccOn })), [
+    'network-isolation',
+  ]);
+  assert.equal(
+    failed(verifyContainer(fixture('user-network'), userNetwork(String(net['Name']), false), { networkInspect: net })),
+    ['network-isolation'],
+  );
   assert.equal(failed(verifyContainer(fixture('user-network'), DEFAULT_HARDENING)), ['network'], 'policy says none');
   assert.equal(failed(verifyContainer(fixture('hardened'), policy)), ['network'], 'policy says the user network');
 });
 
 real('ports and CAP_-prefixed caps compare against the policy', () => {
   const net = fixture('user-network.network');
-  const allowed: HardeningPolicy = { ...userNetwork(String(net['Name'])), capAdd: ['NET_BIND_SERVICE'], ports: ['127.0.0.1:18080:8080', '18081:8081/udp'] };
+  const allowed: HardeningPolicy = {
+    ...userNetwork(String(net['Name'])),
+    capAdd: ['NET_BIND_SERVICE'],
+    ports: ['127.0.0.1:18080:8080', '18081:8081/udp'],
+  };
   const checks = verifyContainer(fixture('ports-caps'), allowed, { networkInspect: net });
   assert.equal(failed(checks), [], formatChecksTable(checks));
   assert.is(byId(checks, 'port-interface').status, 'warn', '18081 is bound to all interfaces');
@@ -142,10 +203,18 @@ real('image id: compared when given, short ids accepted', () => {
   const f = fixture('hardened');
   const id = String(f['Image']);
   for (const given of [id, id.slice('sha256:'.length), id.slice('sha256:'.length, 'sha256:'.length + 12)]) {
-    assert.is(byId(verifyContainer(f, DEFAULT_HARDENING, { expectedImageId: given }), 'image-id').status, 'pass', given);
+    assert.is(
+      byId(verifyContainer(f, DEFAULT_HARDENING, { expectedImageId: given }), 'image-id').status,
+      'pass',
+      given,
+    );
   }
   for (const given of ['sha256:0123456789ab', id.slice(7, 10), '']) {
-    assert.is(byId(verifyContainer(f, DEFAULT_HARDENING, { expectedImageId: given }), 'image-id').status, 'fail', given);
+    assert.is(
+      byId(verifyContainer(f, DEFAULT_HARDENING, { expectedImageId: given }), 'image-id').status,
+      'fail',
+      given,
+    );
   }
 });
 
@@ -173,7 +242,10 @@ mutated('label lies are detected', () => {
   const unlabelled = fixture('hardened');
   unlabelled.Config.Labels = {};
   const checks = verifyContainer(unlabelled, DEFAULT_HARDENING);
-  assert.equal(['label-non-root', 'label-read-only', 'label-privileged'].map((id) => byId(checks, id).status), ['skip', 'skip', 'skip']);
+  assert.equal(
+    ['label-non-root', 'label-read-only', 'label-privileged'].map((id) => byId(checks, id).status),
+    ['skip', 'skip', 'skip'],
+  );
 });
 
 mutated('null, absent and [] are read as unset, never thrown on', () => {
@@ -226,20 +298,42 @@ mutated('capabilities: either spelling; anything beyond the policy fails', () =>
   const f = fixture('hardened');
   f.HostConfig.CapDrop = ['all'];
   f.HostConfig.CapAdd = ['CAP_NET_BIND_SERVICE'];
-  assert.is(byId(verifyContainer(f, { ...DEFAULT_HARDENING, capAdd: ['net_bind_service'] }), 'capabilities').status, 'pass');
+  assert.is(
+    byId(verifyContainer(f, { ...DEFAULT_HARDENING, capAdd: ['net_bind_service'] }), 'capabilities').status,
+    'pass',
+  );
   assert.is(byId(verifyContainer(f, DEFAULT_HARDENING), 'capabilities').status, 'fail');
   f.HostConfig.CapDrop = ['NET_RAW'];
-  assert.is(byId(verifyContainer(f, { ...DEFAULT_HARDENING, capAdd: ['NET_BIND_SERVICE'] }), 'capabilities').status, 'fail');
+  assert.is(
+    byId(verifyContainer(f, { ...DEFAULT_HARDENING, capAdd: ['NET_BIND_SERVICE'] }), 'capabilities').status,
+    'fail',
+  );
 });
 
 mutated('host namespaces, devices and sensitive/shared mounts fail', () => {
   const f = fixture('hardened');
-  Object.assign(f.HostConfig, { PidMode: 'host', IpcMode: 'host', UTSMode: 'host', UsernsMode: 'host', NetworkMode: 'host', CgroupParent: '/custom' });
+  Object.assign(f.HostConfig, {
+    PidMode: 'host',
+    IpcMode: 'host',
+    UTSMode: 'host',
+    UsernsMode: 'host',
+    NetworkMode: 'host',
+    CgroupParent: '/custom',
+  });
   f.HostConfig.Devices = [{ PathOnHost: '/dev/kmsg', PathInContainer: '/dev/kmsg', CgroupPermissions: 'rwm' }];
   f.Mounts.push({ Type: 'bind', Source: '/etc', Destination: '/host-etc', Mode: '', RW: true, Propagation: 'rshared' });
   f.NetworkSettings.Networks = { host: {} };
   assert.equal(failed(verifyContainer(f, DEFAULT_HARDENING)), [
-    'cgroup-parent', 'host-ipc', 'host-network', 'host-pid', 'host-userns', 'host-uts', 'mount-propagation', 'network', 'no-devices', 'sensitive-mounts',
+    'cgroup-parent',
+    'host-ipc',
+    'host-network',
+    'host-pid',
+    'host-userns',
+    'host-uts',
+    'mount-propagation',
+    'network',
+    'no-devices',
+    'sensitive-mounts',
   ]);
   const joined = fixture('hardened');
   joined.HostConfig.PidMode = 'container:abc';
@@ -268,9 +362,15 @@ mutated('health: unhealthy, starting or disabled fail; crash loop fails running'
 
 mutated('restart policy: mismatch fails, unbounded warns, on-failure:5 passes', () => {
   const f = fixture('hardened');
-  assert.is(byId(verifyContainer(f, { ...DEFAULT_HARDENING, restart: 'on-failure:5' }), 'restart-policy').status, 'fail');
+  assert.is(
+    byId(verifyContainer(f, { ...DEFAULT_HARDENING, restart: 'on-failure:5' }), 'restart-policy').status,
+    'fail',
+  );
   f.HostConfig.RestartPolicy = { Name: 'on-failure', MaximumRetryCount: 5 };
-  assert.is(byId(verifyContainer(f, { ...DEFAULT_HARDENING, restart: 'on-failure:5' }), 'restart-policy').status, 'pass');
+  assert.is(
+    byId(verifyContainer(f, { ...DEFAULT_HARDENING, restart: 'on-failure:5' }), 'restart-policy').status,
+    'pass',
+  );
   f.HostConfig.RestartPolicy = { Name: 'always', MaximumRetryCount: 0 };
   assert.is(byId(verifyContainer(f, { ...DEFAULT_HARDENING, restart: 'always' }), 'restart-policy').status, 'warn');
 });
@@ -290,13 +390,19 @@ format('aligned columns, RESULT words, escaped control characters', () => {
   const lines = table.split('\n');
   assert.is(lines.length, 5);
   assert.match(lines[0]!, /^CHECK\s+CIS\s+EXPECTED\s+ACTUAL\s+RESULT$/);
-  assert.equal(lines.slice(1).map((l) => l.split(/\s+/).at(-1)), ['FAIL', 'PASS', 'WARN', 'SKIP']);
+  assert.equal(
+    lines.slice(1).map((l) => l.split(/\s+/).at(-1)),
+    ['FAIL', 'PASS', 'WARN', 'SKIP'],
+  );
   const resultColumn = lines[0]!.indexOf('RESULT');
   for (const l of lines) assert.is(l.search(/(PASS|FAIL|WARN|SKIP|RESULT)$/), resultColumn, l);
   assert.is(lines[1]!.indexOf('5.5'), lines[0]!.indexOf('CIS'));
   assert.not.match(table, /\u001b/);
   assert.match(table, /evil\\x1b\[2Jlabel\\x0anext/);
-  assert.equal(failingChecks(checks).map((c) => c.id), ['a']);
+  assert.equal(
+    failingChecks(checks).map((c) => c.id),
+    ['a'],
+  );
 });
 
 format.run();

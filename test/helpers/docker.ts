@@ -31,20 +31,33 @@ export const TEST_BASE_IMAGE = 'cloudy-local/busybox:1';
  * with `--restart unless-stopped` as in the seed. Add `--name`, volumes and the image.
  */
 export const HARDENED_RUN_FLAGS: readonly string[] = Object.freeze([
-  '--user', '1001:1001',
+  '--user',
+  '1001:1001',
   '--read-only',
-  '--tmpfs', '/tmp:rw,noexec,nosuid,nodev,size=16m',
-  '--security-opt', 'no-new-privileges:true',
-  '--cap-drop', 'ALL',
-  '--memory', '512m',
-  '--memory-swap', '512m',
-  '--cpus', '1.0',
-  '--pids-limit', '64',
-  '--restart', 'unless-stopped',
-  '--network', 'none',
-  '--ulimit', 'nofile=1024:1024',
-  '--log-opt', 'max-size=10m',
-  '--log-opt', 'max-file=3',
+  '--tmpfs',
+  '/tmp:rw,noexec,nosuid,nodev,size=16m',
+  '--security-opt',
+  'no-new-privileges:true',
+  '--cap-drop',
+  'ALL',
+  '--memory',
+  '512m',
+  '--memory-swap',
+  '512m',
+  '--cpus',
+  '1.0',
+  '--pids-limit',
+  '64',
+  '--restart',
+  'unless-stopped',
+  '--network',
+  'none',
+  '--ulimit',
+  'nofile=1024:1024',
+  '--log-opt',
+  'max-size=10m',
+  '--log-opt',
+  'max-file=3',
 ]);
 
 export interface DockerResult {
@@ -133,7 +146,11 @@ export function ensureDocker(): void {
  * image repository name: `<prefix>-<pid>-<8 hex>` (lower-cased).
  */
 export function uniqueName(prefix: string): string {
-  const clean = prefix.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'cloudy';
+  const clean =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9_.-]+/g, '-')
+      .replace(/^[^a-z0-9]+/, '') || 'cloudy';
   return `${clean}-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
 
@@ -183,7 +200,9 @@ export function ensureTestImages(): void {
   ensureDocker();
   const r = run('bash', [join(scriptsDir, 'test-images.sh')], { timeoutMs: 600_000 });
   if (r.code !== 0) {
-    throw new Error(`scripts/test-images.sh failed (exit ${r.code}): ${(r.stderr.trim() || r.stdout.trim()).slice(-2000)}`);
+    throw new Error(
+      `scripts/test-images.sh failed (exit ${r.code}): ${(r.stderr.trim() || r.stdout.trim()).slice(-2000)}`,
+    );
   }
   testImagesReady = true;
 }
@@ -212,7 +231,9 @@ export function startRegistry(): LocalRegistry {
   if (r.code !== 0 || !/^127\.0\.0\.1:\d+$/.test(addr)) {
     run('bash', [script, 'stop'], { env, timeoutMs: 30_000 });
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`scripts/local-registry.sh start failed (exit ${r.code}): ${(r.stderr.trim() || r.stdout.trim()).slice(-2000)}`);
+    throw new Error(
+      `scripts/local-registry.sh start failed (exit ${r.code}): ${(r.stderr.trim() || r.stdout.trim()).slice(-2000)}`,
+    );
   }
   let stopped = false;
   const registry: LocalRegistry = {
@@ -302,7 +323,9 @@ export async function waitFor<T>(
     }
     if (Date.now() >= deadline) {
       const lastText = last instanceof Error ? last.message : JSON.stringify(last);
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${opts.description ?? 'condition'} (last: ${lastText})`);
+      throw new Error(
+        `Timed out after ${timeoutMs} ms waiting for ${opts.description ?? 'condition'} (last: ${lastText})`,
+      );
     }
     await new Promise((r) => setTimeout(r, Math.min(interval, Math.max(0, deadline - Date.now()))));
   }

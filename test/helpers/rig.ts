@@ -2,7 +2,7 @@
  * Test rig: a temporary project (Dockerfile, .env, config), recording stand-ins for docker and
  * trivy on PATH, and the built CLI run as a child process, exactly as users run it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +24,8 @@ HEALTHCHECK CMD ["/app/cloudy", "health"]
 ENTRYPOINT ["/app/cloudy"]
 `;
 export const GOOD_ENV = 'GOTELEMETRY=off\nUMASK=077\nCGO_ENABLED=0\n';
-export const GOOD_DOCKERIGNORE = '.env\n.env.*\n!.env.example\n*.key\n*.pem\nsecrets/\n.git/\nai_learning/\nconversations/\nreports/\n.cloudy/\n';
+export const GOOD_DOCKERIGNORE =
+  '.env\n.env.*\n!.env.example\n*.key\n*.pem\nsecrets/\n.git/\nai_learning/\nconversations/\nreports/\n.cloudy/\n';
 
 export interface ProjectOptions {
   /** Files to write, relative path → content. */
@@ -62,7 +63,14 @@ export function makeProject(options: ProjectOptions = {}): Project {
   return {
     dir,
     log,
-    calls: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { cmd: string; argv: string[]; cwd: string }) : []),
+    calls: () =>
+      existsSync(log)
+        ? readFileSync(log, 'utf8')
+            .trim()
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as { cmd: string; argv: string[]; cwd: string })
+        : [],
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -85,7 +93,10 @@ export interface RunResult {
 
 /** A clean environment: only what the CLI needs, so the host's variables cannot leak in. */
 export function cliEnv(project: Project, options: RunOptions = {}): NodeJS.ProcessEnv {
-  const dirs = [options.fakeDocker === false ? '' : fakeDockerDir, options.trivy === false ? '' : trivyStandinDir].filter(Boolean);
+  const dirs = [
+    options.fakeDocker === false ? '' : fakeDockerDir,
+    options.trivy === false ? '' : trivyStandinDir,
+  ].filter(Boolean);
   const env: NodeJS.ProcessEnv = {
     PATH: [...dirs, process.env['PATH'] ?? ''].join(path.delimiter),
     HOME: process.env['HOME'] ?? os.tmpdir(),
@@ -100,7 +111,11 @@ export function cliEnv(project: Project, options: RunOptions = {}): NodeJS.Proce
 }
 
 export function startCli(project: Project, args: readonly string[], options: RunOptions = {}): ChildProcess {
-  return spawn(process.execPath, [cliPath, ...args], { cwd: project.dir, env: cliEnv(project, options), stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [cliPath, ...args], {
+    cwd: project.dir,
+    env: cliEnv(project, options),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 export function runCli(project: Project, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {

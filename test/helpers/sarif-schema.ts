@@ -12,7 +12,8 @@ import { SARIF_SCHEMA_URI } from '../../lib/scan/sarif.js';
 import { fixturesDir } from './paths.js';
 
 // ajv-formats is CommonJS with `exports.default`: under ESM interop the function is one level down.
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ??
+  addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
 
 let validator: ValidateFunction | undefined;
 

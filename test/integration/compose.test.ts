@@ -15,14 +15,24 @@
  * Every call to docker / docker-compose goes through small recording shims (they log the argv,
  * then exec the real binary), so the test knows which flavour ran with which flags.
  */
-import { suite } from 'uvu';
-import * as assert from 'uvu/assert';
+
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { docker, ensureDocker, ensureTestImages, inspect, removeImages, startRegistry, uniqueName, type LocalRegistry } from '../helpers/docker.js';
-import { makeProject, runCli, type Project, type RunResult } from '../helpers/rig.js';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  docker,
+  ensureDocker,
+  ensureTestImages,
+  inspect,
+  type LocalRegistry,
+  removeImages,
+  startRegistry,
+  uniqueName,
+} from '../helpers/docker.js';
+import { makeProject, type Project, type RunResult, runCli } from '../helpers/rig.js';
 
 interface RebuildOutput {
   imageId: string;
@@ -56,7 +66,11 @@ function which(cmd: string): string | undefined {
 }
 
 function git(cwd: string, args: string[]): string {
-  const r = spawnSync('git', ['-c', 'user.name=Cloudy Test', '-c', 'user.email=test@example.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd, encoding: 'utf8' });
+  const r = spawnSync(
+    'git',
+    ['-c', 'user.name=Cloudy Test', '-c', 'user.email=test@example.invalid', '-c', 'commit.gpgsign=false', ...args],
+    { cwd, encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${r.stderr}`);
   return r.stdout.trim();
 }
@@ -82,7 +96,12 @@ function composeProject(serviceImage?: string): { project: Project; name: string
       '',
     ].join('\n'),
     files: {
-      '.cloudyrc.json': JSON.stringify({ image: { name }, baseImages: [], scan: { requireScratch: false }, compose: { file: 'docker-compose.yml', service: 'app' } }),
+      '.cloudyrc.json': JSON.stringify({
+        image: { name },
+        baseImages: [],
+        scan: { requireScratch: false },
+        compose: { file: 'docker-compose.yml', service: 'app' },
+      }),
       'docker-compose.yml': `version: '3.8'\nservices:\n  app:\n    build: .\n    image: ${serviceImage ?? ref}\n`,
     },
   });
@@ -123,7 +142,10 @@ function shims(mode: Mode): { PATH: string; log: string } {
   writeFileSync(path.join(dir, 'docker'), dockerShim);
   chmodSync(path.join(dir, 'docker'), 0o755);
   if (mode !== 'none' && realCompose) {
-    writeFileSync(path.join(dir, 'docker-compose'), ['#!/bin/sh', record('docker-compose'), `exec '${realCompose}' "$@"`, ''].join('\n'));
+    writeFileSync(
+      path.join(dir, 'docker-compose'),
+      ['#!/bin/sh', record('docker-compose'), `exec '${realCompose}' "$@"`, ''].join('\n'),
+    );
     chmodSync(path.join(dir, 'docker-compose'), 0o755);
   }
   if (mode === 'none') {
@@ -137,16 +159,30 @@ function shims(mode: Mode): { PATH: string; log: string } {
 }
 
 function calls(log: string): string[][] {
-  return existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => l.split('\t')) : [];
+  return existsSync(log)
+    ? readFileSync(log, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t'))
+    : [];
 }
 
 function outputOf(stdout: string, task: string): unknown {
-  const events = stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; task: string; output?: unknown });
+  const events = stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { type: string; task: string; output?: unknown });
   return events.find((e) => e.task === task && e.type === 'task-succeeded')?.output;
 }
 
 const runRebuild = (project: Project, PATH: string, json = true): Promise<RunResult> =>
-  runCli(project, ['rebuild-no-cache', ...(json ? ['--json'] : [])], { fakeDocker: false, trivy: false, env: { PATH }, timeoutMs: 300_000 });
+  runCli(project, ['rebuild-no-cache', ...(json ? ['--json'] : [])], {
+    fakeDocker: false,
+    trivy: false,
+    env: { PATH },
+    timeoutMs: 300_000,
+  });
 
 /** Layers of a plain, cache-using `docker build` of the project (the legacy builder). */
 function cachedBuildLayers(project: Project, tag: string): string[] {
@@ -164,7 +200,11 @@ async function rebuildsThrough(mode: Mode, flavour: readonly string[]): Promise<
   // Fill the build cache for this Dockerfile, and check the cache really is used (the control
   // for the no-cache assertion below).
   const cached = cachedBuildLayers(project, `${name}:cached`);
-  assert.equal(cachedBuildLayers(project, `${name}:cached`), cached, 'control: a plain docker build reuses the cached RUN layer');
+  assert.equal(
+    cachedBuildLayers(project, `${name}:cached`),
+    cached,
+    'control: a plain docker build reuses the cached RUN layer',
+  );
 
   const { PATH, log } = shims(mode);
   const r = await runRebuild(project, PATH);
@@ -185,11 +225,20 @@ async function rebuildsThrough(mode: Mode, flavour: readonly string[]): Promise<
   const ownDockerBuilds = all.filter((c) => c[0] === 'docker' && c[1] === 'build' && !c.includes('--iidfile'));
   assert.equal(ownDockerBuilds, [], 'no plain docker build');
   const argv = composeBuilds[0]!;
-  assert.equal(argv.slice(0, flavour.length + 3), [...flavour, '-f', 'docker-compose.yml', 'build'], `built with ${flavour.join(' ')}: ${argv.join(' ')}`);
+  assert.equal(
+    argv.slice(0, flavour.length + 3),
+    [...flavour, '-f', 'docker-compose.yml', 'build'],
+    `built with ${flavour.join(' ')}: ${argv.join(' ')}`,
+  );
   assert.ok(argv.includes('--no-cache') && argv.includes('--pull'), `--no-cache --pull: ${argv.join(' ')}`);
   assert.is(argv.at(-1), 'app', 'the configured service');
-  for (const [k, v] of Object.entries(out.buildArgs)) assert.ok(argv.includes(`${k}=${v}`), `--build-arg ${k}=${v} passed: ${argv.join(' ')}`);
-  if (flavour[0] === 'docker') assert.not.ok(all.some((c) => c[0] === 'docker-compose'), 'v2 chosen: docker-compose not called directly');
+  for (const [k, v] of Object.entries(out.buildArgs))
+    assert.ok(argv.includes(`${k}=${v}`), `--build-arg ${k}=${v} passed: ${argv.join(' ')}`);
+  if (flavour[0] === 'docker')
+    assert.not.ok(
+      all.some((c) => c[0] === 'docker-compose'),
+      'v2 chosen: docker-compose not called directly',
+    );
 
   // The output names the image compose tagged.
   const image = inspect(ref, 'image');
@@ -244,15 +293,18 @@ Compose.after(() => {
   registry?.stop();
 });
 
-Compose('docker compose (v2) is preferred: rebuilds without cache, on the fresh base, with the build args', async () => {
-  if (!hasV2 && !hasV1) {
-    console.warn('[compose.test] neither docker compose nor docker-compose is installed: v2 path not tested');
-    return;
-  }
-  // Real plugin when installed; otherwise the wrapper simulating its CLI surface (see the top).
-  // Both docker-compose and (simulated) docker compose are on PATH: v2 must win.
-  await rebuildsThrough(hasV2 ? 'record' : 'v2-simulated', ['docker', 'compose']);
-});
+Compose(
+  'docker compose (v2) is preferred: rebuilds without cache, on the fresh base, with the build args',
+  async () => {
+    if (!hasV2 && !hasV1) {
+      console.warn('[compose.test] neither docker compose nor docker-compose is installed: v2 path not tested');
+      return;
+    }
+    // Real plugin when installed; otherwise the wrapper simulating its CLI surface (see the top).
+    // Both docker-compose and (simulated) docker compose are on PATH: v2 must win.
+    await rebuildsThrough(hasV2 ? 'record' : 'v2-simulated', ['docker', 'compose']);
+  },
+);
 
 Compose('docker-compose (v1) is the fallback when docker compose is unavailable', async () => {
   if (!hasV1) {
@@ -268,11 +320,20 @@ Compose('neither docker compose nor docker-compose: exit 1 naming how to install
   const { PATH, log } = shims('none');
   const r = await runRebuild(project, PATH, false);
   assert.is(r.code, 1, `exit 1\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-  assert.match(r.stderr, /docker compose is not available: install the compose plugin \(docker compose\) or docker-compose/);
+  assert.match(
+    r.stderr,
+    /docker compose is not available: install the compose plugin \(docker compose\) or docker-compose/,
+  );
   const line = r.stderr.split('\n').find((l) => l.includes('install the compose plugin'));
   assert.ok(line && !line.includes('\t'), `one line: ${line}`);
-  assert.ok(calls(log).some((c) => c[1] === 'compose'), 'docker compose was probed');
-  assert.not.ok(calls(log).some((c) => c.includes('build')), 'nothing was built');
+  assert.ok(
+    calls(log).some((c) => c[1] === 'compose'),
+    'docker compose was probed',
+  );
+  assert.not.ok(
+    calls(log).some((c) => c.includes('build')),
+    'nothing was built',
+  );
   assert.is(inspect(ref, 'image'), undefined, 'no image tagged');
 });
 
@@ -289,7 +350,11 @@ Compose('a service that tags another image fails instead of passing off an older
   assert.match(r.stderr, `set "image: ${ref}" on the service in docker-compose.yml`);
   assert.ok(inspect(other, 'image'), 'compose did build the service image');
   assert.is(inspect(ref, 'image').Id, stale);
-  assert.not.ok(existsSync(path.join(project.dir, '.cloudy', 'state.json')) && readFileSync(path.join(project.dir, '.cloudy', 'state.json'), 'utf8').includes(stale), 'no rebuild recorded for the stale image');
+  assert.not.ok(
+    existsSync(path.join(project.dir, '.cloudy', 'state.json')) &&
+      readFileSync(path.join(project.dir, '.cloudy', 'state.json'), 'utf8').includes(stale),
+    'no rebuild recorded for the stale image',
+  );
 });
 
 Compose.run();

@@ -4,12 +4,22 @@
  * replaced safely, rolled back on failure; audit checks running containers.
  */
 import * as fs from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import path from 'node:path';
-import { writeFileSync } from 'node:fs';
-import { docker, ensureDocker, ensureTestImages, exampleDir, inspect, removeContainers, removeImages, removeVolumes, uniqueName } from '../helpers/docker.js';
-import { collect, makeProject, runCli, startCli, trivyFixtures, type Project } from '../helpers/rig.js';
+import {
+  docker,
+  ensureDocker,
+  ensureTestImages,
+  exampleDir,
+  inspect,
+  removeContainers,
+  removeImages,
+  removeVolumes,
+  uniqueName,
+} from '../helpers/docker.js';
+import { collect, makeProject, type Project, runCli, startCli, trivyFixtures } from '../helpers/rig.js';
 
 const CLEAN = path.join(trivyFixtures, 'sl-micro-rancher5.4.json.golden');
 const CRITICAL = path.join(trivyFixtures, 'alpine-39.json.golden');
@@ -28,7 +38,11 @@ function deployment(extra: Record<string, unknown> = {}): Deployment {
   const volumes = ['data', 'config', 'logs'].map((v) => `${name}_${v}`);
   const config = {
     image: { name },
-    container: { name, volumes: volumes.map((v, i) => `${v}:/app/${['data', 'config', 'logs'][i]}`), healthTimeoutSeconds: 30 },
+    container: {
+      name,
+      volumes: volumes.map((v, i) => `${v}:/app/${['data', 'config', 'logs'][i]}`),
+      healthTimeoutSeconds: 30,
+    },
     baseImages: [],
     ...extra,
   };
@@ -37,7 +51,11 @@ function deployment(extra: Record<string, unknown> = {}): Deployment {
 }
 
 async function deploy(d: Deployment, report = CLEAN, args: string[] = []) {
-  const result = await runCli(d.project, ['deploy-secure', ...args], { fakeDocker: false, env: { TRIVY_STANDIN_REPORT: report }, timeoutMs: 300_000 });
+  const result = await runCli(d.project, ['deploy-secure', ...args], {
+    fakeDocker: false,
+    env: { TRIVY_STANDIN_REPORT: report },
+    timeoutMs: 300_000,
+  });
   const built = inspect(`${d.image}:latest`, 'image') as { Id: string } | undefined;
   if (built) d.images.add(built.Id);
   return result;
@@ -84,8 +102,14 @@ Deploy('deploys the scanned image with every hardening property, as docker inspe
   assert.equal(h.RestartPolicy, { Name: 'unless-stopped', MaximumRetryCount: 0 });
   assert.equal(Object.keys(h.Tmpfs ?? {}), ['/tmp']);
   assert.ok(h.LogConfig.Config['max-size'], 'log rotation');
-  assert.equal(h.Ulimits.map((u: { Name: string }) => u.Name), ['nofile']);
-  const mounts = c.Mounts.map((m: { Name?: string; Destination: string; Source: string }) => [m.Name, m.Destination]).sort();
+  assert.equal(
+    h.Ulimits.map((u: { Name: string }) => u.Name),
+    ['nofile'],
+  );
+  const mounts = c.Mounts.map((m: { Name?: string; Destination: string; Source: string }) => [
+    m.Name,
+    m.Destination,
+  ]).sort();
   assert.equal(mounts, d.volumes.map((v, i) => [v, `/app/${['data', 'config', 'logs'][i]}`]).sort());
   assert.not.ok(c.Mounts.some((m: { Source: string }) => m.Source.includes('docker.sock')));
   assert.is(c.State.Health.Status, 'healthy');
@@ -102,7 +126,10 @@ Deploy('a configured user-defined network is created with ICC and masquerading o
   made.push(d);
   const cfgFile = path.join(d.project.dir, '.cloudyrc.json');
   const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as { container: Record<string, unknown> };
-  writeFileSync(cfgFile, JSON.stringify({ ...cfg, container: { ...cfg.container, network: { name: network, internal: true } } }));
+  writeFileSync(
+    cfgFile,
+    JSON.stringify({ ...cfg, container: { ...cfg.container, network: { name: network, internal: true } } }),
+  );
   try {
     const r = await deploy(d);
     assert.is(r.code, 0, r.stderr);
@@ -137,7 +164,13 @@ Deploy('an unhealthy image exits 1 and leaves the previous container running, he
   assert.is((await deploy(d)).code, 0);
   const before = inspect(d.name);
   const cfgFile = path.join(d.project.dir, '.cloudyrc.json');
-  writeFileSync(cfgFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')), image: { name: d.image, dockerfile: 'Dockerfile.unhealthy' } }));
+  writeFileSync(
+    cfgFile,
+    JSON.stringify({
+      ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')),
+      image: { name: d.image, dockerfile: 'Dockerfile.unhealthy' },
+    }),
+  );
   const bad = await deploy(d);
   assert.is(bad.code, 1, bad.stdout);
   assert.match(bad.stderr, 'unhealthy');
@@ -166,7 +199,23 @@ Deploy('audit fails on a container started by hand without hardening flags', asy
   const build = await runCli(d.project, ['docker', '--json'], { fakeDocker: false });
   assert.is(build.code, 0, build.stderr);
   // The docker task's typed output: image id, tags, labels (from the build args).
-  const output = build.stdout.trim().split('\n').map((l) => JSON.parse(l) as { task: string; type: string; output?: { imageId: string; tags: string[]; labels: Record<string, string>; buildArgs: Record<string, string> } }).find((e) => e.task === 'docker' && e.type === 'task-succeeded')?.output;
+  const output = build.stdout
+    .trim()
+    .split('\n')
+    .map(
+      (l) =>
+        JSON.parse(l) as {
+          task: string;
+          type: string;
+          output?: {
+            imageId: string;
+            tags: string[];
+            labels: Record<string, string>;
+            buildArgs: Record<string, string>;
+          };
+        },
+    )
+    .find((e) => e.task === 'docker' && e.type === 'task-succeeded')?.output;
   assert.is(output?.imageId, inspect(`${d.image}:latest`, 'image').Id);
   assert.ok(output?.tags.includes(`${d.image}:latest`));
   assert.is(output?.labels['org.opencontainers.image.created'], output?.buildArgs['BUILD_DATE']);
@@ -174,9 +223,22 @@ Deploy('audit fails on a container started by hand without hardening flags', asy
   docker(['run', '-d', '--name', d.name, `${d.image}:latest`], { check: true });
   const r = await runCli(d.project, ['audit'], { fakeDocker: false });
   assert.is(r.code, 1);
-  for (const id of ['read-only-rootfs', 'capabilities', 'no-new-privileges', 'memory', 'pids-limit', 'network', 'volumes']) assert.match(r.stderr, id);
+  for (const id of [
+    'read-only-rootfs',
+    'capabilities',
+    'no-new-privileges',
+    'memory',
+    'pids-limit',
+    'network',
+    'volumes',
+  ])
+    assert.match(r.stderr, id);
   const json = await runCli(d.project, ['audit', '--json'], { fakeDocker: false });
-  const failed = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; failure?: { failed: string[] } }).find((e) => e.type === 'task-failed');
+  const failed = json.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; failure?: { failed: string[] } })
+    .find((e) => e.type === 'task-failed');
   assert.ok((failed?.failure?.failed.length ?? 0) >= 6);
 });
 
@@ -185,7 +247,19 @@ Deploy('a root-owned volume gives one clear line naming the fix, and nothing kee
   made.push(d);
   // A volume created before the image made /app/data, owned by root: uid 1001 cannot write it.
   docker(['volume', 'create', d.volumes[0]!], { check: true });
-  docker(['run', '--rm', '-v', `${d.volumes[0]}:/v`, 'cloudy-local/busybox:1', 'sh', '-c', 'touch /v/.keep && chown -R 0:0 /v && chmod 755 /v'], { check: true });
+  docker(
+    [
+      'run',
+      '--rm',
+      '-v',
+      `${d.volumes[0]}:/v`,
+      'cloudy-local/busybox:1',
+      'sh',
+      '-c',
+      'touch /v/.keep && chown -R 0:0 /v && chmod 755 /v',
+    ],
+    { check: true },
+  );
   const r = await deploy(d);
   assert.is(r.code, 1);
   assert.match(r.stderr, /not writable/);
@@ -202,7 +276,9 @@ Deploy('SIGINT during a redeploy leaves a container running under the name', asy
   const child = startCli(d.project, ['deploy-secure'], { fakeDocker: false, env: { TRIVY_STANDIN_REPORT: CLEAN } });
   const done = collect(child, 120_000);
   // Interrupt while the new container is starting: the old one is stopped at that point.
-  await new Promise<void>((resolve) => child.stdout!.on('data', (b: Buffer) => String(b).includes('waiting for') && resolve()));
+  await new Promise<void>((resolve) =>
+    child.stdout!.on('data', (b: Buffer) => String(b).includes('waiting for') && resolve()),
+  );
   child.kill('SIGINT');
   const r = await done;
   assert.is(r.code, 130, r.stderr);
@@ -213,23 +289,26 @@ Deploy('SIGINT during a redeploy leaves a container running under the name', asy
   assert.is(inspect(`${d.name}-previous`), undefined);
 });
 
-Deploy('a deploy killed mid-way is repaired by the next one: an unverified container never replaces the verified one', async () => {
-  const d = deployment();
-  made.push(d);
-  assert.is((await deploy(d)).code, 0);
-  const verified = inspect(d.name);
-  // What a SIGKILL between "rename old, start new" and the verification leaves behind: the
-  // verified container stopped as <name>-previous, and an unverified one (no hardening) as <name>.
-  docker(['rename', d.name, `${d.name}-previous`], { check: true });
-  docker(['stop', `${d.name}-previous`], { check: true });
-  docker(['run', '-d', '--name', d.name, `${d.image}:latest`], { check: true });
-  const r = await deploy(d);
-  assert.is(r.code, 0, r.stderr);
-  assert.match(r.stdout, 'left unverified by an interrupted deploy');
-  assert.is(inspect(`${d.name}-previous`), undefined);
-  const now = inspect(d.name);
-  assert.is(now.HostConfig.ReadonlyRootfs, true, 'the service is a verified, hardened container');
-  assert.is.not(now.Id, verified.Id, 'and a new one: the deploy went ahead');
-});
+Deploy(
+  'a deploy killed mid-way is repaired by the next one: an unverified container never replaces the verified one',
+  async () => {
+    const d = deployment();
+    made.push(d);
+    assert.is((await deploy(d)).code, 0);
+    const verified = inspect(d.name);
+    // What a SIGKILL between "rename old, start new" and the verification leaves behind: the
+    // verified container stopped as <name>-previous, and an unverified one (no hardening) as <name>.
+    docker(['rename', d.name, `${d.name}-previous`], { check: true });
+    docker(['stop', `${d.name}-previous`], { check: true });
+    docker(['run', '-d', '--name', d.name, `${d.image}:latest`], { check: true });
+    const r = await deploy(d);
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stdout, 'left unverified by an interrupted deploy');
+    assert.is(inspect(`${d.name}-previous`), undefined);
+    const now = inspect(d.name);
+    assert.is(now.HostConfig.ReadonlyRootfs, true, 'the service is a verified, hardened container');
+    assert.is.not(now.Id, verified.Id, 'and a new one: the deploy went ahead');
+  },
+);
 
 Deploy.run();

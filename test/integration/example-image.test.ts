@@ -10,20 +10,20 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  HARDENED_RUN_FLAGS,
   buildImage,
   docker,
   ensureDocker,
   ensureTestImages,
+  HARDENED_RUN_FLAGS,
   healthStatus,
   inspect,
+  type LocalRegistry,
   removeContainers,
   removeImages,
   removeVolumes,
   startRegistry,
   uniqueName,
   waitFor,
-  type LocalRegistry,
 } from '../helpers/docker.js';
 
 const ExampleImage = suite('integration: example image');
@@ -110,8 +110,15 @@ ExampleImage('runs healthy with the hardened flags and writes to /app/data', asy
   containers.push(name);
   volumes.push(dataVol, logsVol);
   const r = docker([
-    'run', '-d', '--name', name, ...HARDENED_RUN_FLAGS,
-    '-v', `${dataVol}:/app/data`, '-v', `${logsVol}:/app/logs`,
+    'run',
+    '-d',
+    '--name',
+    name,
+    ...HARDENED_RUN_FLAGS,
+    '-v',
+    `${dataVol}:/app/data`,
+    '-v',
+    `${logsVol}:/app/logs`,
     image,
   ]);
   assert.is(r.code, 0, `docker run failed: ${r.stderr}`);

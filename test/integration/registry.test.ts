@@ -3,12 +3,22 @@
  * docker-registry on 127.0.0.1): digests before/after, changed detection, --if-changed, the
  * rebuilt image sitting on the new base, and the errors a scheduled job meets.
  */
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import path from 'node:path';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { docker, ensureDocker, ensureTestImages, inspect, removeImages, startRegistry, uniqueName, type LocalRegistry } from '../helpers/docker.js';
-import { makeProject, runCli, type Project } from '../helpers/rig.js';
+import {
+  docker,
+  ensureDocker,
+  ensureTestImages,
+  inspect,
+  type LocalRegistry,
+  removeImages,
+  startRegistry,
+  uniqueName,
+} from '../helpers/docker.js';
+import { makeProject, type Project, runCli } from '../helpers/rig.js';
 
 interface Update {
   image: string;
@@ -39,7 +49,11 @@ function pushBase(variant: string): string {
 }
 
 function outputOf(stdout: string, task: string): unknown {
-  const event = stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; task: string; output?: unknown }).find((e) => e.task === task && e.type === 'task-succeeded');
+  const event = stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; task: string; output?: unknown })
+    .find((e) => e.task === task && e.type === 'task-succeeded');
   const imageId = (event?.output as { imageId?: unknown } | undefined)?.imageId;
   if (typeof imageId === 'string' && imageId.startsWith('sha256:')) made.add(imageId);
   return event?.output;
@@ -57,7 +71,9 @@ Registry.before(() => {
   // The final stage is FROM the base so the test can see which base the rebuild sits on.
   project = makeProject({
     dockerfile: `ARG BASE=${base}\nFROM \${BASE}\nUSER 1001:1001\nHEALTHCHECK CMD ["/bin/true"]\n`,
-    files: { '.cloudyrc.json': JSON.stringify({ image: { name: appImage }, baseImages: [], scan: { requireScratch: false } }) },
+    files: {
+      '.cloudyrc.json': JSON.stringify({ image: { name: appImage }, baseImages: [], scan: { requireScratch: false } }),
+    },
   });
 });
 
@@ -89,7 +105,9 @@ Registry('digests: changed on first sight, unchanged next time, changed after a 
   assert.is(u3?.changed, true);
   assert.is(u3?.before, u1!.after);
   assert.is(u3?.after, pushedDigest, 'the new digest is reported');
-  const state = JSON.parse(readFileSync(path.join(project.dir, '.cloudy', 'state.json'), 'utf8')) as { baseImages: Record<string, { digest: string }> };
+  const state = JSON.parse(readFileSync(path.join(project.dir, '.cloudy', 'state.json'), 'utf8')) as {
+    baseImages: Record<string, { digest: string }>;
+  };
   assert.is(state.baseImages[base]?.digest, pushedDigest);
 });
 
@@ -97,7 +115,11 @@ Registry('rebuild-no-cache --if-changed rebuilds only when a base digest changed
   const job = ['update-base-images', 'rebuild-no-cache', '--if-changed'];
   const first = await run(job);
   assert.is(first.code, 0, first.stderr);
-  assert.is((outputOf(first.stdout, 'rebuild-no-cache') as { rebuilt: boolean }).rebuilt, true, 'never rebuilt before: rebuilds');
+  assert.is(
+    (outputOf(first.stdout, 'rebuild-no-cache') as { rebuilt: boolean }).rebuilt,
+    true,
+    'never rebuilt before: rebuilds',
+  );
 
   const same = await runCli(project, job, { fakeDocker: false, timeoutMs: 300_000 });
   assert.is(same.code, 0, same.stderr);
@@ -122,7 +144,10 @@ Registry('rebuild-no-cache --if-changed rebuilds only when a base digest changed
   const layers = inspect(rebuilt.imageId, 'image').RootFS.Layers as string[];
   assert.ok(layers.includes(newLayer), 'the rebuilt image contains the new base layer');
 
-  const history = readFileSync(path.join(project.dir, '.cloudy', 'history.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { outcome: string; digestsChanged: unknown[] });
+  const history = readFileSync(path.join(project.dir, '.cloudy', 'history.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { outcome: string; digestsChanged: unknown[] });
   assert.ok(history.length >= 4);
   assert.is(history.at(-1)?.outcome, 'succeeded');
   assert.is(history.at(-1)?.digestsChanged.length, 1);
@@ -131,7 +156,15 @@ Registry('rebuild-no-cache --if-changed rebuilds only when a base digest changed
 Registry('an unknown image and an unreachable registry fail with one clear line and keep the state', async () => {
   const stateFile = path.join(project.dir, '.cloudy', 'state.json');
   const before = readFileSync(stateFile, 'utf8');
-  const missing = makeProject({ files: { '.cloudyrc.json': JSON.stringify({ baseImages: [`${registry.addr}/does-not-exist-${process.pid}:1`], scan: { requireScratch: false } }) }, dockerfile: null });
+  const missing = makeProject({
+    files: {
+      '.cloudyrc.json': JSON.stringify({
+        baseImages: [`${registry.addr}/does-not-exist-${process.pid}:1`],
+        scan: { requireScratch: false },
+      }),
+    },
+    dockerfile: null,
+  });
   try {
     const r = await runCli(missing, ['update-base-images'], { fakeDocker: false, timeoutMs: 120_000 });
     assert.is(r.code, 1);
@@ -140,7 +173,10 @@ Registry('an unknown image and an unreachable registry fail with one clear line 
     missing.cleanup();
   }
   const cfg = JSON.parse(readFileSync(path.join(project.dir, '.cloudyrc.json'), 'utf8')) as Record<string, unknown>;
-  writeFileSync(path.join(project.dir, '.cloudyrc.json'), JSON.stringify({ ...cfg, baseImages: ['127.0.0.1:9/nothing-listens-here:1'] }));
+  writeFileSync(
+    path.join(project.dir, '.cloudyrc.json'),
+    JSON.stringify({ ...cfg, baseImages: ['127.0.0.1:9/nothing-listens-here:1'] }),
+  );
   try {
     const r = await runCli(project, ['update-base-images'], { fakeDocker: false, timeoutMs: 120_000 });
     assert.is(r.code, 1);

@@ -1,10 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
 import { formatFailure } from '../../lib/render/failure.js';
 
 const Report = suite('failure rendering');
-const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 Report('a bug names the version and asks for a report, wherever it is rendered', () => {
   const text = formatFailure({ reason: 'internal-error', message: 'boom', stack: 'Error: boom\n    at x' });

@@ -4,8 +4,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { countLine, findingsTable } from '../../lib/render/findings.js';
 import { gate, isUnfixed, parseTrivyIgnore, severityAtOrAbove } from '../../lib/scan/gate.js';
+import { countBySeverity, type Finding, parseTrivyReport } from '../../lib/scan/parse.js';
 import { SEVERITIES, type Severity } from '../../lib/scan/severity.js';
-import { countBySeverity, parseTrivyReport, type Finding } from '../../lib/scan/parse.js';
 import { trivyFixtures } from '../helpers/paths.js';
 
 const FIXTURES = trivyFixtures;
@@ -16,7 +16,8 @@ function findings(file: string): readonly Finding[] {
   return parsed.report.findings;
 }
 /** Identity of a finding across reports: the same CVE on another package is another finding. */
-const keys = (list: readonly Finding[]): string[] => list.map((f) => `${f.id} ${f.kind === 'vulnerability' ? f.pkgName : ''} ${f.target}`).sort();
+const keys = (list: readonly Finding[]): string[] =>
+  list.map((f) => `${f.id} ${f.kind === 'vulnerability' ? f.pkgName : ''} ${f.target}`).sort();
 
 const order = suite('severityAtOrAbove');
 
@@ -78,13 +79,27 @@ ignores('an expired .trivyignore entry no longer ignores', () => {
   assert.ok(gate(all, { failOn: 'HIGH', ignoreIds: active }).pass);
   const decision = gate(all, { failOn: 'HIGH', ignoreIds: expired });
   assert.is(decision.pass, false);
-  assert.equal(decision.blocking.map((f) => f.id), ['CVE-2019-14697', 'CVE-2019-14697']);
+  assert.equal(
+    decision.blocking.map((f) => f.id),
+    ['CVE-2019-14697', 'CVE-2019-14697'],
+  );
   assert.is(decision.ignored, 0);
 });
 
 ignores('secret rule ids and misconfiguration aliases are ignored too', () => {
-  assert.ok(gate(findings('secrets.json.golden'), { failOn: 'LOW', ignoreIds: new Set(['aws-access-key-id', 'mysecret']) }).pass);
-  const parsed = parseTrivyReport({ SchemaVersion: 2, Results: [{ Target: 'Dockerfile', Misconfigurations: [{ ID: 'DS002', AVDID: 'AVD-DS-0002', Severity: 'HIGH', Status: 'FAIL' }] }] });
+  assert.ok(
+    gate(findings('secrets.json.golden'), { failOn: 'LOW', ignoreIds: new Set(['aws-access-key-id', 'mysecret']) })
+      .pass,
+  );
+  const parsed = parseTrivyReport({
+    SchemaVersion: 2,
+    Results: [
+      {
+        Target: 'Dockerfile',
+        Misconfigurations: [{ ID: 'DS002', AVDID: 'AVD-DS-0002', Severity: 'HIGH', Status: 'FAIL' }],
+      },
+    ],
+  });
   assert.ok(parsed.ok);
   const decision = gate(parsed.report.findings, { failOn: 'LOW', ignoreIds: new Set(['AVD-DS-0002']) });
   assert.equal([decision.pass, decision.ignored], [true, 1]);
@@ -100,10 +115,21 @@ ignores('ignoreUnfixed on debian-buster leaves what `trivy --ignore-unfixed` rep
 });
 
 ignores('ignoreUnfixed without Status (pre-v0.44 reports) falls back to FixedVersion', () => {
-  const parsed = parseTrivyReport([{ Target: 'img', Vulnerabilities: [{ VulnerabilityID: 'A', Severity: 'HIGH' }, { VulnerabilityID: 'B', Severity: 'HIGH', FixedVersion: '1.2' }] }]);
+  const parsed = parseTrivyReport([
+    {
+      Target: 'img',
+      Vulnerabilities: [
+        { VulnerabilityID: 'A', Severity: 'HIGH' },
+        { VulnerabilityID: 'B', Severity: 'HIGH', FixedVersion: '1.2' },
+      ],
+    },
+  ]);
   assert.ok(parsed.ok);
   assert.equal(parsed.report.findings.map(isUnfixed), [true, false]);
-  assert.equal(gate(parsed.report.findings, { failOn: 'HIGH', ignoreUnfixed: true }).blocking.map((f) => f.id), ['B']);
+  assert.equal(
+    gate(parsed.report.findings, { failOn: 'HIGH', ignoreUnfixed: true }).blocking.map((f) => f.id),
+    ['B'],
+  );
 });
 
 ignores('ignoreUnfixed never drops misconfigurations or secrets', () => {
@@ -120,7 +146,11 @@ const files: ReadonlyArray<readonly [string, string, readonly string[]]> = [
     '# vulnerabilities\nCVE-2019-0001\nCVE-2019-0002\nCVE-2019-0004 exp:2020-01-01\nCVE-2019-0005 exp:9999-01-01\nCVE-2019-0006 exp:9999-01-01 key2:value2\n\n# misconfigurations\nAVD-ID-0300\n\n# secrets\ngeneric-unwanted-rule',
     ['CVE-2019-0001', 'CVE-2019-0002', 'CVE-2019-0005', 'CVE-2019-0006', 'AVD-ID-0300', 'generic-unwanted-rule'],
   ],
-  ['comments, blank lines, indentation and CRLF', '  # accepted\r\n\r\n\tCVE-1  \r\nCVE-2 # why we accept it\r\n', ['CVE-1', 'CVE-2']],
+  [
+    'comments, blank lines, indentation and CRLF',
+    '  # accepted\r\n\r\n\tCVE-1  \r\nCVE-2 # why we accept it\r\n',
+    ['CVE-1', 'CVE-2'],
+  ],
   ['an entry expiring on this very day (midnight UTC) is still active', 'CVE-3 exp:2024-06-01', ['CVE-3']],
   ['an entry that expired yesterday', 'CVE-4 exp:2024-05-31', []],
   ['an unparsable date skips the line, as Trivy does', 'CVE-5 exp:tomorrow\nCVE-6 exp:2024-02-31\nCVE-7', ['CVE-7']],
@@ -140,8 +170,14 @@ ignoreFile('expiry is compared with the given clock', () => {
 const text = suite('scan-format: what the gate prints');
 
 text('countLine names every level, most severe first', () => {
-  assert.is(countLine(countBySeverity(findings('alpine-310.json.golden'))), 'CRITICAL 0, HIGH 0, MEDIUM 4, LOW 0, UNKNOWN 0');
-  assert.is(countLine({ CRITICAL: 2, HIGH: 1, MEDIUM: 0, LOW: 7, UNKNOWN: 3 }), 'CRITICAL 2, HIGH 1, MEDIUM 0, LOW 7, UNKNOWN 3');
+  assert.is(
+    countLine(countBySeverity(findings('alpine-310.json.golden'))),
+    'CRITICAL 0, HIGH 0, MEDIUM 4, LOW 0, UNKNOWN 0',
+  );
+  assert.is(
+    countLine({ CRITICAL: 2, HIGH: 1, MEDIUM: 0, LOW: 7, UNKNOWN: 3 }),
+    'CRITICAL 2, HIGH 1, MEDIUM 0, LOW 7, UNKNOWN 3',
+  );
 });
 
 text('findingsTable: aligned columns, most severe first, then "… and N more"', () => {
@@ -153,8 +189,14 @@ text('findingsTable: aligned columns, most severe first, then "… and N more"',
   const rows = lines.slice(1, -1);
   const severityColumn = (lines[0] ?? '').indexOf('SEVERITY');
   const ranks = rows.map((r) => SEVERITIES.indexOf(r.slice(severityColumn).split(' ')[0] as Severity));
-  assert.ok(ranks.every((r) => r >= 0), 'every row has its severity in the SEVERITY column');
-  assert.equal(ranks, [...ranks].sort((a, b) => a - b));
+  assert.ok(
+    ranks.every((r) => r >= 0),
+    'every row has its severity in the SEVERITY column',
+  );
+  assert.equal(
+    ranks,
+    [...ranks].sort((a, b) => a - b),
+  );
   assert.ok(rows[0]?.startsWith('CVE-2019-14697 '), 'the CRITICAL musl CVE comes first');
   assert.is(findingsTable(all).split('\n').length, 1 + all.length, 'default max 10: no "more" line for 6 findings');
 });
@@ -168,7 +210,15 @@ text('findingsTable: no fix shows "-", misconfigurations show file:line, empty i
 });
 
 text('findingsTable: control characters from the report never reach the terminal', () => {
-  const parsed = parseTrivyReport({ SchemaVersion: 2, Results: [{ Target: 'evil\u001b[31mred\nnext', Vulnerabilities: [{ VulnerabilityID: 'CVE-1', PkgName: 'p\u0007', InstalledVersion: '1', Severity: 'HIGH' }] }] });
+  const parsed = parseTrivyReport({
+    SchemaVersion: 2,
+    Results: [
+      {
+        Target: 'evil\u001b[31mred\nnext',
+        Vulnerabilities: [{ VulnerabilityID: 'CVE-1', PkgName: 'p\u0007', InstalledVersion: '1', Severity: 'HIGH' }],
+      },
+    ],
+  });
   assert.ok(parsed.ok);
   const table = findingsTable(parsed.report.findings);
   assert.not.ok(/[\u0000-\u0009\u000b-\u001f\u007f]/.test(table), JSON.stringify(table));

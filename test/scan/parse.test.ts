@@ -3,8 +3,14 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { gate } from '../../lib/scan/gate.js';
+import {
+  countBySeverity,
+  type Finding,
+  type ParsedReport,
+  parseTrivyReport,
+  toSeverity,
+} from '../../lib/scan/parse.js';
 import { SEVERITIES, type Severity } from '../../lib/scan/severity.js';
-import { countBySeverity, parseTrivyReport, toSeverity, type Finding, type ParsedReport } from '../../lib/scan/parse.js';
 import { trivyFixtures } from '../helpers/paths.js';
 
 const FIXTURES = trivyFixtures;
@@ -20,8 +26,20 @@ interface Row {
   readonly misconfFail: Levels;
   readonly secrets: Levels;
 }
-const row = (schema: Row['schema'], artifactType: string | undefined, results: number, vulns: Levels, misconfFail: Levels = Z, secrets: Levels = Z): Row => ({
-  schema, artifactType, results, vulns, misconfFail, secrets,
+const row = (
+  schema: Row['schema'],
+  artifactType: string | undefined,
+  results: number,
+  vulns: Levels,
+  misconfFail: Levels = Z,
+  secrets: Levels = Z,
+): Row => ({
+  schema,
+  artifactType,
+  results,
+  vulns,
+  misconfFail,
+  secrets,
 });
 
 /** Transcribed from test/fixtures/trivy/MANIFEST.md (counted there with jq, independently of this parser). */
@@ -63,7 +81,9 @@ fixtures('the table covers every JSON fixture on disk (a new fixture must be add
   const onDisk = [
     ...readdirSync(FIXTURES).filter((f) => f.endsWith('.json.golden')),
     ...readdirSync(path.join(FIXTURES, 'legacy')).flatMap((v) =>
-      readdirSync(path.join(FIXTURES, 'legacy', v)).filter((f) => f.endsWith('.json.golden')).map((f) => `legacy/${v}/${f}`),
+      readdirSync(path.join(FIXTURES, 'legacy', v))
+        .filter((f) => f.endsWith('.json.golden'))
+        .map((f) => `legacy/${v}/${f}`),
     ),
   ].sort();
   assert.equal(onDisk, Object.keys(MANIFEST).sort());
@@ -76,13 +96,20 @@ for (const [file, expected] of Object.entries(MANIFEST)) {
     assert.is(report.artifactType, expected.artifactType);
     assert.is(report.resultCount, expected.results);
     assert.equal(levels(report.findings, 'vulnerability'), [...expected.vulns], 'vulnerabilities C/H/M/L/U');
-    assert.equal(levels(report.findings, 'misconfiguration'), [...expected.misconfFail], 'failed misconfigurations C/H/M/L/U');
+    assert.equal(
+      levels(report.findings, 'misconfiguration'),
+      [...expected.misconfFail],
+      'failed misconfigurations C/H/M/L/U',
+    );
     assert.equal(levels(report.findings, 'secret'), [...expected.secrets], 'secrets C/H/M/L/U');
   });
 
   fixtures(`${file}: a failOn HIGH gate blocks exactly the CRITICAL and HIGH findings`, () => {
     const report = parseFixture(file);
-    const criticalAndHigh = [expected.vulns, expected.misconfFail, expected.secrets].reduce((n, l) => n + l[0] + l[1], 0);
+    const criticalAndHigh = [expected.vulns, expected.misconfFail, expected.secrets].reduce(
+      (n, l) => n + l[0] + l[1],
+      0,
+    );
     const decision = gate(report.findings, { failOn: 'HIGH' });
     assert.is(decision.blocking.length, criticalAndHigh);
     assert.is(decision.pass, criticalAndHigh === 0);
@@ -98,11 +125,16 @@ shapes('debian-buster: the affected bash CVE has no fixed version; the libidn2 o
   const idn = vulns.find((v) => v.id === 'CVE-2019-18224');
   assert.ok(bash && bash.kind === 'vulnerability' && idn && idn.kind === 'vulnerability');
   assert.equal([bash.pkgName, bash.severity, bash.status, bash.fixedVersion], ['bash', 'LOW', 'affected', undefined]);
-  assert.equal([idn.pkgName, idn.severity, idn.status, idn.fixedVersion], ['libidn2-0', 'CRITICAL', 'fixed', '2.0.5-1+deb10u1']);
+  assert.equal(
+    [idn.pkgName, idn.severity, idn.status, idn.fixedVersion],
+    ['libidn2-0', 'CRITICAL', 'fixed', '2.0.5-1+deb10u1'],
+  );
 });
 
 shapes('fluentd-gems: a comma-separated FixedVersion is kept as written; PkgPath is read', () => {
-  const gem = parseFixture('fluentd-gems.json.golden').findings.find((f) => f.kind === 'vulnerability' && f.fixedVersion?.includes(','));
+  const gem = parseFixture('fluentd-gems.json.golden').findings.find(
+    (f) => f.kind === 'vulnerability' && f.fixedVersion?.includes(','),
+  );
   assert.ok(gem && gem.kind === 'vulnerability');
   assert.is(gem.fixedVersion, '6.0.3.1, 5.2.4.3');
   assert.type(gem.pkgPath, 'string');
@@ -126,15 +158,25 @@ shapes('secrets without a Type are read, and no Match or code line is copied int
   const clearToken = /ghp_[0-9A-Za-z]{20,}/.exec(raw)?.[0];
   assert.ok(clearToken, 'the fixture holds an unmasked context line, so this test can fail');
   const findings = parseFixture('secrets.json.golden').findings;
-  assert.equal(findings.map((f) => [f.kind, f.id, f.severity]), [['secret', 'aws-access-key-id', 'CRITICAL'], ['secret', 'mysecret', 'HIGH']]);
+  assert.equal(
+    findings.map((f) => [f.kind, f.id, f.severity]),
+    [
+      ['secret', 'aws-access-key-id', 'CRITICAL'],
+      ['secret', 'mysecret', 'HIGH'],
+    ],
+  );
   const serialized = JSON.stringify(findings);
   assert.not.ok(serialized.includes(clearToken));
   assert.not.ok(serialized.includes('****'), 'masked Match text is not copied either');
-  assert.ok(findings.every((f) => f.kind === 'secret' && typeof f.startLine === 'number' && !('match' in f) && !('code' in f)));
+  assert.ok(
+    findings.every((f) => f.kind === 'secret' && typeof f.startLine === 'number' && !('match' in f) && !('code' in f)),
+  );
 });
 
 shapes('gomod: non-CVE ids with UNKNOWN severity', () => {
-  const unknown = parseFixture('gomod.json.golden').findings.filter((f) => f.severity === 'UNKNOWN').map((f) => f.id);
+  const unknown = parseFixture('gomod.json.golden')
+    .findings.filter((f) => f.severity === 'UNKNOWN')
+    .map((f) => f.id);
   assert.ok(unknown.includes('GMS-2022-20'));
 });
 
@@ -142,26 +184,56 @@ shapes('misconfigurations: only FAIL is a finding; a missing Status counts as fa
   const check = (id: string, extra: Record<string, unknown>) => ({ ID: id, Severity: 'HIGH', Title: id, ...extra });
   const parsed = parseTrivyReport({
     SchemaVersion: 2,
-    Results: [{ Target: 'Dockerfile', Class: 'config', Misconfigurations: [check('DS001', { Status: 'PASS' }), check('DS002', { Status: 'FAIL', AVDID: 'AVD-DS-0002' }), check('DS003', { Status: 'EXCEPTION' }), check('DS004', {})] }],
+    Results: [
+      {
+        Target: 'Dockerfile',
+        Class: 'config',
+        Misconfigurations: [
+          check('DS001', { Status: 'PASS' }),
+          check('DS002', { Status: 'FAIL', AVDID: 'AVD-DS-0002' }),
+          check('DS003', { Status: 'EXCEPTION' }),
+          check('DS004', {}),
+        ],
+      },
+    ],
   });
   assert.ok(parsed.ok);
   const found = parsed.report.findings;
-  assert.equal(found.map((f) => f.id), ['DS002', 'DS004']);
+  assert.equal(
+    found.map((f) => f.id),
+    ['DS002', 'DS004'],
+  );
   assert.equal(found[0]?.kind === 'misconfiguration' ? found[0].aliases : undefined, ['AVD-DS-0002']);
 });
 
 shapes('unexpected, lower-case or missing severities', () => {
   const parsed = parseTrivyReport({
     SchemaVersion: 2,
-    Results: [{ Target: 't', Vulnerabilities: [{ VulnerabilityID: 'A', Severity: 'bogus' }, { VulnerabilityID: 'B' }, { VulnerabilityID: 'C', Severity: 'high' }, { VulnerabilityID: 'D', Severity: null }] }],
+    Results: [
+      {
+        Target: 't',
+        Vulnerabilities: [
+          { VulnerabilityID: 'A', Severity: 'bogus' },
+          { VulnerabilityID: 'B' },
+          { VulnerabilityID: 'C', Severity: 'high' },
+          { VulnerabilityID: 'D', Severity: null },
+        ],
+      },
+    ],
   });
   assert.ok(parsed.ok);
-  assert.equal(parsed.report.findings.map((f) => f.severity), ['UNKNOWN', 'UNKNOWN', 'HIGH', 'UNKNOWN']);
+  assert.equal(
+    parsed.report.findings.map((f) => f.severity),
+    ['UNKNOWN', 'UNKNOWN', 'HIGH', 'UNKNOWN'],
+  );
   assert.is(toSeverity(4), 'UNKNOWN');
 });
 
 shapes('null and absent lists are empty', () => {
-  const parsed = parseTrivyReport({ SchemaVersion: 2, Results: [{ Target: 'x', Vulnerabilities: null, Misconfigurations: null, Secrets: null }] });
+  const parsed = parseTrivyReport({
+    SchemaVersion: 2,
+    Results: [{ Target: 'x', Vulnerabilities: null, Misconfigurations: null, Secrets: null }],
+  });
   assert.ok(parsed.ok);
   assert.is(parsed.report.findings.length, 0);
   assert.is(parsed.report.resultCount, 1);
@@ -177,9 +249,21 @@ const notReports: ReadonlyArray<readonly [string, unknown, RegExp]> = [
   ['an unknown schema version', { SchemaVersion: 3, Results: [] }, /SchemaVersion 3/],
   ['Results that is not an array', { SchemaVersion: 2, Results: { Target: 'x' } }, /Results is an object/],
   ['a result that is not an object', { SchemaVersion: 2, Results: ['x'] }, /Results\[0\] is a string/],
-  ['Vulnerabilities that is not an array', { SchemaVersion: 2, Results: [{ Vulnerabilities: 'none' }] }, /Results\[0\]\.Vulnerabilities is a string/],
-  ['a vulnerability without an id', { SchemaVersion: 2, Results: [{ Vulnerabilities: [{ PkgName: 'x' }] }] }, /Vulnerabilities\[0\]: VulnerabilityID is missing/],
-  ['a secret without a rule id', { SchemaVersion: 2, Results: [{ Secrets: [{ Severity: 'HIGH' }] }] }, /Secrets\[0\]: RuleID is missing/],
+  [
+    'Vulnerabilities that is not an array',
+    { SchemaVersion: 2, Results: [{ Vulnerabilities: 'none' }] },
+    /Results\[0\]\.Vulnerabilities is a string/,
+  ],
+  [
+    'a vulnerability without an id',
+    { SchemaVersion: 2, Results: [{ Vulnerabilities: [{ PkgName: 'x' }] }] },
+    /Vulnerabilities\[0\]: VulnerabilityID is missing/,
+  ],
+  [
+    'a secret without a rule id',
+    { SchemaVersion: 2, Results: [{ Secrets: [{ Severity: 'HIGH' }] }] },
+    /Secrets\[0\]: RuleID is missing/,
+  ],
   ['an array of non-results', [1, 2], /the report\[0\] is a number/],
 ];
 for (const [name, json, problem] of notReports) {

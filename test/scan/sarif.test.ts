@@ -4,11 +4,11 @@ import path from 'node:path';
 import type { Log, ReportingDescriptor, Result } from 'sarif';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { type ParsedReport, parseTrivyReport } from '../../lib/scan/parse.js';
 import { SARIF_SCHEMA_URI, sarifLevel, toSarif } from '../../lib/scan/sarif.js';
-import { validateSarif } from '../helpers/sarif-schema.js';
 import { SEVERITIES } from '../../lib/scan/severity.js';
-import { parseTrivyReport, type ParsedReport } from '../../lib/scan/parse.js';
-import { trivyFixtures, repoRoot } from '../helpers/paths.js';
+import { repoRoot, trivyFixtures } from '../helpers/paths.js';
+import { validateSarif } from '../helpers/sarif-schema.js';
 
 const FIXTURES = trivyFixtures;
 const readJson = (file: string): unknown => JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8'));
@@ -39,7 +39,10 @@ for (const file of JSON_FIXTURES) {
     assert.equal(validateSarif(log), []);
     const { rules, results } = run0(log);
     assert.is(results.length, parsed.findings.length);
-    assert.equal(rules.map((r) => r.id), [...new Set(parsed.findings.map((f) => f.id))]);
+    assert.equal(
+      rules.map((r) => r.id),
+      [...new Set(parsed.findings.map((f) => f.id))],
+    );
     results.forEach((r, i) => {
       const f = parsed.findings[i];
       assert.is(r.ruleId, f?.id);
@@ -66,8 +69,22 @@ valid('tool version defaults to the report, baseUri becomes the ROOTPATH base', 
 
 const twin = suite('toSarif matches Trivy on the same scan (alpine-310 JSON vs SARIF golden)');
 
-const pickRule = (r: ReportingDescriptor) => [r.id, r.name, r.defaultConfiguration?.level, r.helpUri, r.properties?.['security-severity'], r.properties?.tags];
-const pickResult = (r: Result) => [r.ruleId, r.ruleIndex, r.level, r.message.text, r.locations?.[0]?.physicalLocation?.artifactLocation?.uri, r.locations?.[0]?.physicalLocation?.region?.startLine];
+const pickRule = (r: ReportingDescriptor) => [
+  r.id,
+  r.name,
+  r.defaultConfiguration?.level,
+  r.helpUri,
+  r.properties?.['security-severity'],
+  r.properties?.tags,
+];
+const pickResult = (r: Result) => [
+  r.ruleId,
+  r.ruleIndex,
+  r.level,
+  r.message.text,
+  r.locations?.[0]?.physicalLocation?.artifactLocation?.uri,
+  r.locations?.[0]?.physicalLocation?.region?.startLine,
+];
 
 twin('rules: ids, names, levels, links, security-severity and tags', () => {
   const trivy = readJson('alpine-310.sarif.golden') as Log;
@@ -87,11 +104,25 @@ content('severity → level mapping and security-severity fallbacks', () => {
   assert.equal(SEVERITIES.map(sarifLevel), ['error', 'error', 'warning', 'note', 'note']);
   const parsed = parseTrivyReport({
     SchemaVersion: 2,
-    Results: [{ Target: 'x', Class: 'lang-pkgs', Vulnerabilities: SEVERITIES.map((s) => ({ VulnerabilityID: `ID-${s}`, Severity: s, PkgName: 'p', InstalledVersion: '1' })) }],
+    Results: [
+      {
+        Target: 'x',
+        Class: 'lang-pkgs',
+        Vulnerabilities: SEVERITIES.map((s) => ({
+          VulnerabilityID: `ID-${s}`,
+          Severity: s,
+          PkgName: 'p',
+          InstalledVersion: '1',
+        })),
+      },
+    ],
   });
   assert.ok(parsed.ok);
   const { rules } = run0(toSarif(parsed.report));
-  assert.equal(rules.map((r) => r.properties?.['security-severity']), ['9.5', '8.0', '5.5', '2.0', '0.0']);
+  assert.equal(
+    rules.map((r) => r.properties?.['security-severity']),
+    ['9.5', '8.0', '5.5', '2.0', '0.0'],
+  );
   assert.ok(rules.every((r) => r.name === 'LanguageSpecificPackageVulnerability'));
 });
 
@@ -103,17 +134,32 @@ content('secrets: the matched text and unmasked context lines never reach the SA
   assert.not.ok(sarif.includes(token));
   assert.not.ok(sarif.includes('AWS_ACCESS_KEY_ID'), 'the Match line is not copied');
   const { results } = run0(JSON.parse(sarif) as Log);
-  assert.equal(results.map((r) => r.locations?.[0]?.physicalLocation?.region?.startLine), [3, 7]);
+  assert.equal(
+    results.map((r) => r.locations?.[0]?.physicalLocation?.region?.startLine),
+    [3, 7],
+  );
 });
 
 content('misconfigurations point at their lines; targets with spaces stay valid URIs', () => {
   const { results } = run0(toSarif(report('helm_testchart.json.golden')));
   assert.ok(results.some((r) => (r.locations?.[0]?.physicalLocation?.region?.startLine ?? 1) > 1));
-  const parsed = parseTrivyReport({ SchemaVersion: 2, Results: [{ Target: 'my dir/100%/Dockerfile', Class: 'config', Misconfigurations: [{ ID: 'DS-0002', Severity: 'HIGH', Status: 'FAIL' }] }] });
+  const parsed = parseTrivyReport({
+    SchemaVersion: 2,
+    Results: [
+      {
+        Target: 'my dir/100%/Dockerfile',
+        Class: 'config',
+        Misconfigurations: [{ ID: 'DS-0002', Severity: 'HIGH', Status: 'FAIL' }],
+      },
+    ],
+  });
   assert.ok(parsed.ok);
   const log = toSarif(parsed.report);
   assert.equal(validateSarif(log), []);
-  assert.is(run0(log).results[0]?.locations?.[0]?.physicalLocation?.artifactLocation?.uri, 'my%20dir/100%25/Dockerfile');
+  assert.is(
+    run0(log).results[0]?.locations?.[0]?.physicalLocation?.artifactLocation?.uri,
+    'my%20dir/100%25/Dockerfile',
+  );
 });
 
 const broken = suite('validateSarif rejects broken logs');
@@ -123,10 +169,28 @@ const mutations: ReadonlyArray<readonly [string, (log: Record<string, unknown>) 
   ['missing version', (l) => delete l['version'], /must have required property 'version'/],
   ['wrong version', (l) => (l['version'] = '2.0.0'), /\/version must be equal to one of the allowed values/],
   ['unknown top-level property', (l) => (l['extra'] = true), /must NOT have additional properties \(extra\)/],
-  ['tool without a driver name', (l) => delete (l['runs'] as { tool: { driver: Record<string, unknown> } }[])[0]!.tool.driver['name'], /\/runs\/0\/tool\/driver must have required property 'name'/],
-  ['a result level SARIF does not know', (l) => ((l['runs'] as { results: Record<string, unknown>[] }[])[0]!.results[0]!['level'] = 'critical'), /\/runs\/0\/results\/0\/level/],
-  ['a result without a message', (l) => delete (l['runs'] as { results: Record<string, unknown>[] }[])[0]!.results[0]!['message'], /must have required property 'message'/],
-  ['a region starting at line 0', (l) => ((l['runs'] as { results: { locations: { physicalLocation: { region: Record<string, unknown> } }[] }[] }[])[0]!.results[0]!.locations[0]!.physicalLocation.region['startLine'] = 0), /startLine must be >= 1/],
+  [
+    'tool without a driver name',
+    (l) => delete (l['runs'] as { tool: { driver: Record<string, unknown> } }[])[0]!.tool.driver['name'],
+    /\/runs\/0\/tool\/driver must have required property 'name'/,
+  ],
+  [
+    'a result level SARIF does not know',
+    (l) => ((l['runs'] as { results: Record<string, unknown>[] }[])[0]!.results[0]!['level'] = 'critical'),
+    /\/runs\/0\/results\/0\/level/,
+  ],
+  [
+    'a result without a message',
+    (l) => delete (l['runs'] as { results: Record<string, unknown>[] }[])[0]!.results[0]!['message'],
+    /must have required property 'message'/,
+  ],
+  [
+    'a region starting at line 0',
+    (l) =>
+      ((l['runs'] as { results: { locations: { physicalLocation: { region: Record<string, unknown> } }[] }[] }[])[0]!
+        .results[0]!.locations[0]!.physicalLocation.region['startLine'] = 0),
+    /startLine must be >= 1/,
+  ],
 ];
 for (const [name, mutate, message] of mutations) {
   broken(name, () => {
@@ -135,7 +199,10 @@ for (const [name, mutate, message] of mutations) {
     mutate(log);
     const problems = validateSarif(log);
     assert.ok(problems.length > 0);
-    assert.ok(problems.some((p) => message.test(p)), problems.join('\n'));
+    assert.ok(
+      problems.some((p) => message.test(p)),
+      problems.join('\n'),
+    );
   });
 }
 
@@ -162,7 +229,10 @@ schema('is the OASIS SARIF 2.1.0 schema, and needs no draft-04 keyword that chan
 schema('is byte-for-byte the copy taken from oasis-tcs/sarif-spec (pinned hash: edit neither)', () => {
   const bytes = readFileSync(path.join(repoRoot, 'test', 'fixtures', 'sarif', 'sarif-schema-2.1.0.json'));
   assert.is(bytes.length, 112768);
-  assert.is(createHash('sha256').update(bytes).digest('hex'), 'ddddcccbf95c7c50c037b5b07eff4140556278ca574ff374db46786b5fce7949');
+  assert.is(
+    createHash('sha256').update(bytes).digest('hex'),
+    'ddddcccbf95c7c50c037b5b07eff4140556278ca574ff374db46786b5fce7949',
+  );
 });
 
 valid.run();

@@ -3,12 +3,12 @@
  * docker stand-in records the docker calls.
  */
 import * as fs from 'node:fs';
-import { suite } from 'uvu';
-import * as assert from 'uvu/assert';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runCli, trivyFixtures, useProjects } from '../helpers/rig.js';
 import { validateSarif } from '../helpers/sarif-schema.js';
-import { runCli, useProjects, trivyFixtures } from '../helpers/rig.js';
 
 const fixture = (name: string) => path.join(trivyFixtures, name);
 const Scan = suite('security-scan task');
@@ -16,7 +16,9 @@ const project = useProjects(Scan);
 
 Scan('a clean image passes; reports are written with the UMASK policy and the SARIF is valid', async () => {
   const p = project();
-  const r = await runCli(p, ['security-scan'], { env: { TRIVY_STANDIN_REPORT: fixture('sl-micro-rancher5.4.json.golden') } });
+  const r = await runCli(p, ['security-scan'], {
+    env: { TRIVY_STANDIN_REPORT: fixture('sl-micro-rancher5.4.json.golden') },
+  });
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, 'findings: CRITICAL 0, HIGH 0, MEDIUM 0, LOW 0, UNKNOWN 0');
   const reports = path.join(p.dir, 'reports');
@@ -24,7 +26,10 @@ Scan('a clean image passes; reports are written with the UMASK policy and the SA
     assert.is(statSync(path.join(reports, f)).mode & 0o777, 0o600, `${f} respects UMASK 077`);
   }
   assert.equal(validateSarif(JSON.parse(readFileSync(path.join(reports, 'trivy.sarif'), 'utf8'))), []);
-  const summary = JSON.parse(readFileSync(path.join(reports, 'scan-summary.json'), 'utf8')) as { passed: boolean; threshold: string };
+  const summary = JSON.parse(readFileSync(path.join(reports, 'scan-summary.json'), 'utf8')) as {
+    passed: boolean;
+    threshold: string;
+  };
   assert.equal([summary.passed, summary.threshold], [true, 'HIGH']);
   // The exact built image is scanned through a tag naming its id, removed afterwards.
   const calls = p.calls();
@@ -40,18 +45,29 @@ Scan('a CRITICAL finding fails with counts, a findings table and the report path
   const p = project();
   const r = await runCli(p, ['security-scan'], { env: { TRIVY_STANDIN_REPORT: fixture('alpine-39.json.golden') } });
   assert.is(r.code, 1);
-  assert.match(r.stderr, /2 findings at or above HIGH in cloudy-mc-codeface:latest \(CRITICAL 2, HIGH 0, MEDIUM 0, LOW 0, UNKNOWN 0\); full report: .*scan-summary\.json/);
+  assert.match(
+    r.stderr,
+    /2 findings at or above HIGH in cloudy-mc-codeface:latest \(CRITICAL 2, HIGH 0, MEDIUM 0, LOW 0, UNKNOWN 0\); full report: .*scan-summary\.json/,
+  );
   assert.match(r.stderr, /ID\s+PACKAGE\s+INSTALLED\s+FIXED\s+SEVERITY\s+TARGET/);
   assert.match(r.stderr, /CVE-2019-14697\s+musl/);
 });
 
 Scan('failOn MEDIUM blocks the MEDIUM findings too; an ignore file lets the CRITICAL ones through', async () => {
-  const strict = project({ files: { '.cloudyrc.json': JSON.stringify({ scan: { failOn: 'MEDIUM', severity: ['MEDIUM', 'HIGH', 'CRITICAL'] } }) } });
-  const r = await runCli(strict, ['security-scan', '--json'], { env: { TRIVY_STANDIN_REPORT: fixture('alpine-310.json.golden') } });
+  const strict = project({
+    files: {
+      '.cloudyrc.json': JSON.stringify({ scan: { failOn: 'MEDIUM', severity: ['MEDIUM', 'HIGH', 'CRITICAL'] } }),
+    },
+  });
+  const r = await runCli(strict, ['security-scan', '--json'], {
+    env: { TRIVY_STANDIN_REPORT: fixture('alpine-310.json.golden') },
+  });
   assert.is(r.code, 1);
   assert.match(r.stdout, '"blocking":4');
   const ignoring = project({ files: { '.trivyignore': '# accepted until the musl update\nCVE-2019-14697\n' } });
-  const ok = await runCli(ignoring, ['security-scan'], { env: { TRIVY_STANDIN_REPORT: fixture('alpine-39-high-critical.json.golden') } });
+  const ok = await runCli(ignoring, ['security-scan'], {
+    env: { TRIVY_STANDIN_REPORT: fixture('alpine-39-high-critical.json.golden') },
+  });
   assert.is(ok.code, 0, ok.stderr);
   const trivy = ignoring.calls().find((c) => c.cmd === 'trivy' && c.argv[0] === 'image');
   assert.ok(trivy?.argv.includes('--ignorefile'), 'the ignore file is passed explicitly');
@@ -70,7 +86,10 @@ Scan('no trivy binary and no pullable container: one line saying how to install 
   const r = await runCli(p, ['security-scan'], { trivy: false, env: { FAKE_DOCKER_MISSING: 'aquasec/trivy:0.58.1' } });
   assert.is(r.code, 1);
   assert.match(r.stderr, /trivy is not available: .*install trivy/);
-  assert.ok(p.calls().some((c) => c.argv[0] === 'pull' && c.argv.includes('aquasec/trivy:0.58.1')), 'the official container was tried');
+  assert.ok(
+    p.calls().some((c) => c.argv[0] === 'pull' && c.argv.includes('aquasec/trivy:0.58.1')),
+    'the official container was tried',
+  );
 });
 
 Scan('without a trivy binary the official container runs with the socket, a cache and the project', async () => {
@@ -105,20 +124,32 @@ Scan('a .dockerignore that misses .env fails the preflight naming .env, before a
   assert.is(r.code, 1);
   assert.match(r.stderr, /\.env\b/);
   assert.match(r.stderr, 'preflight');
-  assert.not.ok(p.calls().some((c) => c.argv[0] === 'build'), 'no build started');
+  assert.not.ok(
+    p.calls().some((c) => c.argv[0] === 'build'),
+    'no build started',
+  );
 });
 
 Scan('the scheduled job scans the image rebuilt without cache, built once', async () => {
   const p = project({ files: { '.cloudyrc.json': JSON.stringify({ baseImages: ['alpine:latest'] }) } });
-  const r = await runCli(p, ['update-base-images', 'rebuild-no-cache', 'security-scan', '--json'], { env: { TRIVY_STANDIN_REPORT: fixture('sl-micro-rancher5.4.json.golden') } });
+  const r = await runCli(p, ['update-base-images', 'rebuild-no-cache', 'security-scan', '--json'], {
+    env: { TRIVY_STANDIN_REPORT: fixture('sl-micro-rancher5.4.json.golden') },
+  });
   assert.is(r.code, 0, r.stderr);
   const calls = p.calls();
   const builds = calls.filter((c) => c.argv[0] === 'build');
   assert.is(builds.length, 1, 'one build');
   assert.ok(builds[0]!.argv.includes('--no-cache') && builds[0]!.argv.includes('--pull'));
   const order = calls.map((c) => `${c.cmd} ${c.argv[0]}`);
-  assert.ok(order.indexOf('docker pull') < order.indexOf('docker build') && order.indexOf('docker build') < order.indexOf('trivy image'), order.join(', '));
-  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; task: string; output?: { imageId?: string } });
+  assert.ok(
+    order.indexOf('docker pull') < order.indexOf('docker build') &&
+      order.indexOf('docker build') < order.indexOf('trivy image'),
+    order.join(', '),
+  );
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; task: string; output?: { imageId?: string } });
   const rebuilt = events.find((e) => e.task === 'rebuild-no-cache' && e.type === 'task-succeeded')?.output?.imageId;
   const scanned = events.find((e) => e.task === 'security-scan' && e.type === 'task-succeeded')?.output?.imageId;
   assert.ok(rebuilt && rebuilt === scanned, `${rebuilt} scanned as ${scanned}`);

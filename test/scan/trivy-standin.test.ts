@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseTrivyReport, type Finding } from '../../lib/scan/parse.js';
+import { type Finding, parseTrivyReport } from '../../lib/scan/parse.js';
 import { trivyFixtures, trivyStandin } from '../helpers/paths.js';
 
 const FIXTURES = trivyFixtures;
@@ -15,7 +15,11 @@ let work = '';
 
 /** Run the stand-in in a scratch directory with only the variables a test sets (no stray `.trivyignore`, no inherited TRIVY_*). */
 function trivy(args: readonly string[], env: Readonly<Record<string, string>> = {}) {
-  const result = spawnSync(process.execPath, [STANDIN, ...args], { cwd: work, env: { PATH: process.env['PATH'] ?? '', ...env }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [STANDIN, ...args], {
+    cwd: work,
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    encoding: 'utf8',
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -24,7 +28,8 @@ function findingsOf(json: string): readonly Finding[] {
   if (!parsed.ok) throw new Error(parsed.problem);
   return parsed.report.findings;
 }
-const keys = (list: readonly Finding[]) => list.map((f) => `${f.id} ${f.kind === 'vulnerability' ? f.pkgName : ''}`).sort();
+const keys = (list: readonly Finding[]) =>
+  list.map((f) => `${f.id} ${f.kind === 'vulnerability' ? f.pkgName : ''}`).sort();
 const IMAGE = { TRIVY_STANDIN_REPORT: fixture('alpine-39.json.golden') };
 
 const standin = suite('trivy stand-in');
@@ -61,8 +66,18 @@ standin('without -o the report goes to stdout; --output=FILE also works', () => 
 standin('--exit-code N exits N when findings remain, 0 when there are none', () => {
   assert.is(trivy(['image', '-f', 'json', '--exit-code', '1', 'alpine:3.9'], IMAGE).code, 1);
   assert.is(trivy(['image', '-f', 'json', '--exit-code', '7', 'alpine:3.9'], IMAGE).code, 7);
-  assert.is(trivy(['image', '-f', 'json', '--exit-code', '1', 'x'], { TRIVY_STANDIN_REPORT: fixture('alpine-39-skip.json.golden') }).code, 0);
-  assert.is(trivy(['image', '-f', 'json', '--exit-code', '1', 'x'], { TRIVY_STANDIN_REPORT: fixture('sl-micro-rancher5.4.json.golden') }).code, 0);
+  assert.is(
+    trivy(['image', '-f', 'json', '--exit-code', '1', 'x'], {
+      TRIVY_STANDIN_REPORT: fixture('alpine-39-skip.json.golden'),
+    }).code,
+    0,
+  );
+  assert.is(
+    trivy(['image', '-f', 'json', '--exit-code', '1', 'x'], {
+      TRIVY_STANDIN_REPORT: fixture('sl-micro-rancher5.4.json.golden'),
+    }).code,
+    0,
+  );
   assert.is(trivy(['image', '-f', 'json', 'alpine:3.9'], IMAGE).code, 0, 'Trivy exits 0 on findings by default');
 });
 
@@ -70,19 +85,34 @@ standin('--severity keeps exactly the listed levels (a set, not a threshold)', (
   const high = trivy(['image', '-f', 'json', '--severity', 'HIGH', '--exit-code', '1', 'alpine:3.9'], IMAGE);
   assert.is(high.code, 0, 'alpine-39 has no HIGH, and CRITICAL is not "at or above" for --severity');
   assert.is(findingsOf(high.stdout).length, 0);
-  assert.not.ok('Vulnerabilities' in ((JSON.parse(high.stdout) as { Results: object[] }).Results[0] ?? {}), 'an emptied list is omitted, as Trivy does');
+  assert.not.ok(
+    'Vulnerabilities' in ((JSON.parse(high.stdout) as { Results: object[] }).Results[0] ?? {}),
+    'an emptied list is omitted, as Trivy does',
+  );
   const critical = trivy(['image', '-f', 'json', '-s', 'CRITICAL', '--exit-code', '1', 'alpine:3.9'], IMAGE);
   assert.is(critical.code, 1);
-  assert.equal(findingsOf(critical.stdout).map((f) => f.severity), ['CRITICAL', 'CRITICAL']);
-  assert.is(trivy(['image', '-f', 'json', '-s', 'SEVERE', 'alpine:3.9'], IMAGE).code, 1, 'an unknown level is a flag error');
+  assert.equal(
+    findingsOf(critical.stdout).map((f) => f.severity),
+    ['CRITICAL', 'CRITICAL'],
+  );
+  assert.is(
+    trivy(['image', '-f', 'json', '-s', 'SEVERE', 'alpine:3.9'], IMAGE).code,
+    1,
+    'an unknown level is a flag error',
+  );
 });
 
 standin('--severity HIGH,CRITICAL --ignore-unfixed gives what real Trivy gave with those flags', () => {
   const r = trivy(['image', '-f', 'json', '--severity', 'HIGH,CRITICAL', '--ignore-unfixed', 'alpine:3.9'], IMAGE);
   const real = readFileSync(fixture('alpine-39-high-critical.json.golden'), 'utf8');
   assert.equal(keys(findingsOf(r.stdout)), keys(findingsOf(real)));
-  const buster = trivy(['image', '-f', 'json', '--ignore-unfixed', 'debian:buster'], { TRIVY_STANDIN_REPORT: fixture('debian-buster.json.golden') });
-  assert.equal(keys(findingsOf(buster.stdout)), keys(findingsOf(readFileSync(fixture('debian-buster-ignore-unfixed.json.golden'), 'utf8'))));
+  const buster = trivy(['image', '-f', 'json', '--ignore-unfixed', 'debian:buster'], {
+    TRIVY_STANDIN_REPORT: fixture('debian-buster.json.golden'),
+  });
+  assert.equal(
+    keys(findingsOf(buster.stdout)),
+    keys(findingsOf(readFileSync(fixture('debian-buster-ignore-unfixed.json.golden'), 'utf8'))),
+  );
 });
 
 standin('--ignorefile drops the listed ids (expired entries excepted), like the .trivyignore fixture', () => {
@@ -92,20 +122,31 @@ standin('--ignorefile drops the listed ids (expired entries excepted), like the 
   assert.is(r.code, 0);
   const real = readFileSync(fixture('alpine-39-ignore-cveids.json.golden'), 'utf8');
   assert.equal(keys(findingsOf(r.stdout)), keys(findingsOf(real)));
-  assert.is(trivy(['image', '-f', 'json', '--ignorefile', path.join(work, 'missing'), 'a'], IMAGE).code, 0, 'a missing ignore file is not an error');
+  assert.is(
+    trivy(['image', '-f', 'json', '--ignorefile', path.join(work, 'missing'), 'a'], IMAGE).code,
+    0,
+    'a missing ignore file is not an error',
+  );
 });
 
 standin('reads .trivyignore from the working directory by default', () => {
   const dir = mkdtempSync(path.join(work, 'cwd-'));
   writeFileSync(path.join(dir, '.trivyignore'), 'CVE-2019-14697\n');
-  const result = spawnSync(process.execPath, [STANDIN, 'image', '-f', 'json', 'alpine:3.9'], { cwd: dir, env: { PATH: process.env['PATH'] ?? '', ...IMAGE }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [STANDIN, 'image', '-f', 'json', 'alpine:3.9'], {
+    cwd: dir,
+    env: { PATH: process.env['PATH'] ?? '', ...IMAGE },
+    encoding: 'utf8',
+  });
   assert.ok(findingsOf(result.stdout).every((f) => f.id !== 'CVE-2019-14697'));
   assert.is(findingsOf(result.stdout).length, 4);
 });
 
 standin('crash mode: a FATAL line like Trivy, exit 1, no report written', () => {
   const out = path.join(work, 'crash.json');
-  const r = trivy(['image', '-f', 'json', '-o', out, '--exit-code', '0', 'alpine:3.9'], { ...IMAGE, TRIVY_STANDIN_CRASH: '1' });
+  const r = trivy(['image', '-f', 'json', '-o', out, '--exit-code', '0', 'alpine:3.9'], {
+    ...IMAGE,
+    TRIVY_STANDIN_CRASH: '1',
+  });
   assert.is(r.code, 1);
   assert.match(r.stderr, /\tFATAL\tFatal error\t/);
   assert.not.ok(existsSync(out));
@@ -116,7 +157,10 @@ standin('config: without a report it replays one with no Results; with one it re
   assert.is(empty.code, 0, empty.stderr);
   const json = JSON.parse(empty.stdout) as Record<string, unknown>;
   assert.equal([json['SchemaVersion'], json['ArtifactType'], 'Results' in json], [2, 'filesystem', false]);
-  const helm = trivy(['config', '-f', 'json', '--exit-code', '2', work], { TRIVY_STANDIN_CONFIG_REPORT: fixture('helm.json.golden'), ...IMAGE });
+  const helm = trivy(['config', '-f', 'json', '--exit-code', '2', work], {
+    TRIVY_STANDIN_CONFIG_REPORT: fixture('helm.json.golden'),
+    ...IMAGE,
+  });
   assert.is(helm.code, 2);
   assert.is(findingsOf(helm.stdout).length, 18);
 });
@@ -125,7 +169,9 @@ standin('formats: table is refused, sarif only with a .sarif.golden sibling', ()
   const table = trivy(['image', 'alpine:3.9'], IMAGE);
   assert.is(table.code, 1, 'Trivy defaults to table, which the stand-in cannot write');
   assert.is(trivy(['image', '-f', 'sarif', 'alpine:3.9'], IMAGE).code, 1);
-  const sarif = trivy(['image', '-f', 'sarif', 'alpine:3.10'], { TRIVY_STANDIN_REPORT: fixture('alpine-310.json.golden') });
+  const sarif = trivy(['image', '-f', 'sarif', 'alpine:3.10'], {
+    TRIVY_STANDIN_REPORT: fixture('alpine-310.json.golden'),
+  });
   assert.is(sarif.code, 0);
   assert.is(sarif.stdout, readFileSync(fixture('alpine-310.sarif.golden'), 'utf8'));
 });
@@ -143,7 +189,10 @@ standin('STANDIN_LOG gets one JSON line per invocation with argv and cwd', () =>
   trivy(['--version'], { STANDIN_LOG: log });
   trivy(['image', '-f', 'json', 'alpine:3.9'], { ...IMAGE, STANDIN_LOG: log });
   trivy(['image', '--bad'], { ...IMAGE, STANDIN_LOG: log });
-  const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown);
+  const lines = readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as unknown);
   assert.equal(lines, [
     { cmd: 'trivy', argv: ['--version'], cwd: work },
     { cmd: 'trivy', argv: ['image', '-f', 'json', 'alpine:3.9'], cwd: work },

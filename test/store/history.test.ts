@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendRunRecord, historyPath, readRunHistory, type RunRecord } from '../../lib/store/history.js';
+import { appendRunRecord, historyPath, type RunRecord, readRunHistory } from '../../lib/store/history.js';
 
 interface Context {
   dir: string;
@@ -48,13 +48,20 @@ History('appended records read back in order, one line each', async ({ dir }) =>
     record(2, {
       outcome: 'failed',
       exitCode: 1,
-      digestsChanged: [{ image: 'node:20-alpine', before: 'sha256:aaa', after: 'sha256:bbb' }, { image: 'gone:1', before: 'sha256:c', after: null }],
+      digestsChanged: [
+        { image: 'node:20-alpine', before: 'sha256:aaa', after: 'sha256:bbb' },
+        { image: 'gone:1', before: 'sha256:c', after: null },
+      ],
       findings: { CRITICAL: 1, HIGH: 2, MEDIUM: 0, LOW: 7, UNKNOWN: 0 },
     }),
   ];
   for (const r of records) await appendRunRecord(file, r);
   assert.equal(await readRunHistory(file), { ok: true, records, skippedLines: 0 });
-  assert.is((await readFile(file, 'utf8')).split('\n').length, records.length + 1, 'one line per record plus the final newline');
+  assert.is(
+    (await readFile(file, 'utf8')).split('\n').length,
+    records.length + 1,
+    'one line per record plus the final newline',
+  );
 });
 
 History('limit keeps the most recent records, oldest first', async ({ dir }) => {
@@ -63,7 +70,11 @@ History('limit keeps the most recent records, oldest first', async ({ dir }) => 
   const result = await readRunHistory(file, 2);
   assert.equal(result, { ok: true, records: [record(3), record(4)], skippedLines: 0 });
   assert.equal(await readRunHistory(file, 0), { ok: true, records: [], skippedLines: 0 });
-  assert.equal(await readRunHistory(file, 10), { ok: true, records: [0, 1, 2, 3, 4].map((n) => record(n)), skippedLines: 0 });
+  assert.equal(await readRunHistory(file, 10), {
+    ok: true,
+    records: [0, 1, 2, 3, 4].map((n) => record(n)),
+    skippedLines: 0,
+  });
 });
 
 History('a truncated last line is skipped, and the next append starts a fresh line', async ({ dir }) => {
@@ -89,7 +100,9 @@ History('lines that are JSON but not records are skipped, not fatal', async ({ d
 History('concurrent appends do not interleave', async ({ dir }) => {
   const file = historyPath(dir);
   await appendRunRecord(file, record(0));
-  const many = Array.from({ length: 50 }, (_, n) => record(n + 1, { tasks: Array.from({ length: 200 }, (_, k) => `task-${n}-${k}`) }));
+  const many = Array.from({ length: 50 }, (_, n) =>
+    record(n + 1, { tasks: Array.from({ length: 200 }, (_, k) => `task-${n}-${k}`) }),
+  );
   await Promise.all(many.map((r) => appendRunRecord(file, r)));
   const result = await readRunHistory(file);
   if (!result.ok) return assert.unreachable(result.problem);

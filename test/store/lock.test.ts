@@ -3,12 +3,12 @@ import { hostname, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { HolderInfo } from '../../lib/store/lock-holder.js';
-import { acquireRunLock, currentHolder, runLockPath } from '../../lib/store/lock.js';
-import { spawnFixture, type FixtureChild } from '../fixtures/spawn-fixture.js';
-import type { HolderReport } from '../fixtures/lock-holder.js';
 import type { Failure } from '../../lib/failure.js';
 import { formatFailure } from '../../lib/render/failure.js';
+import { acquireRunLock, currentHolder, runLockPath } from '../../lib/store/lock.js';
+import type { HolderInfo } from '../../lib/store/lock-holder.js';
+import type { HolderReport } from '../fixtures/lock-holder.js';
+import { type FixtureChild, spawnFixture } from '../fixtures/spawn-fixture.js';
 
 /** What the user reads for a refusal. */
 const problemOf = (refusal: { readonly failure: Failure }): string => formatFailure(refusal.failure);
@@ -122,7 +122,8 @@ Lock('a lock left by a SIGKILLed process is recovered at once by the next run', 
 Lock('child processes racing for a free lock: exactly one wins', async (context) => {
   const reports = await Promise.all([1, 2, 3, 4].map(() => holderChild(context, 3000).report));
   assert.is(reports.filter((r) => r.ok).length, 1, JSON.stringify(reports, null, 2));
-  for (const loser of reports.filter((r) => !r.ok)) assert.ok(loser.elapsedMs < 1000, `loser took ${loser.elapsedMs} ms`);
+  for (const loser of reports.filter((r) => !r.ok))
+    assert.ok(loser.elapsedMs < 1000, `loser took ${loser.elapsedMs} ms`);
 });
 
 Lock('child processes racing to recover a dead lock: exactly one wins', async (context) => {
@@ -135,7 +136,9 @@ Lock('child processes racing to recover a dead lock: exactly one wins', async (c
 
 Lock('concurrent recoveries of a dead lock in one process: exactly one wins', async (context) => {
   const deadPid = await leaveDeadLock(context);
-  const results = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => acquireRunLock(context.dir, currentHolder(`run ${n}`))));
+  const results = await Promise.all(
+    [1, 2, 3, 4, 5, 6].map((n) => acquireRunLock(context.dir, currentHolder(`run ${n}`))),
+  );
   const winners = results.filter((r) => r.ok);
   assert.is(winners.length, 1, results.map((r) => (r.ok ? 'ok' : problemOf(r))).join('\n'));
   assert.is(winners[0]?.recoveredFrom?.pid, deadPid);
@@ -165,7 +168,10 @@ Lock('a dead-looking holder on another host is not judged by pid', async (contex
 
 Lock('a lock lost while held is reported, not thrown', async ({ dir }) => {
   const problems: string[] = [];
-  const held = await acquireRunLock(dir, holderA, { staleMs: 2000, onCompromised: (f) => problems.push(formatFailure(f)) });
+  const held = await acquireRunLock(dir, holderA, {
+    staleMs: 2000,
+    onCompromised: (f) => problems.push(formatFailure(f)),
+  });
   if (!held.ok) return assert.unreachable(problemOf(held));
   await rmdir(runLockPath(dir)); // someone deleted it by hand
   const deadline = Date.now() + 4000;

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { emptyState, readState, statePath, writeJsonAtomic, writeStateAtomic, type State } from '../../lib/store/state.js';
+import {
+  emptyState,
+  readState,
+  type State,
+  statePath,
+  writeJsonAtomic,
+  writeStateAtomic,
+} from '../../lib/store/state.js';
 import { spawnFixture } from '../fixtures/spawn-fixture.js';
 import { generationOf, makeVersion } from '../fixtures/state-writer.js';
 
@@ -27,7 +34,11 @@ const sample: State = {
     'node:20-alpine': { digest: 'sha256:aaa', checkedAt: '2024-05-01T03:00:00.000Z' },
     'gone.example.com/x:1': { digest: null, checkedAt: '2024-05-01T03:00:01.000Z' },
   },
-  lastRebuild: { at: '2024-05-01T03:10:00.000Z', imageId: 'sha256:bbb', baseDigests: { 'node:20-alpine': 'sha256:aaa' } },
+  lastRebuild: {
+    at: '2024-05-01T03:10:00.000Z',
+    imageId: 'sha256:bbb',
+    baseDigests: { 'node:20-alpine': 'sha256:aaa' },
+  },
 };
 
 StateFile('statePath is .cloudy/state.json under the project', () => {
@@ -62,9 +73,15 @@ StateFile('valid JSON of the wrong shape names the field', async ({ dir }) => {
     [[], 'the top level must be an object'],
     [{ version: 2, baseImages: {} }, '"version" is 2'],
     [{ version: 1 }, '"baseImages" must be an object'],
-    [{ version: 1, baseImages: { 'node:20': { digest: 5, checkedAt: 'x' } } }, 'baseImages["node:20"].digest must be a string or null'],
+    [
+      { version: 1, baseImages: { 'node:20': { digest: 5, checkedAt: 'x' } } },
+      'baseImages["node:20"].digest must be a string or null',
+    ],
     [{ version: 1, baseImages: { 'node:20': { digest: null } } }, 'baseImages["node:20"].checkedAt must be a string'],
-    [{ version: 1, baseImages: {}, lastRebuild: { at: 'x', imageId: 'y', baseDigests: { a: 1 } } }, 'lastRebuild.baseDigests["a"] must be a string or null'],
+    [
+      { version: 1, baseImages: {}, lastRebuild: { at: 'x', imageId: 'y', baseDigests: { a: 1 } } },
+      'lastRebuild.baseDigests["a"] must be a string or null',
+    ],
   ];
   for (const [content, expected] of cases) {
     await writeJsonAtomic(file, content);
@@ -128,7 +145,9 @@ StateFile('a writer SIGKILLed at random moments always leaves one complete versi
     try {
       parsed = JSON.parse(text) as State;
     } catch (error) {
-      return assert.unreachable(`round ${round}: state file is not complete JSON (${String(error)}), ${text.length} chars`);
+      return assert.unreachable(
+        `round ${round}: state file is not complete JSON (${String(error)}), ${text.length} chars`,
+      );
     }
     const generation = generationOf(parsed);
     if (generation === null) return assert.unreachable(`round ${round}: state file has no images`);

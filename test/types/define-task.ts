@@ -4,8 +4,8 @@
  * unused directive and the test command fails.
  */
 import { defineTask, type TaskOutput } from '../../lib/engine/task.js';
-import dockerTask from '../../tasks/docker.js';
 import deploySecure from '../../tasks/deploy-secure.js';
+import dockerTask from '../../tasks/docker.js';
 
 const build = defineTask({
   name: 'build',

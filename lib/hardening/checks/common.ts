@@ -3,8 +3,9 @@
  * pass/fail shorthand, the `HostConfig` reader and the one-line text renderings. The groups
  * (identity, runtime, network, mounts) import this file, and ./index.ts imports the groups.
  */
-import { parseNumericUser } from '../options.js';
+
 import { at } from '../../util/json-path.js';
+import { parseNumericUser } from '../options.js';
 
 /** `warn` = weaker than recommended but what the policy asked for; `skip` = cannot be judged here. */
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
@@ -21,7 +22,14 @@ export type Check = {
   readonly status: CheckStatus;
 };
 
-export const check = (id: string, cis: string, title: string, expected: string, actual: string, status: CheckStatus): Check => ({
+export const check = (
+  id: string,
+  cis: string,
+  title: string,
+  expected: string,
+  actual: string,
+  status: CheckStatus,
+): Check => ({
   id,
   cis,
   title,

@@ -4,10 +4,11 @@
  * `security.*` labels held against those settings: the privilege-related checks, which change
  * together when the policy's privilege fields do.
  */
-import type { HardeningPolicy } from '../policy.js';
-import { isAppArmorUnconfined, isSeccompUnconfined, noNewPrivilegesValue, normalizeCapability } from '../options.js';
-import type { Check } from './common.js';
+
 import { at, bool, list, record, show, str, strings } from '../../util/json-path.js';
+import { isAppArmorUnconfined, isSeccompUnconfined, noNewPrivilegesValue, normalizeCapability } from '../options.js';
+import type { HardeningPolicy } from '../policy.js';
+import type { Check } from './common.js';
 import { check, hc, listText, passIf, shorten, userIsNonRoot } from './common.js';
 
 export function identityChecks(c: unknown, policy: HardeningPolicy): Check[] {
@@ -23,8 +24,22 @@ export function identityChecks(c: unknown, policy: HardeningPolicy): Check[] {
     return actual !== undefined && sameOptions(actual, options);
   });
   return [
-    check('non-root-user', '4.1', 'Runs as a non-root numeric user', policy.user, user === '' ? '"" (image default, root)' : user, passIf(userOk)),
-    check('read-only-rootfs', '5.13', 'Root filesystem is read-only', 'true', String(readOnly), passIf(readOnly && policy.readOnly)),
+    check(
+      'non-root-user',
+      '4.1',
+      'Runs as a non-root numeric user',
+      policy.user,
+      user === '' ? '"" (image default, root)' : user,
+      passIf(userOk),
+    ),
+    check(
+      'read-only-rootfs',
+      '5.13',
+      'Root filesystem is read-only',
+      'true',
+      String(readOnly),
+      passIf(readOnly && policy.readOnly),
+    ),
     check('tmpfs', '-', 'Writable tmpfs for scratch paths', listText(policy.tmpfs), listText(mounted), passIf(tmpfsOk)),
   ];
 }
@@ -37,10 +52,12 @@ export function privilegeChecks(c: unknown, policy: HardeningPolicy): Check[] {
   // Privileged mode ignores --cap-drop (observed CapBnd 0000003ffeffffff with CapDrop ["ALL"]).
   const capsOk = capDrop.includes('ALL') && extraCaps.length === 0 && !privileged;
   const capsActual =
-    `CapDrop=${show(hc(c, 'CapDrop'))} CapAdd=${show(hc(c, 'CapAdd'))}` + (privileged ? ' Privileged=true (all capabilities)' : '');
+    `CapDrop=${show(hc(c, 'CapDrop'))} CapAdd=${show(hc(c, 'CapAdd'))}` +
+    (privileged ? ' Privileged=true (all capabilities)' : '');
 
   const securityOpt = strings(hc(c, 'SecurityOpt'));
-  const optsText = securityOpt.length === 0 ? show(hc(c, 'SecurityOpt')) : listText(securityOpt.map((o) => shorten(o, 40)));
+  const optsText =
+    securityOpt.length === 0 ? show(hc(c, 'SecurityOpt')) : listText(securityOpt.map((o) => shorten(o, 40)));
   // The engine turns seccomp off for privileged containers without saying so in SecurityOpt
   // (observed Seccomp: 0 in /proc/1/status).
   const seccompOff = securityOpt.some(isSeccompUnconfined) || privileged;
@@ -62,10 +79,31 @@ export function privilegeChecks(c: unknown, policy: HardeningPolicy): Check[] {
       passIf(capsOk),
     ),
     check('not-privileged', '5.5', 'Not running privileged', 'false', String(privileged), passIf(!privileged)),
-    check('no-new-privileges', '5.26', 'no-new-privileges set', 'last no-new-privileges entry in SecurityOpt is true', optsText, passIf(nnpOn)),
-    check('seccomp', '5.22', 'Default seccomp profile not disabled', 'no seccomp=unconfined, not privileged', privileged ? `${optsText} Privileged=true` : optsText, passIf(!seccompOff)),
+    check(
+      'no-new-privileges',
+      '5.26',
+      'no-new-privileges set',
+      'last no-new-privileges entry in SecurityOpt is true',
+      optsText,
+      passIf(nnpOn),
+    ),
+    check(
+      'seccomp',
+      '5.22',
+      'Default seccomp profile not disabled',
+      'no seccomp=unconfined, not privileged',
+      privileged ? `${optsText} Privileged=true` : optsText,
+      passIf(!seccompOff),
+    ),
     // "" means the host has no AppArmor (or it was not applied): nothing to judge from inspect.
-    check('apparmor', '5.2', 'AppArmor profile not disabled', 'a profile, not "unconfined"', show(apparmor), apparmorOff ? 'fail' : apparmor === '' ? 'skip' : 'pass'),
+    check(
+      'apparmor',
+      '5.2',
+      'AppArmor profile not disabled',
+      'a profile, not "unconfined"',
+      show(apparmor),
+      apparmorOff ? 'fail' : apparmor === '' ? 'skip' : 'pass',
+    ),
   ];
 }
 
@@ -92,7 +130,14 @@ export function namespaceChecks(c: unknown): Check[] {
       `Devices=[${devices.join(', ')}]` + (privileged ? ' Privileged=true (all devices)' : ''),
       passIf(devices.length === 0 && !privileged),
     ),
-    check('cgroup-parent', '5.25', 'cgroup parent not overridden', '""', show(cgroupParent), passIf(cgroupParent === '')),
+    check(
+      'cgroup-parent',
+      '5.25',
+      'cgroup parent not overridden',
+      '""',
+      show(cgroupParent),
+      passIf(cgroupParent === ''),
+    ),
   ];
 }
 
@@ -108,7 +153,8 @@ export function labelChecks(c: unknown): Check[] {
     if (raw === undefined) return check(id, '-', title, `absent, or consistent with ${setting}`, '(absent)', 'skip');
     const value = raw.trim().toLowerCase();
     const claimsSafe = value === safeValue;
-    const status = value !== 'true' && value !== 'false' ? 'warn' : claimsSafe ? passIf(isSafe) : isSafe ? 'warn' : 'pass';
+    const status =
+      value !== 'true' && value !== 'false' ? 'warn' : claimsSafe ? passIf(isSafe) : isSafe ? 'warn' : 'pass';
     return check(id, '-', title, `${key}=${raw} backed by ${setting}`, `${key}=${raw}, ${setting}`, status);
   };
   const user = str(at(c, 'Config', 'User')) ?? '';
@@ -128,6 +174,12 @@ function splitOnce(text: string, separator: string): [string, string] {
 
 /** tmpfs options compare as a set: the engine keeps them as typed, order is not meaningful. */
 function sameOptions(a: string, b: string): boolean {
-  const set = (s: string): string => s.split(',').map((o) => o.trim()).filter((o) => o !== '').sort().join(',');
+  const set = (s: string): string =>
+    s
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o !== '')
+      .sort()
+      .join(',');
   return set(a) === set(b);
 }

@@ -10,10 +10,13 @@
  * A key the engine leaves out reads as the Go zero value (false, "", 0, []), which is what the
  * engine means by omitting it; `null` is read the same way.
  */
-import type { HardeningPolicy } from '../policy.js';
+
 import { show } from '../../util/json-path.js';
+import type { HardeningPolicy } from '../policy.js';
 import { check } from './common.js';
+
 export type { Check, CheckStatus } from './common.js';
+
 import type { Check } from './common.js';
 import { identityChecks, labelChecks, namespaceChecks, privilegeChecks } from './identity.js';
 import { mountChecks } from './mounts.js';

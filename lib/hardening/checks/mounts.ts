@@ -4,14 +4,22 @@
  * `Mounts[]` list, read once into a small {@link Mount} shape, and reuse the policy's volume
  * parsing (../volumes.ts).
  */
+
+import { at, bool, list, str } from '../../util/json-path.js';
 import type { HardeningPolicy } from '../policy.js';
 import { hostPathRisk, parseVolume } from '../volumes.js';
 import type { Check } from './common.js';
-import { at, bool, list, str } from '../../util/json-path.js';
 import { check, listText, passIf } from './common.js';
 
 /** The top-level `Mounts[]` covers both `-v` (HostConfig.Binds) and `--mount` (HostConfig.Mounts). */
-type Mount = { readonly type: string; readonly name: string; readonly source: string; readonly destination: string; readonly rw: boolean; readonly propagation: string };
+type Mount = {
+  readonly type: string;
+  readonly name: string;
+  readonly source: string;
+  readonly destination: string;
+  readonly rw: boolean;
+  readonly propagation: string;
+};
 
 function readMounts(c: unknown): Mount[] {
   return list(at(c, 'Mounts')).map((m) => ({
@@ -24,7 +32,8 @@ function readMounts(c: unknown): Mount[] {
   }));
 }
 
-const mountText = (m: Mount): string => `${m.type === 'volume' ? m.name : m.source}:${m.destination}${m.rw ? '' : ':ro'}`;
+const mountText = (m: Mount): string =>
+  `${m.type === 'volume' ? m.name : m.source}:${m.destination}${m.rw ? '' : ':ro'}`;
 
 export function mountChecks(c: unknown, policy: HardeningPolicy): Check[] {
   const mounts = readMounts(c);
@@ -32,7 +41,10 @@ export function mountChecks(c: unknown, policy: HardeningPolicy): Check[] {
   const hostMounts = mounts.filter((m) => m.type === 'bind' || m.type === '');
   const sensitive = hostMounts.filter((m) => hostPathRisk(m.source) === 'sensitive');
   const socket = mounts.filter(
-    (m) => m.source.includes('docker.sock') || m.destination.includes('docker.sock') || (hostMounts.includes(m) && hostPathRisk(m.source) === 'docker-socket'),
+    (m) =>
+      m.source.includes('docker.sock') ||
+      m.destination.includes('docker.sock') ||
+      (hostMounts.includes(m) && hostPathRisk(m.source) === 'docker-socket'),
   );
   const shared = mounts.filter((m) => m.propagation === 'shared' || m.propagation === 'rshared');
 
@@ -49,12 +61,41 @@ export function mountChecks(c: unknown, policy: HardeningPolicy): Check[] {
   });
   const targets = new Set(policy.volumes.map((spec) => parseVolume(spec)?.target));
   const extra = mounts.filter((m) => !targets.has(m.destination));
-  const volumesActual = listText(mounts.map(mountText)) + (extra.length > 0 ? `; unexpected: ${listText(extra.map(mountText))}` : '');
+  const volumesActual =
+    listText(mounts.map(mountText)) + (extra.length > 0 ? `; unexpected: ${listText(extra.map(mountText))}` : '');
   return [
-    check('sensitive-mounts', '5.6', 'No sensitive host directories mounted', 'none of / /boot /dev /etc /lib /proc /sys /usr', listText(sensitive.map(mountText)), passIf(sensitive.length === 0)),
-    check('docker-socket', '5.32', 'Docker socket not mounted', 'no docker.sock mount', listText(socket.map(mountText)), passIf(socket.length === 0)),
-    check('mount-propagation', '5.20', 'Mount propagation not shared', 'no shared/rshared', listText(shared.map((m) => `${m.destination} ${m.propagation}`)), passIf(shared.length === 0)),
+    check(
+      'sensitive-mounts',
+      '5.6',
+      'No sensitive host directories mounted',
+      'none of / /boot /dev /etc /lib /proc /sys /usr',
+      listText(sensitive.map(mountText)),
+      passIf(sensitive.length === 0),
+    ),
+    check(
+      'docker-socket',
+      '5.32',
+      'Docker socket not mounted',
+      'no docker.sock mount',
+      listText(socket.map(mountText)),
+      passIf(socket.length === 0),
+    ),
+    check(
+      'mount-propagation',
+      '5.20',
+      'Mount propagation not shared',
+      'no shared/rshared',
+      listText(shared.map((m) => `${m.destination} ${m.propagation}`)),
+      passIf(shared.length === 0),
+    ),
     // A mount the policy does not list (e.g. an image VOLUME) is drift, not necessarily a hole.
-    check('volumes', '-', 'Configured volumes mounted', listText(policy.volumes), volumesActual, missing.length > 0 ? 'fail' : extra.length > 0 ? 'warn' : 'pass'),
+    check(
+      'volumes',
+      '-',
+      'Configured volumes mounted',
+      listText(policy.volumes),
+      volumesActual,
+      missing.length > 0 ? 'fail' : extra.length > 0 ? 'warn' : 'pass',
+    ),
   ];
 }

@@ -4,9 +4,10 @@
  * `docker network inspect`), and the published ports, with their own parsing (port specs and
  * PortBindings).
  */
+
+import { at, bool, list, record, show, str } from '../../util/json-path.js';
 import type { HardeningPolicy } from '../policy.js';
 import type { Check } from './common.js';
-import { at, bool, list, record, show, str } from '../../util/json-path.js';
 import { check, hc, listText, passIf } from './common.js';
 
 export function networkChecks(c: unknown, policy: HardeningPolicy, networkInspect: unknown): Check[] {
@@ -16,8 +17,22 @@ export function networkChecks(c: unknown, policy: HardeningPolicy, networkInspec
   const onDefaultBridge = mode === 'default' || mode === 'bridge' || networks.includes('bridge');
   const networkOk = !onDefaultBridge && mode === want && networks.every((n) => n === want);
   const checks = [
-    check('host-network', '5.10', 'Host network namespace not shared', 'NetworkMode not "host"', show(mode), passIf(mode !== 'host')),
-    check('network', '5.30', 'Not on the default bridge, attached as configured', `NetworkMode=${want}`, `NetworkMode=${show(mode)} Networks=[${networks.join(', ')}]`, passIf(networkOk)),
+    check(
+      'host-network',
+      '5.10',
+      'Host network namespace not shared',
+      'NetworkMode not "host"',
+      show(mode),
+      passIf(mode !== 'host'),
+    ),
+    check(
+      'network',
+      '5.30',
+      'Not on the default bridge, attached as configured',
+      `NetworkMode=${want}`,
+      `NetworkMode=${show(mode)} Networks=[${networks.join(', ')}]`,
+      passIf(networkOk),
+    ),
   ];
   const title = 'User-defined network: ICC and NAT off';
   if (policy.network.mode === 'none') {
@@ -25,13 +40,15 @@ export function networkChecks(c: unknown, policy: HardeningPolicy, networkInspec
   } else if (networkInspect === undefined) {
     checks.push(check('network-isolation', '-', title, policy.network.name, 'network inspect not provided', 'skip'));
   } else {
-    const n: unknown = Array.isArray(networkInspect) && networkInspect.length === 1 ? networkInspect[0] : networkInspect;
+    const n: unknown =
+      Array.isArray(networkInspect) && networkInspect.length === 1 ? networkInspect[0] : networkInspect;
     const options = record(at(n, 'Options'));
     const icc = str(options['com.docker.network.bridge.enable_icc']) ?? '(unset: true)';
     const masquerade = str(options['com.docker.network.bridge.enable_ip_masquerade']) ?? '(unset: true)';
     const internal = bool(at(n, 'Internal')) ?? false;
     const name = str(at(n, 'Name')) ?? '';
-    const ok = name === policy.network.name && icc === 'false' && masquerade === 'false' && internal === policy.network.internal;
+    const ok =
+      name === policy.network.name && icc === 'false' && masquerade === 'false' && internal === policy.network.internal;
     checks.push(
       check(
         'network-isolation',
@@ -60,7 +77,13 @@ function parsePortSpec(spec: string): string | undefined {
   }
   const parts = rest.split(':');
   const [containerPort = '', hostPort = '', hostIp = ip] = [...parts].reverse();
-  if (parts.length > 3 || (parts.length === 3 && ip !== '') || !/^\d+$/.test(containerPort) || !/^\d*$/.test(hostPort) || !/^(tcp|udp|sctp)$/.test(proto)) {
+  if (
+    parts.length > 3 ||
+    (parts.length === 3 && ip !== '') ||
+    !/^\d+$/.test(containerPort) ||
+    !/^\d*$/.test(hostPort) ||
+    !/^(tcp|udp|sctp)$/.test(proto)
+  ) {
     return undefined;
   }
   return `${hostIp}:${hostPort}->${containerPort}/${proto}`;
@@ -75,7 +98,9 @@ export function portChecks(c: unknown, policy: HardeningPolicy): Check[] {
   const publishAll = bool(hc(c, 'PublishAllPorts')) ?? false;
   const comparable = wanted.every((w) => w !== undefined);
   const same = comparable && JSON.stringify([...wanted].sort()) === JSON.stringify(actual);
-  const lowPorts = bindings.filter((b) => /^\d+$/.test(b.hostPort) && Number(b.hostPort) > 0 && Number(b.hostPort) < 1025);
+  const lowPorts = bindings.filter(
+    (b) => /^\d+$/.test(b.hostPort) && Number(b.hostPort) > 0 && Number(b.hostPort) < 1025,
+  );
   const anyInterface = bindings.filter((b) => b.hostIp === '' || b.hostIp === '0.0.0.0' || b.hostIp === '::');
   const describe = (bs: typeof bindings): string => listText(bs.map((b) => `${b.hostIp}:${b.hostPort}->${b.port}`));
   return [
@@ -84,10 +109,26 @@ export function portChecks(c: unknown, policy: HardeningPolicy): Check[] {
       '5.9',
       'Only the configured ports published',
       listText(policy.ports),
-      listText(actual) + (publishAll ? ' PublishAllPorts=true' : '') + (comparable ? '' : ' (a configured port spec could not be parsed)'),
+      listText(actual) +
+        (publishAll ? ' PublishAllPorts=true' : '') +
+        (comparable ? '' : ' (a configured port spec could not be parsed)'),
       !comparable ? 'warn' : passIf(same && !publishAll),
     ),
-    check('privileged-ports', '5.8', 'No privileged host ports (<1025)', 'host ports >= 1025', describe(lowPorts), lowPorts.length === 0 ? 'pass' : 'warn'),
-    check('port-interface', '5.14', 'Published ports bound to one interface', 'HostIp not ""/0.0.0.0/::', describe(anyInterface), anyInterface.length === 0 ? 'pass' : 'warn'),
+    check(
+      'privileged-ports',
+      '5.8',
+      'No privileged host ports (<1025)',
+      'host ports >= 1025',
+      describe(lowPorts),
+      lowPorts.length === 0 ? 'pass' : 'warn',
+    ),
+    check(
+      'port-interface',
+      '5.14',
+      'Published ports bound to one interface',
+      'HostIp not ""/0.0.0.0/::',
+      describe(anyInterface),
+      anyInterface.length === 0 ? 'pass' : 'warn',
+    ),
   ];
 }

@@ -4,11 +4,12 @@
  * engine's stored numbers and states against the policy's limits (docker unit parsing, restart
  * and health semantics).
  */
-import type { HardeningPolicy } from '../policy.js';
-import { parseRestart } from '../options.js';
-import type { Check } from './common.js';
-import { at, bool, list, num, record, show, str, strings } from '../../util/json-path.js';
+
 import { parseCpus, parseMemory } from '../../docker/units.js';
+import { at, bool, list, num, record, show, str, strings } from '../../util/json-path.js';
+import { parseRestart } from '../options.js';
+import type { HardeningPolicy } from '../policy.js';
+import type { Check } from './common.js';
 import { check, hc, listText, passIf } from './common.js';
 
 export function resourceChecks(c: unknown, policy: HardeningPolicy): Check[] {
@@ -20,9 +21,17 @@ export function resourceChecks(c: unknown, policy: HardeningPolicy): Check[] {
   const wantSwap = parseMemory(policy.memorySwap);
   const wantCpus = parseCpus(policy.cpus);
   // 0, -1, null and absent all mean "no limit"; show the stored value so the user can compare.
-  const shown = (field: string, n: number, prefix = ''): string => (n > 0 ? `${prefix}${n}` : `${prefix}${show(hc(c, field))} (unlimited)`);
+  const shown = (field: string, n: number, prefix = ''): string =>
+    n > 0 ? `${prefix}${n}` : `${prefix}${show(hc(c, field))} (unlimited)`;
   return [
-    check('memory', '5.11', 'Memory limited', `${policy.memory} (${show(wantMemory)})`, shown('Memory', memory), passIf(memory > 0 && memory === wantMemory)),
+    check(
+      'memory',
+      '5.11',
+      'Memory limited',
+      `${policy.memory} (${show(wantMemory)})`,
+      shown('Memory', memory),
+      passIf(memory > 0 && memory === wantMemory),
+    ),
     check(
       'memory-swap',
       '5.11',
@@ -31,9 +40,23 @@ export function resourceChecks(c: unknown, policy: HardeningPolicy): Check[] {
       shown('MemorySwap', swap),
       passIf(swap > 0 && swap === wantSwap && swap === memory),
     ),
-    check('cpus', '5.12', 'CPU limited', `${policy.cpus} (NanoCpus ${show(wantCpus)})`, shown('NanoCpus', nanoCpus, 'NanoCpus '), passIf(nanoCpus > 0 && nanoCpus === wantCpus)),
+    check(
+      'cpus',
+      '5.12',
+      'CPU limited',
+      `${policy.cpus} (NanoCpus ${show(wantCpus)})`,
+      shown('NanoCpus', nanoCpus, 'NanoCpus '),
+      passIf(nanoCpus > 0 && nanoCpus === wantCpus),
+    ),
     // Engine 20.10 stores --pids-limit 0 and -1 as null.
-    check('pids-limit', '5.29', 'PIDs limit set', String(policy.pidsLimit), shown('PidsLimit', pids), passIf(pids > 0 && pids === policy.pidsLimit)),
+    check(
+      'pids-limit',
+      '5.29',
+      'PIDs limit set',
+      String(policy.pidsLimit),
+      shown('PidsLimit', pids),
+      passIf(pids > 0 && pids === policy.pidsLimit),
+    ),
   ];
 }
 
@@ -62,7 +85,14 @@ export function ulimitAndLogChecks(c: unknown, policy: HardeningPolicy): Check[]
     .map(([k, v]) => `${k}=${str(v) ?? show(v)}`)
     .join(', ')}}`;
   return [
-    check('ulimits', '5.19', 'ulimits set as configured', listText(ulimitsExpected), listText(ulimitsActual), passIf(ulimitsOk)),
+    check(
+      'ulimits',
+      '5.19',
+      'ulimits set as configured',
+      listText(ulimitsExpected),
+      listText(ulimitsActual),
+      passIf(ulimitsOk),
+    ),
     check(
       'log-rotation',
       '-',
@@ -85,11 +115,17 @@ function restartCheck(c: unknown, policy: HardeningPolicy): Check {
   const actual = name === 'on-failure' ? `on-failure:${count}` : name === '' ? '"" (no)' : name;
   const title = 'Restart policy as configured (CIS prefers on-failure:5)';
   // "" is the engine's zero value for "no".
-  const matches = want !== undefined && want.name === (name === '' ? 'no' : name) && (want.name !== 'on-failure' || want.maximumRetryCount === count);
+  const matches =
+    want !== undefined &&
+    want.name === (name === '' ? 'no' : name) &&
+    (want.name !== 'on-failure' || want.maximumRetryCount === count);
   if (!matches) return check('restart-policy', '5.15', title, policy.restart, actual, 'fail');
   // What was configured, but CIS 5.15 wants a bounded on-failure. docker-bench passes
   // unless-stopped/always because it only tests MaximumRetryCount > 5; we do not.
-  const unbounded = want.name === 'always' || want.name === 'unless-stopped' || (want.name === 'on-failure' && (count === 0 || count > 5));
+  const unbounded =
+    want.name === 'always' ||
+    want.name === 'unless-stopped' ||
+    (want.name === 'on-failure' && (count === 0 || count > 5));
   return check('restart-policy', '5.15', title, policy.restart, actual, unbounded ? 'warn' : 'pass');
 }
 
@@ -102,10 +138,19 @@ function runtimeChecks(c: unknown, policy: HardeningPolicy): Check[] {
   const configured = test.length > 0 && test[0] !== 'NONE';
   const health = str(at(state, 'Health', 'Status'));
   const streak = num(at(state, 'Health', 'FailingStreak')) ?? 0;
-  const healthText = !configured ? 'no Healthcheck configured' : `${health ?? '(no State.Health)'}${streak > 0 ? ` FailingStreak=${streak}` : ''}`;
+  const healthText = !configured
+    ? 'no Healthcheck configured'
+    : `${health ?? '(no State.Health)'}${streak > 0 ? ` FailingStreak=${streak}` : ''}`;
   return [
     check('running', '-', 'Container running, not restarting', 'running', stateText, passIf(running)),
-    check('health', '5.27', 'Health check configured and healthy', `healthy (within ${policy.healthTimeoutSeconds}s of start)`, healthText, passIf(configured && health === 'healthy')),
+    check(
+      'health',
+      '5.27',
+      'Health check configured and healthy',
+      `healthy (within ${policy.healthTimeoutSeconds}s of start)`,
+      healthText,
+      passIf(configured && health === 'healthy'),
+    ),
   ];
 }
 
@@ -123,5 +168,12 @@ function imageCheck(c: unknown, expectedImageId: string | undefined): Check {
   const lastSegment = configImage.slice(configImage.lastIndexOf('/') + 1);
   const pinned = configImage.startsWith('sha256:') || configImage.includes('@sha256:');
   const floating = !pinned && (!lastSegment.includes(':') || lastSegment.endsWith(':latest'));
-  return check('image-id', '5.28', title, 'an image id, digest or version tag', show(configImage), floating ? 'warn' : 'pass');
+  return check(
+    'image-id',
+    '5.28',
+    title,
+    'an image id, digest or version tag',
+    show(configImage),
+    floating ? 'warn' : 'pass',
+  );
 }
