@@ -90,7 +90,9 @@ export function parseCli(argv: readonly string[]): Result<CliArgs, Failure> {
     }
     args.push(a);
   }
-  let parsed;
+  let parsed: ReturnType<
+    typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>
+  >;
   try {
     parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {

@@ -49,8 +49,14 @@ export async function main(argv: readonly string[], builtins: readonly AnyTask[]
   const parsed = parseCli(argv);
   if (!parsed.ok) return fail([parsed.error]);
   const args = parsed.value;
-  if (args.help) return (out(HELP), 0);
-  if (args.version) return (out(VERSION), 0);
+  if (args.help) {
+    out(HELP);
+    return 0;
+  }
+  if (args.version) {
+    out(VERSION);
+    return 0;
+  }
   const cwd = path.resolve(args.cwd);
   if (!existsSync(cwd)) return fail([{ reason: 'usage', message: `--cwd ${args.cwd}: no such directory` }]);
 
@@ -62,7 +68,10 @@ export async function main(argv: readonly string[], builtins: readonly AnyTask[]
   const graph = buildGraph(registry.value.specs);
   if (!graph.ok) return fail(graph.error);
 
-  if (args.list) return (listTasks(graph.value, args.json, out), 0);
+  if (args.list) {
+    listTasks(graph.value, args.json, out);
+    return 0;
+  }
   if (args.graph) {
     const subset = args.targets.length > 0 ? selectTargets(graph.value, args.targets) : undefined;
     if (subset && !subset.ok) return fail(subset.error);

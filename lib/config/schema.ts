@@ -158,7 +158,9 @@ export function validate(value: unknown, schema: Schema, path: string, file: str
         return;
       case 'array':
         if (!Array.isArray(v)) return void bad(at, `a list`, v);
-        v.forEach((item, i) => walk(item, s.of, `${at}[${i}]`));
+        v.forEach((item, i) => {
+          walk(item, s.of, `${at}[${i}]`);
+        });
         return;
       case 'record':
         if (!isPlainObject(v)) return void bad(at, 'an object', v);

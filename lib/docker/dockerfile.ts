@@ -88,7 +88,11 @@ export interface DockerfileModel {
 }
 
 type Vars = Map<string, string>;
-type ArgContext = { readonly overrides: ReadonlyMap<string, string>; readonly globals: Vars; readonly escape: string };
+type ArgContext = {
+  readonly overrides: ReadonlyMap<string, string>;
+  readonly globals: Vars;
+  readonly escapeChar: string;
+};
 
 /**
  * Parses Dockerfile text. `buildArgs` are `--build-arg` values; like Docker, they
@@ -96,9 +100,9 @@ type ArgContext = { readonly overrides: ReadonlyMap<string, string>; readonly gl
  */
 export function parseDockerfile(text: string, buildArgs: Readonly<Record<string, string>> = {}): DockerfileModel {
   const doc = DockerfileParser.parse(text);
-  const escape = doc.getEscapeCharacter();
+  const escapeChar = doc.getEscapeCharacter();
   const globalVars: Vars = new Map();
-  const ctx: ArgContext = { overrides: new Map(Object.entries(buildArgs)), globals: globalVars, escape };
+  const ctx: ArgContext = { overrides: new Map(Object.entries(buildArgs)), globals: globalVars, escapeChar };
   const globalArgs: NameLine[] = [];
   const stages: MutableStage[] = [];
   const stageEnv: Vars[] = [];
@@ -109,7 +113,7 @@ export function parseDockerfile(text: string, buildArgs: Readonly<Record<string,
   for (const ins of doc.getInstructions()) {
     const line = ins.getRange().start.line + 1;
     if (ins instanceof From) {
-      const from = resolveFrom(ins, line, globalVars, stages, escape);
+      const from = resolveFrom(ins, line, globalVars, stages, escapeChar);
       const name = ins.getBuildStage()?.toLowerCase();
       current = {
         index: stages.length,
@@ -140,13 +144,13 @@ export function parseDockerfile(text: string, buildArgs: Readonly<Record<string,
     } else if (ins instanceof Env) {
       for (const p of ins.getProperties()) {
         current.envs.push({ name: p.getName(), line });
-        const value = expand(p.getValue() ?? '', vars, new Set(), escape);
+        const value = expand(p.getValue() ?? '', vars, new Set(), escapeChar);
         vars.set(p.getName(), value);
         env.set(p.getName(), value);
       }
     } else if (ins instanceof User) {
       const raw = (ins.getArgumentsContent() ?? '').trim();
-      current.users.push({ value: expand(raw, vars, new Set(), escape), raw, line });
+      current.users.push({ value: expand(raw, vars, new Set(), escapeChar), raw, line });
     } else if (ins instanceof Healthcheck) {
       current.healthchecks.push({ form: healthcheckForm(ins), line });
     } else if (ins instanceof Add) {
@@ -207,11 +211,11 @@ function resolveFrom(
   line: number,
   globals: Vars,
   earlier: readonly MutableStage[],
-  escape: string,
+  escapeChar: string,
 ): FromRef {
   const raw = ins.getImage() ?? '';
   const unresolved = new Set<string>();
-  const image = expand(raw, globals, unresolved, escape);
+  const image = expand(raw, globals, unresolved, escapeChar);
   const base = { image, raw, line, unresolved: [...unresolved] };
   if (image.toLowerCase() === 'scratch') return { ...base, kind: 'scratch' };
   // Only stages defined *above* count; a later name is just an image name.
@@ -229,7 +233,8 @@ function declareArgs(ins: Arg, line: number, scope: Vars, out: NameLine[], ctx: 
     out.push({ name, line });
     const dflt = p.getValue();
     const value =
-      ctx.overrides.get(name) ?? (dflt === null ? ctx.globals.get(name) : expand(dflt, scope, new Set(), ctx.escape));
+      ctx.overrides.get(name) ??
+      (dflt === null ? ctx.globals.get(name) : expand(dflt, scope, new Set(), ctx.escapeChar));
     if (value !== undefined) scope.set(name, value);
   }
 }
@@ -271,19 +276,19 @@ export function expand(
   text: string,
   vars: ReadonlyMap<string, string>,
   unresolved: Set<string>,
-  escape = '\\',
+  escapeChar = '\\',
 ): string {
   let out = '';
   let i = 0;
   while (i < text.length) {
     const ch = text[i];
-    if (ch === escape && text[i + 1] === '$') {
+    if (ch === escapeChar && text[i + 1] === '$') {
       out += '$';
       i += 2;
     } else if (ch === '$' && text[i + 1] === '{') {
       const close = matchingBrace(text, i + 1);
       if (close === -1) return out + text.slice(i);
-      out += expandBraced(text.slice(i + 2, close), vars, unresolved, escape);
+      out += expandBraced(text.slice(i + 2, close), vars, unresolved, escapeChar);
       i = close + 1;
     } else if (ch === '$' && NAME.test(text.slice(i + 1))) {
       const name = NAME.exec(text.slice(i + 1))?.[0] ?? '';
@@ -301,12 +306,12 @@ function expandBraced(
   body: string,
   vars: ReadonlyMap<string, string>,
   unresolved: Set<string>,
-  escape: string,
+  escapeChar: string,
 ): string {
   const name = NAME.exec(body)?.[0] ?? '';
   const op = /^(:-|:\+|-|\+)/.exec(body.slice(name.length))?.[0];
   if (op === undefined) return lookup(name, vars, unresolved);
-  const word = () => expand(body.slice(name.length + op.length), vars, unresolved, escape);
+  const word = () => expand(body.slice(name.length + op.length), vars, unresolved, escapeChar);
   const value = vars.get(name);
   // `:` variants treat an empty value like an unset one.
   const absent = op.startsWith(':') ? value === undefined || value === '' : value === undefined;

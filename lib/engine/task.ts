@@ -80,7 +80,7 @@ export interface Task<
 }
 
 /** Any task, whatever its name, output and dependencies. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the widest task type; `unknown` would make every task unassignable to it.
 export type AnyTask = Task<string, any, readonly any[]>;
 
 /** The output type of a task (what its `run` resolves to). */

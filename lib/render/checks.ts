@@ -2,6 +2,7 @@
  * The hardening checks as a table: CHECK, CIS, EXPECTED, ACTUAL, RESULT (deploy failures, audit).
  */
 import type { Check, CheckStatus } from '../hardening/checks/index.js';
+import { escapeControl, shorten } from './text.js';
 
 const RESULT: Readonly<Record<CheckStatus, string>> = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', skip: 'SKIP' };
 const MAX_CELL = 100;
@@ -20,9 +21,5 @@ export function formatChecksTable(checks: readonly Check[]): string {
 }
 
 function cell(text: string): string {
-  const escaped = text.replace(
-    /[\u0000-\u001f\u007f-\u009f]/g,
-    (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
-  return escaped.length > MAX_CELL ? `${escaped.slice(0, MAX_CELL - 1)}…` : escaped;
+  return shorten(escapeControl(text), MAX_CELL);
 }

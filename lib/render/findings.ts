@@ -5,6 +5,7 @@
 
 import type { Finding } from '../scan/parse.js';
 import { SEVERITIES, type Severity } from '../scan/severity.js';
+import { blankControl, shorten } from './text.js';
 
 /** `CRITICAL 2, HIGH 0, MEDIUM 4, LOW 0, UNKNOWN 0`: every level, most severe first. */
 export function countLine(counts: Readonly<Record<Severity, number>>): string {
@@ -67,6 +68,5 @@ function toRow(f: Finding): string[] {
  * the alignment or restyle the user's terminal, so they become spaces.
  */
 function cell(value: string): string {
-  const clean = value.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim() || '-';
-  return clean.length > MAX_CELL ? `${clean.slice(0, MAX_CELL - 1)}…` : clean;
+  return shorten(blankControl(value).trim() || '-', MAX_CELL);
 }

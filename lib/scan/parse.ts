@@ -157,7 +157,9 @@ function finish(
 ): ParseResult {
   const problems: string[] = [];
   const findings: Finding[] = [];
-  results.forEach((result, i) => parseResult(result, `${where}[${i}]`, findings, problems));
+  results.forEach((result, i) => {
+    parseResult(result, `${where}[${i}]`, findings, problems);
+  });
   if (problems.length > 0) {
     const more = problems.length > 3 ? ` (and ${problems.length - 3} more)` : '';
     return { ok: false, problem: `malformed Trivy report: ${problems.slice(0, 3).join('; ')}${more}` };

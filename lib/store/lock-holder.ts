@@ -152,5 +152,6 @@ let pidNamespace: Promise<string | null> | undefined;
  * pid numbering, so a pid is only comparable within the same pid namespace.
  */
 export function ownPidNamespace(): Promise<string | null> {
-  return (pidNamespace ??= readlink('/proc/self/ns/pid').catch(() => null));
+  pidNamespace ??= readlink('/proc/self/ns/pid').catch(() => null);
+  return pidNamespace;
 }

@@ -16,8 +16,10 @@ export function packageRoot(): string {
     if (
       existsSync(manifest) &&
       (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'cloudy-tasks'
-    )
-      return (root = dir);
+    ) {
+      root = dir;
+      return root;
+    }
     if (path.dirname(dir) === dir) throw new Error('Internal error: the cloudy-tasks package root was not found');
   }
 }

@@ -399,6 +399,7 @@ Cli('on a terminal (not CI) the listr2 view shows each task state', async () => 
     ['-qec', `stty cols 100 rows 30; ${process.execPath} ${cliPath} a b c -k`, '/dev/null'],
     { cwd: p.dir, env, encoding: 'utf8', timeout: 30_000 },
   );
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI escapes.
   const screen = r.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
   assert.match(screen, '✔ a');
   assert.match(screen, '✖ b');

@@ -17,7 +17,7 @@ import { type Check, type CheckStatus, failingChecks, verifyContainer } from '..
 import { DEFAULT_HARDENING, type HardeningPolicy } from '../../lib/hardening/policy.js';
 import { formatChecksTable } from '../../lib/render/checks.js';
 
-// `any` on purpose: the tests mutate deep fixture paths, which is what a typed view would forbid.
+// biome-ignore lint/suspicious/noExplicitAny: the tests mutate deep fixture paths, which is what a typed view would forbid.
 type Json = Record<string, any>;
 const fixture = (name: string): Json =>
   JSON.parse(readFileSync(new URL(`../fixtures/inspect/${name}.json`, import.meta.url), 'utf8')) as Json;
@@ -397,6 +397,7 @@ format('aligned columns, RESULT words, escaped control characters', () => {
   const resultColumn = lines[0]!.indexOf('RESULT');
   for (const l of lines) assert.is(l.search(/(PASS|FAIL|WARN|SKIP|RESULT)$/), resultColumn, l);
   assert.is(lines[1]!.indexOf('5.5'), lines[0]!.indexOf('CIS'));
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting that no escape survives.
   assert.not.match(table, /\u001b/);
   assert.match(table, /evil\\x1b\[2Jlabel\\x0anext/);
   assert.equal(

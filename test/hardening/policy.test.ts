@@ -255,7 +255,9 @@ for (const [name, patch, expected] of cases) {
   refuse(name, () => {
     const problems = refuseUnsafe(policy(patch));
     assert.is(problems.length, expected.length, `problems:\n${problems.join('\n')}`);
-    expected.forEach((re, i) => assert.match(problems[i]!, re));
+    expected.forEach((re, i) => {
+      assert.match(problems[i]!, re);
+    });
     for (const p of problems) assert.not.match(p, /\n/, 'one line each');
   });
 }

@@ -277,6 +277,7 @@ export function buildImage(opts: BuildOptions): DockerResult {
 }
 
 /** Parsed `docker <kind> inspect` element [0], or undefined when the object does not exist. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary inspect paths and assert on them.
 export function inspect(ref: string, kind: 'image' | 'container' | 'volume' | 'network' = 'container'): any {
   const r = docker([kind, 'inspect', ref], { timeoutMs: 60_000 });
   if (r.code !== 0) return undefined;

@@ -221,6 +221,7 @@ text('findingsTable: control characters from the report never reach the terminal
   });
   assert.ok(parsed.ok);
   const table = findingsTable(parsed.report.findings);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting that no control character survives.
   assert.not.ok(/[\u0000-\u0009\u000b-\u001f\u007f]/.test(table), JSON.stringify(table));
   assert.is(table.split('\n').length, 2);
 });

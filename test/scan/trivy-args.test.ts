@@ -24,7 +24,7 @@ const base: TrivyScanOptions = {
   outputFile: '/p/reports/trivy-image.json',
 };
 /** The value after `flag` in argv, or undefined. */
-const valueOf = (argv: readonly string[], flag: string) =>
+const flagValue = (argv: readonly string[], flag: string) =>
   argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined;
 
 const image = suite('trivyImageArgs');
@@ -64,9 +64,9 @@ image('always JSON to the output file, exit code 0, quiet; the image is the last
     ...base,
     image: 'sha256:41625eafc3098ebe89ab53cd879f95997823fa65083865bf73ca2dbe1613e2c4',
   });
-  assert.is(valueOf(argv, '--format'), 'json');
-  assert.is(valueOf(argv, '--output'), base.outputFile);
-  assert.is(valueOf(argv, '--exit-code'), '0');
+  assert.is(flagValue(argv, '--format'), 'json');
+  assert.is(flagValue(argv, '--output'), base.outputFile);
+  assert.is(flagValue(argv, '--exit-code'), '0');
   assert.ok(argv.includes('--quiet'));
   assert.is(argv.at(-1), 'sha256:41625eafc3098ebe89ab53cd879f95997823fa65083865bf73ca2dbe1613e2c4');
   for (const absent of ['--ignore-unfixed', '--ignorefile', '--timeout', '--skip-db-update'])
@@ -82,7 +82,7 @@ const severityCases: ReadonlyArray<readonly [string, TrivyScanOptions['severitie
 for (const [name, severities, expected] of severityCases) {
   image(`--severity: ${name}`, () => {
     const argv = trivyImageArgs({ ...base, severities, image: 'a:1' });
-    assert.is(valueOf(argv, '--severity'), expected);
+    assert.is(flagValue(argv, '--severity'), expected);
     assert.is(argv.includes('--severity'), expected !== undefined);
   });
 }
@@ -173,7 +173,7 @@ container('a rootless socket and a container name for cleanup', () => {
     containerName: 'cloudy-trivy-1',
   });
   assert.ok(argv.includes('/run/user/1000/docker.sock:/var/run/docker.sock'));
-  assert.is(valueOf(argv, '--name'), 'cloudy-trivy-1');
+  assert.is(flagValue(argv, '--name'), 'cloudy-trivy-1');
   assert.is(argv.at(-1), DEFAULT_TRIVY_IMAGE);
 });
 

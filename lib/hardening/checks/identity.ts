@@ -127,7 +127,7 @@ export function namespaceChecks(c: unknown): Check[] {
       '5.18',
       'No host devices',
       'Devices=[]',
-      `Devices=[${devices.join(', ')}]` + (privileged ? ' Privileged=true (all devices)' : ''),
+      `Devices=[${devices.join(', ')}]${privileged ? ' Privileged=true (all devices)' : ''}`,
       passIf(devices.length === 0 && !privileged),
     ),
     check(

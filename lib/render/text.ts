@@ -1,0 +1,17 @@
+/**
+ * Untrusted text (labels, health output, Trivy titles, docker errors) on its way to a terminal:
+ * control characters (ANSI escapes, newlines, bells) would restyle the screen or break a table.
+ */
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** Control characters as visible `\xNN` escapes (where the exact text matters: checks). */
+export const escapeControl = (text: string): string =>
+  text.replace(CONTROL, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
+
+/** Control characters as spaces (where only readability matters: finding titles). */
+export const blankControl = (text: string): string => text.replace(CONTROL, ' ');
+
+/** At most `max` characters, an ellipsis marking the cut. */
+export const shorten = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
