@@ -4,6 +4,7 @@
  * "did you mean" for misspelt keys. Configs come from JSON/YAML too, so types are not trusted.
  */
 
+import { parseMemory } from '../docker/units.js';
 import { isTask } from '../engine/task.js';
 import type { Failure } from '../failure.js';
 import { SEVERITIES } from '../scan/severity.js';
@@ -28,8 +29,15 @@ const str: Schema = { kind: 'string' };
 const bool: Schema = { kind: 'boolean' };
 const strings: Schema = { kind: 'array', of: str };
 const severity: Schema = { kind: 'enum', values: SEVERITIES };
-/** Docker size: a number with an optional b/k/m/g unit, as `docker run --memory` takes. */
-const size: Schema = { kind: 'string', pattern: /^\d+(\.\d+)?[bkmg]?$/i, patternText: 'a size such as "512m"' };
+/**
+ * A Docker size as `docker run --memory` takes it (`512m`, `512M`, `512mb`, `512MiB`, `1g`): the one
+ * parser in lib/docker/units.ts decides, the same one the policy and the inspect checks use.
+ */
+const size: Schema = {
+  kind: 'custom',
+  expected: 'a size such as "512m" (a number with an optional b, k, m, g, t or p unit)',
+  test: (v) => typeof v === 'string' && parseMemory(v) !== undefined,
+};
 /** Image references and names are passed as arguments; refuse shapes docker would misread as flags. */
 const name: Schema = {
   kind: 'string',

@@ -38,10 +38,20 @@ Schema('names the bad key, the expected type and the value received', () => {
       reason: 'invalid-config',
       file: 'cloudy.config.ts',
       path: 'container.memory',
-      expected: 'a size such as "512m"',
+      expected: 'a size such as "512m" (a number with an optional b, k, m, g, t or p unit)',
       received: '512',
     },
   ]);
+});
+
+Schema('sizes are what docker run --memory accepts, by the one parser the policy and checks use', () => {
+  // Each of these was accepted by `docker create --memory` on Engine 20.10; 512x was refused.
+  for (const memory of ['512m', '512M', '512mb', '512MiB', '1gb', '1 g', '1.5g', '1073741824']) {
+    assert.equal(problems({ container: { memory, memorySwap: memory } }), [], memory);
+  }
+  for (const memory of ['512x', '-1', 'm', '', '1gg', '1,5g']) {
+    assert.is(problems({ container: { memory } })[0]?.reason, 'invalid-config', memory);
+  }
 });
 
 Schema('suggests the closest key for a misspelt one', () => {
