@@ -31,8 +31,21 @@ export type Failure =
       readonly received?: string;
       readonly hint?: string;
     }
+  /** A key the config schema does not know (a typo, or a key of another tool). Exit 2. */
+  | {
+      readonly reason: 'unknown-key';
+      readonly file?: string;
+      /** Where, like `container.memroy`. */
+      readonly path: string;
+      /** The keys allowed at that place. */
+      readonly known: readonly string[];
+      /** The closest known key, as a full path, when one is plausibly meant. */
+      readonly suggestion?: string;
+    }
   /** A container setting that would weaken the hardening (privileged, seccomp off, root...). Exit 2. */
   | { readonly reason: 'unsafe-config'; readonly file?: string; readonly problem: string }
+  /** More than one config file in the project directory: which one was meant is a guess. Exit 2. */
+  | { readonly reason: 'config-conflict'; readonly files: readonly string[] }
   /** The config file exists but could not be loaded (syntax error, throwing module). Exit 2. */
   | { readonly reason: 'config-load'; readonly file: string; readonly message: string }
   /** Variables listed in `.env.example` are absent or empty. Exit 2. */
@@ -43,7 +56,14 @@ export type Failure =
       readonly envFile: string;
     }
   /** A required variable has a value the security policy forbids. Exit 2. */
-  | { readonly reason: 'invalid-env'; readonly name: string; readonly expected: string; readonly received: string }
+  | {
+      readonly reason: 'invalid-env';
+      readonly name: string;
+      readonly expected: string;
+      readonly received: string;
+      /** Why this value is refused, when "expected X" alone does not say. */
+      readonly why?: string;
+    }
   /** A command exited non-zero. */
   | {
       readonly reason: 'exit-non-zero';
@@ -132,8 +152,10 @@ export function exitCodeOf(failure: Failure): number {
     case 'duplicate-task':
     case 'cycle':
     case 'invalid-config':
+    case 'unknown-key':
     case 'unsafe-config':
     case 'config-load':
+    case 'config-conflict':
     case 'missing-env':
     case 'invalid-env':
     case 'state-error':

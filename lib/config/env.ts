@@ -31,21 +31,31 @@ export interface LoadedEnv {
   readonly exampleFile: string;
 }
 
-/** Each enforced variable: the rule and how to describe it in an error. */
-const RULES: Readonly<Record<string, { expected: string; test: (v: string) => boolean }>> = {
-  GOTELEMETRY: { expected: 'off', test: (v) => v === 'off' },
-  CGO_ENABLED: { expected: '0', test: (v) => v === '0' },
-  UMASK: {
-    expected: 'an octal mask at least as strict as 077 (e.g. 077 or 0077)',
-    test: (v) => parseUmask(v) !== undefined,
-  },
+/** Each enforced variable: what is expected, and what is wrong with a value (undefined: fine). */
+const RULES: Readonly<Record<string, { expected: string; problem: (v: string) => string | undefined }>> = {
+  GOTELEMETRY: { expected: 'off', problem: (v) => (v === 'off' ? undefined : '') },
+  CGO_ENABLED: { expected: '0', problem: (v) => (v === '0' ? undefined : '') },
+  UMASK: { expected: '077 (the owner keeps access; group and others get none)', problem: umaskProblem },
 };
 
-/** `077` → 0o077; undefined when not octal or when group/other bits are not all masked. */
-export function parseUmask(value: string): number | undefined {
-  if (!/^0?[0-7]{3}$/.test(value.trim())) return undefined;
+/**
+ * What is wrong with a UMASK value, or undefined for a usable one. Group and other bits must all
+ * be masked (the guide's policy); the owner's must not be: with `0777` or `0377` the tool's own
+ * state directory, lock and reports come out unreadable or untraversable by the tool itself.
+ */
+export function umaskProblem(value: string): string | undefined {
+  if (!/^0?[0-7]{3}$/.test(value.trim())) return 'it is not a three-digit octal mask';
   const mask = Number.parseInt(value.trim(), 8);
-  return (mask & 0o077) === 0o077 ? mask : undefined;
+  if ((mask & 0o077) !== 0o077) return 'it lets group or others read or write what cloudy-tasks writes';
+  if ((mask & 0o700) !== 0) {
+    return "it also takes the owner's own read, write or search permission, so cloudy-tasks could not use the files and directories it creates (.cloudy/, reports/)";
+  }
+  return undefined;
+}
+
+/** `077` → 0o077; undefined when {@link umaskProblem} finds a problem. */
+export function parseUmask(value: string): number | undefined {
+  return umaskProblem(value) === undefined ? Number.parseInt(value.trim(), 8) : undefined;
 }
 
 export async function loadEnvPolicy(input: EnvPolicyInput): Promise<Result<LoadedEnv, Failure[]>> {
@@ -88,7 +98,16 @@ export async function loadEnvPolicy(input: EnvPolicyInput): Promise<Result<Loade
       if (!missing.has(name)) failures.push({ reason: 'missing-env', names: [name], example: exampleFile, envFile });
       continue;
     }
-    if (!rule.test(value)) failures.push({ reason: 'invalid-env', name, expected: rule.expected, received: value });
+    const problem = rule.problem(value);
+    if (problem !== undefined) {
+      failures.push({
+        reason: 'invalid-env',
+        name,
+        expected: rule.expected,
+        received: value,
+        ...(problem ? { why: problem } : {}),
+      });
+    }
   }
   if (failures.length > 0) return err(mergeMissing(failures));
   const umask = parseUmask(env['UMASK']!)!;

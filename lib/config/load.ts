@@ -6,17 +6,19 @@
  * and a `cloudy` key in package.json, from the start directory up to the project root (the
  * nearest package.json). No config at all is fine: the security guide's defaults apply.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AnyTask } from '../engine/task.js';
 import type { Failure } from '../failure.js';
 import { refuseUnsafe } from '../hardening/refuse.js';
+import { seccompProfileProblems } from '../hardening/seccomp.js';
 import { resolveBindSources } from '../hardening/volumes.js';
 import { err, ok, type Result } from '../util/result.js';
+import { contradictions } from './consistency.js';
 import type { Config, DeclarativeTask } from './input.js';
 import { projectRoot, resolveConfig } from './resolve.js';
 import { configSchema, validate } from './schema.js';
-import { loadTsConfig } from './ts-loader.js';
+import { ConfigFileProblem, loadTsConfig } from './ts-loader.js';
 import type { ResolvedConfig } from './types.js';
 
 export const SEARCH_PLACES = [
@@ -45,27 +47,52 @@ export interface LoadOptions {
 async function loadRaw(
   options: LoadOptions,
 ): Promise<Result<{ config: unknown; file: string | undefined }, Failure[]>> {
+  const shown = (file: string) => path.relative(options.cwd, file) || file;
+  const file = options.file ? path.resolve(options.cwd, options.file) : undefined;
+  if (file && !existsSync(file)) {
+    return err([{ reason: 'config-load', file: shown(file), message: 'file not found (check the --config path)' }]);
+  }
   const { cosmiconfig } = await import('cosmiconfig');
-  const tsLoader = (file: string) => loadTsConfig(file, options.selfEntry);
+  const tsLoader = (f: string) => loadTsConfig(f, options.selfEntry);
   const explorer = cosmiconfig('cloudy', {
     searchPlaces: [...SEARCH_PLACES],
     searchStrategy: 'project',
     loaders: { '.ts': tsLoader, '.mts': tsLoader, '.js': tsLoader, '.mjs': tsLoader },
     cache: false,
   });
-  const file = options.file ? path.resolve(options.cwd, options.file) : undefined;
-  if (file && !existsSync(file)) {
-    return err([{ reason: 'config-load', file, message: 'file not found (check the --config path)' }]);
-  }
   try {
     const found = file ? await explorer.load(file) : await explorer.search(options.cwd);
     if (!found) return ok({ config: {}, file: undefined });
+    if (!file) {
+      // cosmiconfig takes the first match in SEARCH_PLACES order and ignores the rest: a second
+      // config beside it would be silently ignored, so refuse to guess.
+      const others = configFilesIn(path.dirname(found.filepath)).filter((f) => f !== found.filepath);
+      if (others.length > 0) {
+        return err([{ reason: 'config-conflict', files: [found.filepath, ...others].map(shown) }]);
+      }
+    }
     return ok({ config: found.isEmpty ? {} : found.config, file: found.filepath });
   } catch (e) {
+    if (e instanceof ConfigFileProblem)
+      return err([{ reason: 'config-load', file: shown(e.file), message: e.message }]);
+    // cosmiconfig's own errors (JSON and YAML syntax) name the file in their message.
     const message = e instanceof Error ? e.message : String(e);
-    const where = /(?:Error|error) (?:in|loading) ([^\s:]+)/.exec(message)?.[1];
-    return err([{ reason: 'config-load', file: file ?? where ?? options.cwd, message: firstLines(message) }]);
+    const where = /(?:Error|error) (?:in|loading|parsing) ([^\s:]+)/.exec(message)?.[1];
+    return err([{ reason: 'config-load', file: shown(file ?? where ?? options.cwd), message: firstLines(message) }]);
   }
+}
+
+/** Every config file in `dir`, in search order; package.json only when it has a `cloudy` key. */
+function configFilesIn(dir: string): string[] {
+  return SEARCH_PLACES.map((name) => path.join(dir, name)).filter((f) => {
+    if (!existsSync(f)) return false;
+    if (path.basename(f) !== 'package.json') return true;
+    try {
+      return Object.hasOwn(JSON.parse(readFileSync(f, 'utf8')) as object, 'cloudy');
+    } catch {
+      return false; // an unreadable package.json is not a config; cosmiconfig reports it if it matters
+    }
+  });
 }
 
 /** A loaded config: what tasks see, and the user's own task definitions for the registry. */
@@ -88,10 +115,12 @@ export async function loadConfig(options: LoadOptions): Promise<Result<LoadedCon
   // for what it is, and docker gets the same path whatever directory it runs from.
   const resolved = { ...base, container: resolveBindSources(base.container, projectDir) };
   // A config that weakens the container is refused before anything runs, not at deploy time.
-  const unsafe = refuseUnsafe(resolved.container).map(
-    (problem): Failure => ({ reason: 'unsafe-config', ...(shown ? { file: shown } : {}), problem }),
-  );
-  return unsafe.length > 0 ? err(unsafe) : ok({ config: resolved, tasks: (config as Config).tasks ?? {} });
+  const unsafe = [
+    ...refuseUnsafe(resolved.container),
+    ...seccompProfileProblems(resolved.container.securityOpt, projectDir),
+  ].map((problem): Failure => ({ reason: 'unsafe-config', ...(shown ? { file: shown } : {}), problem }));
+  const refused = [...unsafe, ...contradictions(resolved.container, shown)];
+  return refused.length > 0 ? err(refused) : ok({ config: resolved, tasks: (config as Config).tasks ?? {} });
 }
 
 function firstLines(message: string): string {

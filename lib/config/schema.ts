@@ -4,23 +4,38 @@
  * "did you mean" for misspelt keys. Configs come from JSON/YAML too, so types are not trusted.
  */
 
+import { nameProblem, portProblem, referenceProblem, repositoryProblem, tagProblem } from '../docker/reference.js';
 import { parseMemory } from '../docker/units.js';
 import { isTask } from '../engine/task.js';
 import type { Failure } from '../failure.js';
+import { FORBIDDEN_CONTAINER_KEYS } from '../hardening/refuse.js';
 import { SEVERITIES } from '../scan/severity.js';
 import { closest } from '../util/suggest.js';
 
 export type Schema =
-  | { readonly kind: 'string'; readonly pattern?: RegExp; readonly patternText?: string }
+  | {
+      readonly kind: 'string';
+      readonly pattern?: RegExp;
+      readonly patternText?: string;
+      /** Docker's own rule for the value: what is wrong with it, or undefined when it is fine. */
+      readonly rule?: (value: string) => string | undefined;
+    }
   | { readonly kind: 'number'; readonly integer?: boolean; readonly min?: number }
   | { readonly kind: 'boolean' }
   | { readonly kind: 'enum'; readonly values: readonly string[] }
-  | { readonly kind: 'array'; readonly of: Schema }
-  | { readonly kind: 'record'; readonly of: Schema }
+  | { readonly kind: 'array'; readonly of: Schema; readonly minItems?: number }
+  | {
+      readonly kind: 'record';
+      readonly of: Schema;
+      /** What each key must look like, and why. */
+      readonly keys?: { readonly pattern: RegExp; readonly expected: string };
+    }
   | {
       readonly kind: 'object';
       readonly fields: Readonly<Record<string, Schema>>;
       readonly required?: readonly string[];
+      /** Keys refused on purpose, with the reason (an unsafe-config failure, not "unknown key"). */
+      readonly forbidden?: Readonly<Record<string, string>>;
     }
   | { readonly kind: 'oneOf'; readonly options: readonly Schema[]; readonly expected: string }
   | { readonly kind: 'custom'; readonly expected: string; readonly test: (value: unknown) => boolean };
@@ -38,19 +53,38 @@ const size: Schema = {
   expected: 'a size such as "512m" (a number with an optional b, k, m, g, t or p unit)',
   test: (v) => typeof v === 'string' && parseMemory(v) !== undefined,
 };
-/** Image references and names are passed as arguments; refuse shapes docker would misread as flags. */
-const name: Schema = {
+/** Names and references are checked with Docker's own rules (lib/docker/reference.ts). */
+const containerName: Schema = { kind: 'string', patternText: 'a docker container name', rule: nameProblem };
+const networkName: Schema = { kind: 'string', patternText: 'a docker network name', rule: nameProblem };
+const repository: Schema = {
   kind: 'string',
-  pattern: /^[A-Za-z0-9][A-Za-z0-9_.\-/:@]*$/,
-  patternText: 'a name of letters, digits and . _ - / : @',
+  patternText: 'an image repository such as "registry.example.com/team/app"',
+  rule: repositoryProblem,
 };
+const tag: Schema = { kind: 'string', patternText: 'an image tag such as "1.4.2"', rule: tagProblem };
+const reference: Schema = {
+  kind: 'string',
+  patternText: 'an image reference such as "alpine:3.20" or "name@sha256:..."',
+  rule: referenceProblem,
+};
+const port: Schema = {
+  kind: 'string',
+  patternText: 'a published port such as "127.0.0.1:8080:8080"',
+  rule: portProblem,
+};
+/** A command line that runs something: an empty one would make a task succeed doing nothing. */
+const commandLine: Schema = { kind: 'string', pattern: /\S/, patternText: 'a command (not empty)' };
 
 const declarativeTask: Schema = {
   kind: 'object',
   fields: {
     description: str,
     deps: strings,
-    run: { kind: 'oneOf', options: [str, strings], expected: 'a command string or a list of them' },
+    run: {
+      kind: 'oneOf',
+      options: [commandLine, { kind: 'array', of: commandLine, minItems: 1 }],
+      expected: 'a command, or a list of one or more commands',
+    },
   },
   required: ['run'],
 };
@@ -60,12 +94,13 @@ export const configSchema: Schema = {
   fields: {
     image: {
       kind: 'object',
-      fields: { name, tag: name, dockerfile: str, context: str, buildArgs: { kind: 'record', of: str } },
+      fields: { name: repository, tag, dockerfile: str, context: str, buildArgs: { kind: 'record', of: str } },
     },
     container: {
       kind: 'object',
+      forbidden: FORBIDDEN_CONTAINER_KEYS,
       fields: {
-        name,
+        name: containerName,
         user: {
           kind: 'string',
           pattern: /^\d+(:\d+)?$/,
@@ -93,7 +128,7 @@ export const configSchema: Schema = {
           kind: 'oneOf',
           options: [
             { kind: 'enum', values: ['none'] },
-            { kind: 'object', fields: { name, internal: bool }, required: ['name'] },
+            { kind: 'object', fields: { name: networkName, internal: bool }, required: ['name'] },
           ],
           expected: '"none" or { name, internal? }',
         },
@@ -102,11 +137,11 @@ export const configSchema: Schema = {
         logOpts: { kind: 'record', of: str },
         capAdd: strings,
         securityOpt: strings,
-        ports: strings,
+        ports: { kind: 'array', of: port },
         healthTimeoutSeconds: { kind: 'number', min: 1 },
       },
     },
-    baseImages: { kind: 'array', of: name },
+    baseImages: { kind: 'array', of: reference },
     scan: {
       kind: 'object',
       fields: {
@@ -116,16 +151,24 @@ export const configSchema: Schema = {
         ignoreFile: str,
         timeout: { kind: 'string', pattern: /^\d+[smh]$/, patternText: 'a duration such as "10m"' },
         skipDbUpdate: bool,
-        trivyImage: name,
+        trivyImage: reference,
         reportsDir: str,
         config: bool,
         requireScratch: bool,
       },
     },
-    compose: { kind: 'object', fields: { file: str, service: name } },
+    compose: {
+      kind: 'object',
+      fields: { file: str, service: { kind: 'string', patternText: 'a compose service name', rule: nameProblem } },
+    },
     env: { kind: 'object', fields: { file: str, example: str } },
     tasks: {
       kind: 'record',
+      // A name starting with "-" could never be typed on the command line: it reads as an option.
+      keys: {
+        pattern: /^[A-Za-z0-9_][^\s]*$/,
+        expected: 'a task name that starts with a letter, digit or _ and has no spaces',
+      },
       of: {
         kind: 'oneOf',
         options: [{ kind: 'custom', expected: 'a defineTask() value', test: isTask }, declarativeTask],
@@ -151,7 +194,11 @@ export function validate(value: unknown, schema: Schema, path: string, file: str
     switch (s.kind) {
       case 'string':
         if (typeof v !== 'string') return void bad(at, s.patternText ?? 'a string', v);
-        if (s.pattern && !s.pattern.test(v)) bad(at, s.patternText ?? `a string matching ${s.pattern}`, v);
+        if (s.pattern && !s.pattern.test(v)) return void bad(at, s.patternText ?? `a string matching ${s.pattern}`, v);
+        if (s.rule) {
+          const problem = s.rule(v);
+          if (problem) bad(at, s.patternText ?? 'a valid value', v, problem);
+        }
         return;
       case 'number':
         if (typeof v !== 'number' || Number.isNaN(v)) return void bad(at, 'a number', v);
@@ -166,13 +213,18 @@ export function validate(value: unknown, schema: Schema, path: string, file: str
         return;
       case 'array':
         if (!Array.isArray(v)) return void bad(at, `a list`, v);
+        if (s.minItems !== undefined && v.length < s.minItems)
+          return void bad(at, `a list of at least ${s.minItems}`, v);
         v.forEach((item, i) => {
           walk(item, s.of, `${at}[${i}]`);
         });
         return;
       case 'record':
         if (!isPlainObject(v)) return void bad(at, 'an object', v);
-        for (const [k, item] of Object.entries(v)) walk(item, s.of, `${at}[${JSON.stringify(k)}]`);
+        for (const [k, item] of Object.entries(v)) {
+          if (s.keys && !s.keys.pattern.test(k)) bad(`${at}[${JSON.stringify(k)}]`, s.keys.expected, k);
+          else walk(item, s.of, `${at}[${JSON.stringify(k)}]`);
+        }
         return;
       case 'object': {
         if (!isPlainObject(v)) return void bad(at, 'an object', v);
@@ -180,15 +232,24 @@ export function validate(value: unknown, schema: Schema, path: string, file: str
         for (const [k, item] of Object.entries(v)) {
           const field = s.fields[k];
           const here = at ? `${at}.${k}` : k;
+          const why = s.forbidden?.[k];
           if (field) walk(item, field, here);
-          else {
+          else if (why) {
+            problems.push({
+              reason: 'unsafe-config',
+              ...(file ? { file } : {}),
+              problem: `${here}: not supported on purpose (${why}); remove the key`,
+            });
+          } else {
             const guess = closest(k, known);
-            bad(
-              here,
-              `no such key (known: ${known.join(', ')})`,
-              item,
-              guess ? `did you mean "${at ? `${at}.` : ''}${guess}"?` : undefined,
-            );
+            const suggestion = guess ? `${at ? `${at}.` : ''}${guess}` : undefined;
+            problems.push({
+              reason: 'unknown-key',
+              ...(file ? { file } : {}),
+              path: here,
+              known,
+              ...(suggestion ? { suggestion } : {}),
+            });
           }
         }
         for (const k of s.required ?? []) if (!(k in v)) bad(at ? `${at}.${k}` : k, 'a value (required)', undefined);

@@ -25,15 +25,45 @@ interface Manifest {
 
 const LOADER_VERSION = 2;
 
-/** Import a TS/JS config module and return its default export (or the namespace). */
+/**
+ * A config file that cannot be used, with the reason in the user's terms (a syntax error at
+ * line:column, no default export, the error the module threw). Thrown inside cosmiconfig's loader
+ * callback, the only channel it has, and turned into a `config-load` failure by ./load.ts.
+ */
+export class ConfigFileProblem extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConfigFileProblem';
+  }
+}
+
+/** Import a TS/JS config module and return its default export. */
 export async function loadTsConfig(file: string, selfEntry: string): Promise<unknown> {
   const dir = path.join(path.dirname(file), 'node_modules', '.cache', 'cloudy');
   const key = createHash('sha256').update(`${LOADER_VERSION}\0${file}\0${selfEntry}`).digest('hex').slice(0, 16);
   const manifestFile = path.join(dir, `${key}.json`);
   let out = cachedBundle(manifestFile);
   if (!out) out = await bundle(file, selfEntry, dir, key, manifestFile);
-  const mod = (await import(pathToFileURL(out).href)) as { default?: unknown };
-  return mod.default ?? mod;
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(out).href)) as { default?: unknown };
+  } catch (error) {
+    // The config's own code threw while it was evaluated: that error is the user's message.
+    throw new ConfigFileProblem(
+      file,
+      `it threw while loading: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  if (!('default' in mod) || mod.default === undefined) {
+    // Silently using the defaults would deploy something the user did not configure.
+    const named = Object.keys(mod).filter((k) => k !== 'default');
+    const hint = named.length > 0 ? ` (it exports ${named.join(', ')})` : '';
+    throw new ConfigFileProblem(file, `it has no default export${hint}; write export default defineConfig({ ... })`);
+  }
+  return mod.default;
 }
 
 function fingerprint(file: string): string | undefined {
@@ -81,23 +111,38 @@ async function bundle(
       });
     },
   };
-  const result = await esbuild.build({
-    entryPoints: [file],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-    plugins: [metaPlugin],
-    define: {
-      'import.meta.url': '__cloudy_meta.url',
-      'import.meta.filename': '__cloudy_meta.filename',
-      'import.meta.dirname': '__cloudy_meta.dirname',
-    },
-  });
+  const result = await esbuild
+    .build({
+      entryPoints: [file],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+      plugins: [metaPlugin],
+      define: {
+        'import.meta.url': '__cloudy_meta.url',
+        'import.meta.filename': '__cloudy_meta.filename',
+        'import.meta.dirname': '__cloudy_meta.dirname',
+      },
+    })
+    .catch((error: unknown) => {
+      // esbuild's BuildFailure: report the first error where it is, as `file:line:col: text`.
+      const first = (
+        error as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }
+      ).errors?.[0];
+      if (!first) throw error;
+      const loc = first.location;
+      const where = loc && path.resolve(loc.file) !== path.resolve(file) ? `${loc.file}, ` : '';
+      // Every source we load gets one line prepended (the import.meta shim above), so its
+      // line numbers are one too high; node_modules files are not shimmed.
+      const shimmed = loc && !loc.file.includes('node_modules') ? 1 : 0;
+      const at = loc ? `${where}line ${loc.line - shimmed}, column ${loc.column + 1}: ` : '';
+      throw new ConfigFileProblem(file, `${at}${first.text}`);
+    });
   const code = result.outputFiles[0]?.text;
   if (code === undefined) throw new Error('Internal error: esbuild produced no output for the config');
   mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -8,90 +8,132 @@ import type { CommandResult, ShellOptions } from '../engine/spawn.js';
 import type { TaskContext } from '../engine/task.js';
 import { type Failure, TaskFailure } from '../failure.js';
 
-/** Map docker's stderr to a failure with a fix, when the cause is recognisable. */
-export function classifyDockerError(stderr: string, command: string): Failure | undefined {
-  const s = stderr.toLowerCase();
-  if (
-    s.includes('cannot connect to the docker daemon') ||
-    s.includes('is the docker daemon running') ||
-    s.includes('error during connect')
-  ) {
-    return { reason: 'daemon-unreachable', detail: firstLine(stderr) };
-  }
-  if (s.includes('permission denied') && s.includes('docker.sock')) {
-    return {
+/**
+ * Lines docker prints that are never the cause of a failure: the legacy builder's deprecation
+ * banner (printed before the real error, so "the first line" was the banner), BuildKit hints,
+ * build progress, and the CLI's usage hint.
+ */
+const NOISE = [
+  /^DEPRECATED: The legacy builder is deprecated/i,
+  /^\s*(Install the buildx component|BuildKit is currently disabled|Learn more at https:\/\/docs\.docker\.com)/i,
+  /^Sending build context to Docker daemon/i,
+  /^See 'docker .* --help'\.$/i,
+  /^Run 'docker .* --help' for more information/i,
+  /^time="[^"]*" level=(warning|info|debug)/i,
+];
+
+/** docker's stderr without the lines that are never the cause. */
+export function meaningfulLines(stderr: string): string[] {
+  return stderr
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== '' && !NOISE.some((re) => re.test(l.trim())));
+}
+
+type Rule = { readonly match: (line: string) => boolean; readonly failure: (line: string, command: string) => Failure };
+const has =
+  (...words: string[]) =>
+  (line: string) =>
+    words.some((w) => line.toLowerCase().includes(w));
+
+/**
+ * Known causes, most specific first; each is matched against every meaningful line and reports
+ * the line it matched. Content trust comes before the daemon: with DOCKER_CONTENT_TRUST=1 an
+ * unreachable notary server is reported by docker as "error during connect".
+ */
+const RULES: readonly Rule[] = [
+  {
+    match: has('notary', 'trust data', 'content trust'),
+    failure: (line) => ({
+      reason: 'task-error',
+      message: `image signature check failed (DOCKER_CONTENT_TRUST is on): ${clean(line)}`,
+      hint: 'images built or imported locally have no trust data: unset DOCKER_CONTENT_TRUST for this build, or sign and push the base image',
+    }),
+  },
+  {
+    match: has('cannot connect to the docker daemon', 'is the docker daemon running', 'error during connect'),
+    failure: (line) => ({ reason: 'daemon-unreachable', detail: clean(line) }),
+  },
+  {
+    match: (l) => has('permission denied')(l) && has('docker.sock')(l),
+    failure: () => ({
       reason: 'daemon-unreachable',
       detail: 'permission denied on the docker socket; add your user to the docker group or use sudo',
-    };
-  }
-  if (s.includes('command not found') && /\bdocker\b/.test(s)) {
-    return {
+    }),
+  },
+  {
+    match: (l) => has('command not found')(l) && /\bdocker\b/.test(l.toLowerCase()),
+    failure: () => ({
       reason: 'tool-missing',
       tool: 'docker',
       fix: 'install the Docker CLI (e.g. apt-get install docker.io) and make sure `docker` is on PATH',
-    };
-  }
-  if (s.includes('no space left on device')) {
-    return {
+    }),
+  },
+  {
+    match: has('no space left on device'),
+    failure: (_line, command) => ({
       reason: 'task-error',
       message: `disk full while running: ${command}`,
       hint: 'free space (docker system prune) and retry; nothing was changed',
-    };
-  }
-  if (s.includes('is already in use by container') || s.includes('conflict. the container name')) {
-    return {
+    }),
+  },
+  {
+    match: has('is already in use by container', 'conflict. the container name'),
+    failure: (line) => ({
       reason: 'task-error',
-      message: `container name conflict: ${firstLine(stderr)}`,
+      message: `container name conflict: ${clean(line)}`,
       hint: 'remove or rename that container, or set container.name',
-    };
-  }
-  if (s.includes('unauthorized') || s.includes('authentication required') || s.includes('denied: requested access')) {
-    return {
+    }),
+  },
+  {
+    match: has('unauthorized', 'authentication required', 'denied: requested access'),
+    failure: (line) => ({
       reason: 'task-error',
-      message: `registry refused access: ${firstLine(stderr)}`,
+      message: `registry refused access: ${clean(line)}`,
       hint: 'docker login to that registry first',
-    };
-  }
-  if (
-    s.includes('manifest unknown') ||
-    s.includes('not found: manifest') ||
-    (s.includes('pull access denied') && s.includes('does not exist'))
-  ) {
-    return {
+    }),
+  },
+  {
+    match: (l) =>
+      has('manifest unknown', 'not found: manifest')(l) || (has('pull access denied')(l) && has('does not exist')(l)),
+    failure: (line) => ({
       reason: 'task-error',
-      message: `image not found in its registry: ${firstLine(stderr)}`,
+      message: `image not found in its registry: ${clean(line)}`,
       hint: 'check the image name and tag',
-    };
-  }
-  if (
-    s.includes('connection refused') ||
-    s.includes('no such host') ||
-    s.includes('i/o timeout') ||
-    s.includes('tls handshake timeout')
-  ) {
-    return {
+    }),
+  },
+  {
+    match: has('connection refused', 'no such host', 'i/o timeout', 'tls handshake timeout'),
+    failure: (line) => ({
       reason: 'task-error',
-      message: `registry unreachable: ${firstLine(stderr)}`,
+      message: `registry unreachable: ${clean(line)}`,
       hint: 'check the network, the registry address, or use a mirror',
-    };
-  }
-  if (s.includes('no such image') || s.includes('unable to find image')) {
-    return {
+    }),
+  },
+  {
+    match: has('no such image', 'unable to find image'),
+    failure: (line) => ({
       reason: 'task-error',
-      message: `image missing: ${firstLine(stderr)}`,
+      message: `image missing: ${clean(line)}`,
       hint: 'build it first (cloudy-tasks docker)',
-    };
+    }),
+  },
+];
+
+/** Map docker's stderr to a failure with a fix, when the cause is recognisable. */
+export function classifyDockerError(stderr: string, command: string): Failure | undefined {
+  const lines = meaningfulLines(stderr);
+  for (const rule of RULES) {
+    const line = lines.find(rule.match);
+    if (line !== undefined) return rule.failure(line, command);
   }
   return undefined;
 }
 
-function firstLine(text: string): string {
-  return (
-    text
-      .trim()
-      .split('\n')
-      .find((l) => l.trim()) ?? ''
-  )
+/** One line of docker's stderr as a cause: without docker's "Error response from daemon:" prefix. */
+function clean(line: string): string {
+  return line
+    .trim()
     .replace(/^Error( response from daemon)?:\s*/i, '')
     .slice(0, 300);
 }
@@ -119,7 +161,7 @@ export async function docker(
     reason: 'exit-non-zero',
     command: result.command,
     exitCode: result.exitCode ?? -1,
-    stderrTail: result.stderr.trim().split('\n').slice(-12).join('\n'),
+    stderrTail: meaningfulLines(result.stderr).slice(-12).join('\n'),
   };
   throw new TaskFailure(failure);
 }

@@ -25,14 +25,25 @@ interface ContainerState {
   readonly Running?: boolean;
   readonly Restarting?: boolean;
   readonly ExitCode?: number;
-  readonly Health?: { readonly Status?: string; readonly Log?: readonly { readonly Output?: string }[] } | null;
+  readonly Health?: {
+    readonly Status?: string;
+    readonly FailingStreak?: number;
+    readonly Log?: readonly { readonly ExitCode?: number; readonly Output?: string }[];
+  } | null;
 }
 
 /** Where a container's health ended up. */
 export type HealthOutcome =
   | { readonly kind: 'healthy' }
-  | { readonly kind: 'unhealthy'; readonly probe: string | undefined }
-  | { readonly kind: 'exited'; readonly exitCode: number | undefined }
+  | {
+      readonly kind: 'unhealthy';
+      /** The last health probe's first output line, if it printed anything. */
+      readonly probe: string | undefined;
+      readonly probeExitCode: number | undefined;
+      /** Probes failed in a row. */
+      readonly streak: number | undefined;
+    }
+  | { readonly kind: 'exited'; readonly exitCode: number | undefined; readonly restarts?: number }
   | { readonly kind: 'gone' }
   | { readonly kind: 'no-healthcheck' }
   | { readonly kind: 'timeout'; readonly status: string | undefined }
@@ -56,11 +67,24 @@ export async function awaitHealth(
     if (!info) return { kind: 'gone' };
     const state = (info['State'] ?? {}) as ContainerState;
     if (!state.Running && !state.Restarting) return { kind: 'exited', exitCode: state.ExitCode };
+    // A new container that crashed and was restarted by its restart policy is not "starting":
+    // waiting for the health timeout would only end in a misleading "unhealthy".
+    const restarts = typeof info['RestartCount'] === 'number' ? info['RestartCount'] : 0;
+    if (!options.critical && restarts > 0 && state.ExitCode)
+      return { kind: 'exited', exitCode: state.ExitCode, restarts };
     if (state.Health === null || state.Health === undefined) return { kind: 'no-healthcheck' };
     const status = state.Health.Status;
     if (status === 'healthy') return { kind: 'healthy' };
-    if (status === 'unhealthy')
-      return { kind: 'unhealthy', probe: state.Health.Log?.at(-1)?.Output?.trim().split('\n')[0] };
+    if (status === 'unhealthy') {
+      const probe = state.Health.Log?.at(-1);
+      const output = probe?.Output?.trim().split('\n')[0]?.slice(0, 300);
+      return {
+        kind: 'unhealthy',
+        probe: output || undefined,
+        probeExitCode: probe?.ExitCode,
+        streak: state.Health.FailingStreak,
+      };
+    }
     if (status !== last) ctx.progress(`waiting for ${name} to become healthy (${status ?? 'no status'})`);
     last = status;
     if (Date.now() > deadline) return { kind: 'timeout', status };
@@ -82,11 +106,13 @@ export async function waitHealthy(ctx: TaskContext, name: string, timeoutSeconds
         message: `container ${name} disappeared while waiting for it to become healthy`,
       });
     case 'exited': {
+      // Read now: a failed new container is removed by the rollback, and its name then belongs
+      // to the previous one, so "see docker logs <name>" would show the wrong container.
       const log = await lastLogLine(ctx, name);
       return ctx.fail({
         reason: 'task-error',
-        message: `container ${name} exited with code ${outcome.exitCode ?? '?'} before becoming healthy${log ? `: ${log}` : ''}`,
-        hint: logHint(log, name),
+        message: `container ${name} exited with code ${outcome.exitCode ?? '?'}${outcome.restarts ? ` (restarted ${outcome.restarts} time${outcome.restarts === 1 ? '' : 's'} by its restart policy)` : ''} before becoming healthy${log ? `; its last log line: ${log}` : ', logging nothing'}`,
+        ...hintFor(log),
       });
     }
     case 'no-healthcheck':
@@ -96,11 +122,15 @@ export async function waitHealthy(ctx: TaskContext, name: string, timeoutSeconds
         hint: 'add an exec-form HEALTHCHECK to the Dockerfile',
       });
     case 'unhealthy': {
-      const detail = outcome.probe ?? (await lastLogLine(ctx, name));
+      const log = await lastLogLine(ctx, name);
+      const times =
+        outcome.streak === undefined ? '' : ` ${outcome.streak} time${outcome.streak === 1 ? '' : 's'} in a row`;
+      const code = outcome.probeExitCode === undefined ? '' : ` with exit code ${outcome.probeExitCode}`;
+      const said = outcome.probe ? `: ${outcome.probe}` : ' and printed nothing';
       return ctx.fail({
         reason: 'task-error',
-        message: `container ${name} is unhealthy${detail ? `: ${detail}` : ''}`,
-        hint: logHint(detail, name),
+        message: `container ${name} is unhealthy: its health check failed${times}${code}${said}${log ? `; its last log line: ${log}` : ''}`,
+        ...hintFor(outcome.probe ?? log),
       });
     }
     case 'timeout':
@@ -126,11 +156,13 @@ async function lastLogLine(ctx: TaskContext, name: string): Promise<string | und
 }
 
 /** The fix for the commonest reason a hardened container dies: a volume it cannot write. */
-function logHint(line: string | undefined, name: string): string {
+function hintFor(line: string | undefined): { hint?: string } {
   if (line && /permission denied|not writable|read-only file system/i.test(line)) {
-    return `a volume or path is not writable by the container user; volumes created before the image made its directories are root-owned: chown them to the container user (e.g. docker run --rm -v VOLUME:/v busybox chown -R 1001:1001 /v) or use fresh volumes`;
+    return {
+      hint: 'a volume or path is not writable by the container user; volumes created before the image made its directories are root-owned: chown them to the container user (e.g. docker run --rm -v VOLUME:/v busybox chown -R 1001:1001 /v) or use fresh volumes',
+    };
   }
-  return `see docker logs ${name}`;
+  return {};
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

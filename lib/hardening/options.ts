@@ -73,3 +73,30 @@ export function parseRestart(
   if (match === null || (match[2] !== undefined && match[1] !== 'on-failure')) return undefined;
   return { name: match[1]!, maximumRetryCount: match[2] === undefined ? 0 : Number(match[2]) };
 }
+
+/** libseccomp default actions that let an unlisted syscall run (LOG allows it and logs). */
+const ALLOWING_ACTIONS = new Set(['SCMP_ACT_ALLOW', 'SCMP_ACT_LOG']);
+
+/**
+ * The `defaultAction` of a seccomp profile when it lets every syscall it does not list run
+ * (`SCMP_ACT_ALLOW`, `SCMP_ACT_LOG`), else undefined. Such a profile filters nothing that matters:
+ * with one, `unshare -U -r` inside the container gave uid 0.
+ */
+export function allowingDefaultAction(profile: unknown): string | undefined {
+  const action = (profile as { defaultAction?: unknown } | null)?.defaultAction;
+  return typeof action === 'string' && ALLOWING_ACTIONS.has(action) ? action : undefined;
+}
+
+/**
+ * The profile a `seccomp=<profile>` entry of `HostConfig.SecurityOpt` carries: the docker CLI reads
+ * the file and stores its JSON inline. Undefined for other entries and for `unconfined`.
+ */
+export function inlineSeccompProfile(opt: string): unknown {
+  const match = /^seccomp[:=](\{.*\})$/is.exec(opt.trim());
+  if (!match) return undefined;
+  try {
+    return JSON.parse(match[1]!) as unknown;
+  } catch {
+    return undefined;
+  }
+}

@@ -19,7 +19,7 @@ import type { HardeningPolicy, NetworkPolicy } from './policy.js';
 import { hostPathRisk, parseVolume } from './volumes.js';
 
 /** Keys a plain-JS config might carry although the type has no such field (see {@link HardeningPolicy}). */
-const FORBIDDEN_KEYS: Readonly<Record<string, string>> = {
+export const FORBIDDEN_CONTAINER_KEYS: Readonly<Record<string, string>> = {
   privileged: 'privileged mode gives the container every capability and all host devices (CIS 5.5)',
   pid: 'sharing the host PID namespace (CIS 5.16)',
   ipc: 'sharing the host IPC namespace (CIS 5.17)',
@@ -37,7 +37,7 @@ export function refuseUnsafe(policy: HardeningPolicy): string[] {
   const problems: string[] = [];
   const key = (k: string): string => `container.${k}`;
 
-  for (const [k, why] of Object.entries(FORBIDDEN_KEYS)) {
+  for (const [k, why] of Object.entries(FORBIDDEN_CONTAINER_KEYS)) {
     if (Object.hasOwn(policy, k)) problems.push(`${key(k)}: not supported on purpose (${why}); remove the key`);
   }
 

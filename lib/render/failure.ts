@@ -8,6 +8,7 @@ import { SEVERITIES } from '../scan/severity.js';
 import { unreachable } from '../util/unreachable.js';
 import { VERSION } from '../version.js';
 import { formatLockError, formatLocked, formatLockLost } from './lock.js';
+import { shorten } from './text.js';
 
 const indent = (text: string, by = '    ') =>
   text
@@ -32,16 +33,22 @@ export function formatFailure(f: Failure): string {
       return `dependency cycle: ${f.path.join(' -> ')}; remove one of these dependencies`;
     case 'invalid-config':
       return `${f.file ? `${f.file}: ` : ''}${f.path}: expected ${f.expected}, got ${f.received ?? 'nothing'}${f.hint ? ` (${f.hint})` : ''}`;
+    case 'unknown-key':
+      return f.suggestion
+        ? `${f.file ? `${f.file}: ` : ''}${f.path} is not a config key; did you mean ${f.suggestion}?`
+        : `${f.file ? `${f.file}: ` : ''}${f.path} is not a config key; the keys here are ${f.known.join(', ')}`;
     case 'unsafe-config':
       return `${f.file ? `${f.file}: ` : ''}refusing an unsafe container setting: ${f.problem}`;
     case 'config-load':
       return `cannot load ${f.file}: ${f.message}`;
+    case 'config-conflict':
+      return `more than one config file: ${f.files.join(', ')} (${f.files[0]} would win and the others be ignored); keep one, or pick one with --config FILE`;
     case 'missing-env':
       return `missing environment variable${f.names.length > 1 ? 's' : ''} ${f.names.join(', ')} (required by ${f.example}); set ${f.names.length > 1 ? 'them' : 'it'} in ${f.envFile} or the environment, e.g. GOTELEMETRY=off UMASK=077 CGO_ENABLED=0`;
     case 'invalid-env':
-      return `${f.name}=${JSON.stringify(f.received)} is not allowed: expected ${f.expected}; fix it in .env or the environment`;
+      return `${f.name}=${JSON.stringify(f.received)} is not allowed: expected ${f.expected}${f.why ? `; ${f.why}` : ''}; fix it in .env or the environment`;
     case 'exit-non-zero':
-      return `command failed with exit code ${f.exitCode}: ${f.command}${f.stderrTail ? `\n${indent(f.stderrTail)}` : ''}`;
+      return exitNonZero(f);
     case 'signal':
       return `command was killed by ${f.signal}: ${f.command}`;
     case 'spawn-error':
@@ -86,3 +93,23 @@ export function formatFailure(f: Failure): string {
 
 /** The first line of a failure, for one-line places (listr titles, summaries). */
 export const failureHeadline = (f: Failure): string => formatFailure(f).split('\n')[0]!;
+
+/**
+ * A failed command leads with its cause: the last line it wrote to stderr (the command line itself
+ * can be 600 characters of flags), then the program and the code; the full command and the rest
+ * of stderr follow as details.
+ */
+function exitNonZero(f: Extract<Failure, { reason: 'exit-non-zero' }>): string {
+  const lines = f.stderrTail.split('\n').filter((l) => l.trim() !== '');
+  const cause = lines.at(-1)?.trim();
+  if (cause === undefined) return `command failed with exit code ${f.exitCode}: ${shorten(f.command, 200)}`;
+  const details = [`$ ${f.command}`, ...lines.slice(0, -1)];
+  return `${cause} (${programOf(f.command)} exited with code ${f.exitCode})\n${indent(details.join('\n'))}`;
+}
+
+/** `docker build --file … .` → `docker build`; `trivy image …` → `trivy image`; `make` → `make`. */
+function programOf(command: string): string {
+  const words = command.split(/\s+/);
+  const second = words[1];
+  return second !== undefined && /^[a-z][a-z-]*$/.test(second) ? `${words[0]} ${second}` : (words[0] ?? command);
+}

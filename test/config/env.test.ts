@@ -5,13 +5,15 @@ import { makeRedactor, redactValue } from '../../lib/render/redact.js';
 
 const Env = suite('env policy');
 
-Env('UMASK must be octal and mask all group and other bits', () => {
+Env('UMASK must be octal, mask all group and other bits, and leave the owner its access', () => {
   const cases: [string, number | undefined][] = [
     ['077', 0o077],
     ['0077', 0o077],
     ['027', undefined],
     ['022', undefined],
-    ['777', 0o777],
+    ['777', undefined],
+    ['0377', undefined],
+    ['177', undefined],
     ['0o77', undefined],
     ['88', undefined],
     ['', undefined],

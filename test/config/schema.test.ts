@@ -56,11 +56,17 @@ Schema('sizes are what docker run --memory accepts, by the one parser the policy
 
 Schema('suggests the closest key for a misspelt one', () => {
   const [p] = problems({ imgae: { name: 'x' } });
-  assert.is(p?.reason, 'invalid-config');
-  if (p?.reason === 'invalid-config') {
+  assert.is(p?.reason, 'unknown-key');
+  if (p?.reason === 'unknown-key') {
     assert.is(p.path, 'imgae');
-    assert.is(p.hint, 'did you mean "image"?');
+    assert.is(p.suggestion, 'image');
   }
+  // A swap of two letters is one typo; a name that shares one letter is not a suggestion.
+  const [swap] = problems({ container: { memroy: '1g' } });
+  assert.is(swap?.reason === 'unknown-key' && swap.suggestion, 'container.memory');
+  assert.ok(swap?.reason === 'unknown-key' && swap.known.includes('memory') && swap.known.includes('user'));
+  const [far] = problems({ tasks: { a: { run: 'true' } }, bb: 1 });
+  assert.is(far?.reason === 'unknown-key' && far.suggestion, undefined, 'no suggestion for a two-letter key');
 });
 
 Schema('reports every problem in one pass', () => {

@@ -199,6 +199,43 @@ real('ports and CAP_-prefixed caps compare against the policy', () => {
   assert.equal(failed(strict), ['capabilities', 'published-ports']);
 });
 
+real('published ports: PASS only when none, WARN when the configured ones are published (CIS 5.9)', () => {
+  const net = fixture('user-network.network');
+  const configured: HardeningPolicy = {
+    ...userNetwork(String(net['Name'])),
+    capAdd: ['NET_BIND_SERVICE'],
+    ports: ['127.0.0.1:18080:8080', '18081:8081/udp'],
+  };
+  const withPorts = byId(
+    verifyContainer(fixture('ports-caps'), configured, { networkInspect: net }),
+    'published-ports',
+  );
+  assert.is(withPorts.status, 'warn', withPorts.actual);
+  assert.is(withPorts.cis, '5.9');
+  assert.is(byId(verifyContainer(fixture('hardened'), DEFAULT_HARDENING), 'published-ports').status, 'pass');
+  // Requested with no network to publish from: the engine publishes nothing, and audit says so.
+  const noNetwork = fixture('ports-caps');
+  noNetwork['NetworkSettings']['Ports'] = {};
+  const unpublished = byId(verifyContainer(noNetwork, configured, { networkInspect: net }), 'published-ports');
+  assert.match(unpublished.actual, 'requested, but the engine publishes none');
+});
+
+real('a custom seccomp profile that allows every unlisted syscall fails like seccomp=unconfined', () => {
+  const f = fixture('hardened');
+  f['HostConfig']['SecurityOpt'] = [
+    'no-new-privileges:true',
+    'seccomp={"defaultAction":"SCMP_ACT_ALLOW","syscalls":[]}',
+  ];
+  const allowAll = byId(verifyContainer(f, DEFAULT_HARDENING), 'seccomp');
+  assert.is(allowAll.status, 'fail');
+  assert.match(allowAll.actual, 'defaultAction SCMP_ACT_ALLOW');
+  f['HostConfig']['SecurityOpt'] = [
+    'no-new-privileges:true',
+    'seccomp={"defaultAction":"SCMP_ACT_ERRNO","syscalls":[]}',
+  ];
+  assert.is(byId(verifyContainer(f, DEFAULT_HARDENING), 'seccomp').status, 'pass');
+});
+
 real('image id: compared when given, short ids accepted', () => {
   const f = fixture('hardened');
   const id = String(f['Image']);

@@ -6,7 +6,14 @@
  */
 
 import { at, bool, list, record, show, str, strings } from '../../util/json-path.js';
-import { isAppArmorUnconfined, isSeccompUnconfined, noNewPrivilegesValue, normalizeCapability } from '../options.js';
+import {
+  allowingDefaultAction,
+  inlineSeccompProfile,
+  isAppArmorUnconfined,
+  isSeccompUnconfined,
+  noNewPrivilegesValue,
+  normalizeCapability,
+} from '../options.js';
 import type { HardeningPolicy } from '../policy.js';
 import type { Check } from './common.js';
 import { check, hc, listText, passIf, shorten, userIsNonRoot } from './common.js';
@@ -60,7 +67,9 @@ export function privilegeChecks(c: unknown, policy: HardeningPolicy): Check[] {
     securityOpt.length === 0 ? show(hc(c, 'SecurityOpt')) : listText(securityOpt.map((o) => shorten(o, 40)));
   // The engine turns seccomp off for privileged containers without saying so in SecurityOpt
   // (observed Seccomp: 0 in /proc/1/status).
-  const seccompOff = securityOpt.some(isSeccompUnconfined) || privileged;
+  // A custom profile that allows every unlisted syscall is as good as none.
+  const allowAll = securityOpt.map((o) => allowingDefaultAction(inlineSeccompProfile(o))).find((a) => a !== undefined);
+  const seccompOff = securityOpt.some(isSeccompUnconfined) || privileged || allowAll !== undefined;
 
   // The engine applies the LAST no-new-privileges entry (observed: `:true` then `:false` runs with
   // NoNewPrivs 0), so an earlier `:true` proves nothing.
@@ -91,8 +100,8 @@ export function privilegeChecks(c: unknown, policy: HardeningPolicy): Check[] {
       'seccomp',
       '5.22',
       'Default seccomp profile not disabled',
-      'no seccomp=unconfined, not privileged',
-      privileged ? `${optsText} Privileged=true` : optsText,
+      'no seccomp=unconfined, no allow-by-default profile, not privileged',
+      `${allowAll ? `custom profile with defaultAction ${allowAll}` : optsText}${privileged ? ' Privileged=true' : ''}`,
       passIf(!seccompOff),
     ),
     // "" means the host has no AppArmor (or it was not applied): nothing to judge from inspect.

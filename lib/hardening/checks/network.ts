@@ -103,16 +103,22 @@ export function portChecks(c: unknown, policy: HardeningPolicy): Check[] {
   );
   const anyInterface = bindings.filter((b) => b.hostIp === '' || b.hostIp === '0.0.0.0' || b.hostIp === '::');
   const describe = (bs: typeof bindings): string => listText(bs.map((b) => `${b.hostIp}:${b.hostPort}->${b.port}`));
+  // What the engine really publishes (NetworkSettings.Ports), which is nothing at all when the
+  // container has no network or an internal one, whatever HostConfig.PortBindings asks for.
+  const published = Object.values(record(at(c, 'NetworkSettings', 'Ports'))).some((v) => list(v).length > 0);
+  const portsStatus =
+    !comparable || !same || publishAll ? (comparable ? 'fail' : 'warn') : bindings.length === 0 ? 'pass' : 'warn';
   return [
     check(
       'published-ports',
       '5.9',
-      'Only the configured ports published',
+      'No published ports, or only the configured ones (each is a way in: WARN)',
       listText(policy.ports),
       listText(actual) +
         (publishAll ? ' PublishAllPorts=true' : '') +
+        (bindings.length > 0 && !published ? ' (requested, but the engine publishes none)' : '') +
         (comparable ? '' : ' (a configured port spec could not be parsed)'),
-      !comparable ? 'warn' : passIf(same && !publishAll),
+      portsStatus,
     ),
     check(
       'privileged-ports',

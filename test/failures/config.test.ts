@@ -1,0 +1,157 @@
+/**
+ * A wrong config is one clear line and exit 2, before anything runs: the exact first line of
+ * stderr for each kind of mistake users make, and no docker or trivy call at all.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runCli, useProjects } from '../helpers/rig.js';
+import { expectFailure } from './helpers.js';
+
+const Config = suite('failures: config');
+const project = useProjects(Config);
+
+const json = (config: unknown) => ({ '.cloudyrc.json': JSON.stringify(config) });
+
+const cases: readonly {
+  what: string;
+  files: Readonly<Record<string, string>>;
+  args?: readonly string[];
+  line: string;
+}[] = [
+  {
+    what: 'a misspelt key names the key it probably is',
+    files: json({ container: { memroy: '1g' } }),
+    line: 'cloudy-tasks: .cloudyrc.json: container.memroy is not a config key; did you mean container.memory?',
+  },
+  {
+    what: 'an unknown key with no close match lists the keys of its section',
+    files: json({ scan: { speed: 'fast' } }),
+    line: 'cloudy-tasks: .cloudyrc.json: scan.speed is not a config key; the keys here are severity, failOn, ignoreUnfixed, ignoreFile, timeout, skipDbUpdate, trivyImage, reportsDir, config, requireScratch',
+  },
+  {
+    what: 'a value of the wrong type names the rule and the value',
+    files: json({ container: { memory: 512 } }),
+    line: 'cloudy-tasks: .cloudyrc.json: container.memory: expected a size such as "512m" (a number with an optional b, k, m, g, t or p unit), got 512',
+  },
+  {
+    what: "a container name docker would refuse is refused by docker's own rule",
+    files: json({ container: { name: 'a/b' } }),
+    line: 'cloudy-tasks: .cloudyrc.json: container.name: expected a docker container name, got "a/b" (docker allows only letters, digits and _ . - and the first character must be a letter or digit)',
+  },
+  {
+    what: 'an uppercase image repository',
+    files: json({ image: { name: 'Cloudy' } }),
+    line: 'cloudy-tasks: .cloudyrc.json: image.name: expected an image repository such as "registry.example.com/team/app", got "Cloudy" (repository names must be lowercase)',
+  },
+  {
+    what: 'a digest in image.tag',
+    files: json({ image: { tag: 'sha256:0123' } }),
+    line: 'cloudy-tasks: .cloudyrc.json: image.tag: expected an image tag such as "1.4.2", got "sha256:0123" (a digest is not a tag; pin by digest in a full reference (name@sha256:...))',
+  },
+  {
+    what: 'a port outside 1-65535',
+    files: json({ container: { ports: ['99999:80'], network: { name: 'app_net' } } }),
+    line: 'cloudy-tasks: .cloudyrc.json: container.ports[0]: expected a published port such as "127.0.0.1:8080:8080", got "99999:80" (port 99999 is outside 1-65535)',
+  },
+  {
+    what: 'ports with network none would publish nothing',
+    files: json({ container: { ports: ['127.0.0.1:8080:8080'] } }),
+    line: 'cloudy-tasks: .cloudyrc.json: container.ports: expected no published ports while container.network is "none" (a container without a network publishes nothing), got ["127.0.0.1:8080:8080"] (give it a network, e.g. container.network: { name: "cloudy-mc-codeface_net" }, or remove ports)',
+  },
+  {
+    what: 'an unsafe setting is refused with the CIS id and the fix',
+    files: json({ container: { user: '0' } }),
+    line: "cloudy-tasks: .cloudyrc.json: refusing an unsafe container setting: container.user: '0' runs as root (CIS 4.1); use a non-zero uid such as '1001:1001'",
+  },
+  {
+    what: 'a key refused on purpose says why instead of "unknown key"',
+    files: json({ container: { privileged: true } }),
+    line: 'cloudy-tasks: .cloudyrc.json: refusing an unsafe container setting: container.privileged: not supported on purpose (privileged mode gives the container every capability and all host devices (CIS 5.5)); remove the key',
+  },
+  {
+    what: 'a seccomp profile that allows every syscall by default',
+    files: {
+      ...json({ container: { securityOpt: ['no-new-privileges:true', 'seccomp=allow.json'] } }),
+      'allow.json': JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [] }),
+    },
+    line: "cloudy-tasks: .cloudyrc.json: refusing an unsafe container setting: container.securityOpt[1]: the seccomp profile allow.json has defaultAction SCMP_ACT_ALLOW, which allows every syscall it does not list (CIS 5.22); use a deny-by-default profile (SCMP_ACT_ERRNO), e.g. Docker's default",
+  },
+  {
+    what: 'an empty recipe would succeed doing nothing',
+    files: json({ tasks: { lint: { run: '' } } }),
+    line: 'cloudy-tasks: .cloudyrc.json: tasks["lint"].run: expected a command, or a list of one or more commands, got ""',
+  },
+  {
+    what: 'a task named like an option could never be run',
+    files: json({ tasks: { '--list': { run: 'true' } } }),
+    line: 'cloudy-tasks: .cloudyrc.json: tasks["--list"]: expected a task name that starts with a letter, digit or _ and has no spaces, got "--list"',
+  },
+  {
+    what: 'a TypeScript syntax error points at the line',
+    files: { 'cloudy.config.ts': 'export default {\n  image: { name: "x" \n' },
+    line: 'cloudy-tasks: cannot load cloudy.config.ts: line 3, column 1: Expected "}" but found end of file',
+  },
+  {
+    what: 'a TypeScript config without a default export is an error, not "no config"',
+    files: { 'cloudy.config.ts': 'export const image = { name: "x" };\n' },
+    line: 'cloudy-tasks: cannot load cloudy.config.ts: it has no default export (it exports image); write export default defineConfig({ ... })',
+  },
+  {
+    what: 'a config that throws gives its own message',
+    files: { 'cloudy.config.ts': 'throw new Error("REGISTRY is not set");\nexport default {};\n' },
+    line: 'cloudy-tasks: cannot load cloudy.config.ts: it threw while loading: REGISTRY is not set',
+  },
+  {
+    what: 'two config files: refuse to guess which one is meant',
+    files: { ...json({}), 'cloudy.config.ts': 'export default {};\n' },
+    line: 'cloudy-tasks: more than one config file: .cloudyrc.json, cloudy.config.ts (.cloudyrc.json would win and the others be ignored); keep one, or pick one with --config FILE',
+  },
+  {
+    what: 'a --config file that does not exist',
+    files: {},
+    args: ['--config', 'nope.json', '--list'],
+    line: 'cloudy-tasks: cannot load nope.json: file not found (check the --config path)',
+  },
+  {
+    what: 'a dependency cycle prints every hop',
+    files: json({ tasks: { a: { run: 'true', deps: ['b'] }, b: { run: 'true', deps: ['a'] } } }),
+    args: ['a'],
+    line: 'cloudy-tasks: dependency cycle: a -> b -> a; remove one of these dependencies',
+  },
+  {
+    what: 'an unknown dependency with no plausible match suggests nothing',
+    files: json({ tasks: { a: { run: 'true', deps: ['bb'] } } }),
+    args: ['a'],
+    line: 'cloudy-tasks: task "a" depends on unknown task "bb"; fix its deps',
+  },
+  {
+    what: 'an unknown target suggests the closest task',
+    files: {},
+    args: ['deploy-secur'],
+    line: 'cloudy-tasks: unknown task "deploy-secur" (did you mean "deploy-secure"?); run cloudy-tasks --list to see the tasks',
+  },
+];
+
+for (const c of cases) {
+  Config(c.what, async () => {
+    const p = project({ files: c.files });
+    const r = await runCli(p, c.args ?? ['--list']);
+    expectFailure(r, 2, c.line);
+    assert.equal(p.calls(), [], 'nothing ran: no docker, no trivy');
+  });
+}
+
+Config('every problem of a config is reported in one run', async () => {
+  const p = project({ files: json({ container: { memroy: '1g', name: 'a/b' }, image: { tag: 'x y' } }) });
+  const r = await runCli(p, ['--list']);
+  assert.is(r.code, 2);
+  const lines = r.stderr.trim().split('\n');
+  assert.is(lines.length, 3, r.stderr);
+  for (const key of ['container.memroy', 'container.name', 'image.tag'])
+    assert.ok(
+      lines.some((l) => l.includes(key)),
+      key,
+    );
+});
+
+Config.run();

@@ -1,0 +1,63 @@
+/**
+ * A deploy that fails after it started replacing the service: exit 1, one line that leads with
+ * the cause and says what the rollback did, and the previous container running and healthy.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cleanup, type Deployment, deploy, deployment, patchConfig } from '../helpers/deployment.js';
+import { ensureDocker, ensureTestImages, inspect } from '../helpers/docker.js';
+import { firstErrorLine } from './helpers.js';
+
+const Rollback = suite('failures: deploy rollback (real engine)');
+const made: Deployment[] = [];
+Rollback.before(() => {
+  ensureDocker();
+  ensureTestImages();
+});
+Rollback.after(() => made.forEach(cleanup));
+
+Rollback('a new version that never turns healthy is rolled back; the line says why and what was restored', async () => {
+  const d = deployment();
+  made.push(d);
+  assert.is((await deploy(d)).code, 0);
+  const before = inspect(d.name);
+  patchConfig(d, { image: { dockerfile: 'Dockerfile.unhealthy' } });
+  const r = await deploy(d);
+  assert.is(r.code, 1, r.stderr);
+  // Exact but for the start time the example app logs.
+  assert.match(
+    firstErrorLine(r),
+    new RegExp(
+      `^\\[deploy-secure\\] FAILED after Ns: deploy failed: container ${d.name} is unhealthy: its health check failed 3 times in a row with exit code 1 and printed nothing; its last log line: cloudy: started at \\d+ as uid 1001 \\(heartbeat in /app/logs\\); rollback: the previous container ${d.name} was restored and restarted \\(healthy\\)$`,
+    ),
+  );
+  const after = inspect(d.name);
+  assert.is(after.Id, before.Id, 'the previous container is the service again');
+  assert.is(after.State.Health.Status, 'healthy');
+});
+
+Rollback('a new version that exits at once says "exited with code N" and what it logged, not "unhealthy"', async () => {
+  const d = deployment();
+  made.push(d);
+  assert.is((await deploy(d)).code, 0);
+  const before = inspect(d.name);
+  const dockerfile = readFileSync(path.join(d.project.dir, 'Dockerfile'), 'utf8').replace(
+    /ENTRYPOINT .*/,
+    'ENTRYPOINT ["/app/cloudy", "sh", "-c", "echo cannot open /app/config/app.yaml; exit 3"]',
+  );
+  writeFileSync(path.join(d.project.dir, 'Dockerfile.exits'), dockerfile);
+  patchConfig(d, { image: { dockerfile: 'Dockerfile.exits' } });
+  const r = await deploy(d);
+  assert.is(r.code, 1, r.stderr);
+  assert.match(
+    firstErrorLine(r),
+    new RegExp(
+      `^\\[deploy-secure\\] FAILED after Ns: deploy failed: container ${d.name} exited with code 3( \\(restarted \\d+ times? by its restart policy\\))? before becoming healthy; its last log line: cannot open /app/config/app.yaml; rollback: the previous container ${d.name} was restored and restarted \\(healthy\\)$`,
+    ),
+  );
+  assert.is(inspect(d.name).Id, before.Id, 'the previous container is the service again');
+});
+
+Rollback.run();

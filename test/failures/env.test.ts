@@ -1,0 +1,62 @@
+/**
+ * The environment policy: GOTELEMETRY, UMASK and CGO_ENABLED must be present and right before
+ * anything runs (exit 2, one line naming the variable, the value, the rule and the fix).
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runCli, useProjects } from '../helpers/rig.js';
+import { expectFailure } from './helpers.js';
+
+const Env = suite('failures: environment');
+const project = useProjects(Env);
+const task = { '.cloudyrc.json': JSON.stringify({ tasks: { hello: { run: 'echo hello' } } }) };
+
+const cases: readonly { what: string; env: string; line: string }[] = [
+  {
+    what: 'telemetry on',
+    env: 'GOTELEMETRY=on\nUMASK=077\nCGO_ENABLED=0\n',
+    line: 'cloudy-tasks: GOTELEMETRY="on" is not allowed: expected off; fix it in .env or the environment',
+  },
+  {
+    what: 'a umask that lets others read',
+    env: 'GOTELEMETRY=off\nUMASK=022\nCGO_ENABLED=0\n',
+    line: 'cloudy-tasks: UMASK="022" is not allowed: expected 077 (the owner keeps access; group and others get none); it lets group or others read or write what cloudy-tasks writes; fix it in .env or the environment',
+  },
+  {
+    what: 'a umask that would lock the tool out of its own files',
+    env: 'GOTELEMETRY=off\nUMASK=0777\nCGO_ENABLED=0\n',
+    line: 'cloudy-tasks: UMASK="0777" is not allowed: expected 077 (the owner keeps access; group and others get none); it also takes the owner\'s own read, write or search permission, so cloudy-tasks could not use the files and directories it creates (.cloudy/, reports/); fix it in .env or the environment',
+  },
+  {
+    what: 'cgo on',
+    env: 'GOTELEMETRY=off\nUMASK=077\nCGO_ENABLED=1\n',
+    line: 'cloudy-tasks: CGO_ENABLED="1" is not allowed: expected 0; fix it in .env or the environment',
+  },
+];
+
+for (const c of cases) {
+  Env(c.what, async () => {
+    const p = project({ env: c.env, files: task });
+    expectFailure(await runCli(p, ['hello']), 2, c.line);
+  });
+}
+
+Env('every missing variable is named in one line, with the file to put them in', async () => {
+  const p = project({ env: 'UMASK=077\n', files: task });
+  const r = await runCli(p, ['hello']);
+  assert.is(r.code, 2, r.stderr);
+  const [line] = r.stderr.split('\n');
+  assert.match(
+    line!,
+    /^cloudy-tasks: missing environment variables GOTELEMETRY, CGO_ENABLED \(required by .*env\.example\); set them in .*\/\.env or the environment, e\.g\. GOTELEMETRY=off UMASK=077 CGO_ENABLED=0$/,
+  );
+  assert.is(r.stderr.trim().split('\n').length, 1, 'one line');
+});
+
+Env('--list and --help need no environment (nothing runs)', async () => {
+  const p = project({ env: null, files: task });
+  assert.is((await runCli(p, ['--list'])).code, 0);
+  assert.is((await runCli(p, ['--help'])).code, 0);
+});
+
+Env.run();
