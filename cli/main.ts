@@ -21,6 +21,7 @@ import { jsonRenderer } from '../lib/render/json.js';
 import { formatSummary, lineRenderer } from '../lib/render/line.js';
 import { LISTR_MAX_TASKS } from '../lib/render/listr.js';
 import { makeRedactor, redactValue } from '../lib/render/redact.js';
+import { confineWritesTo, UnsafePathError } from '../lib/store/confine.js';
 import { VERSION } from '../lib/version.js';
 import { type CliArgs, HELP, parseCli } from './args.js';
 
@@ -63,6 +64,8 @@ export async function main(argv: readonly string[], builtins: readonly AnyTask[]
   const loaded = await loadConfig({ cwd, ...(args.config ? { file: args.config } : {}), selfEntry: selfEntry() });
   if (!loaded.ok) return fail(loaded.error);
   const config = loaded.value.config;
+  // From here on nothing is written outside the project or through a symlink (lib/store/confine.ts).
+  confineWritesTo(config.projectDir);
   const registry = collectTasks(builtins, loaded.value.tasks, config.file);
   if (!registry.ok) return fail(registry.error);
   const graph = buildGraph(registry.value.specs);
@@ -119,9 +122,13 @@ export async function main(argv: readonly string[], builtins: readonly AnyTask[]
   return result.code;
 }
 
+/**
+ * 130/143 when interrupted; else the highest exit code among the failures: 1 for a task that
+ * failed, 2 when a task found the project itself unusable (a symlinked reports/ or .cloudy/).
+ */
 function summaryExitCode(summary: RunSummary): number {
   if (summary.interruptedBy) return summary.interruptedBy === 'SIGINT' ? 130 : 143;
-  return summary.failures.length > 0 ? 1 : 0;
+  return Math.max(0, ...summary.failures.map(({ failure }) => Math.min(exitCodeOf(failure), 2)));
 }
 
 async function execute(
@@ -184,16 +191,18 @@ async function execute(
       projectDir: config.projectDir,
     }),
     convertError: (task, error) =>
-      registry.builtins.has(task)
-        ? {
-            reason: 'internal-error',
-            message: error instanceof Error ? error.message : String(error),
-            ...(error instanceof Error && error.stack ? { stack: error.stack } : {}),
-          }
-        : {
-            reason: 'task-error',
-            message: `task ${task} threw: ${error instanceof Error ? error.message : String(error)}`,
-          },
+      error instanceof UnsafePathError
+        ? { reason: 'unsafe-path', path: error.path, kind: error.kind }
+        : registry.builtins.has(task)
+          ? {
+              reason: 'internal-error',
+              message: error instanceof Error ? error.message : String(error),
+              ...(error instanceof Error && error.stack ? { stack: error.stack } : {}),
+            }
+          : {
+              reason: 'task-error',
+              message: `task ${task} threw: ${error instanceof Error ? error.message : String(error)}`,
+            },
   });
 
   let signals = 0;

@@ -124,6 +124,11 @@ export type Failure =
       /** How long after its holder stops refreshing it the lock frees itself. */
       readonly staleMs: number;
     }
+  /**
+   * A write would leave the project or go through a symlink (reports/ or .cloudy/ linked to /etc,
+   * a history file linked elsewhere): nothing was written. Exit 2.
+   */
+  | { readonly reason: 'unsafe-path'; readonly path: string; readonly kind: 'symlink' | 'outside' | 'not-a-directory' }
   /** The run lock cannot be created or checked (EACCES, EROFS, ENOSPC, a file in the way). Exit 2. */
   | {
       readonly reason: 'lock-error';
@@ -160,6 +165,7 @@ export function exitCodeOf(failure: Failure): number {
     case 'invalid-env':
     case 'state-error':
     case 'lock-error':
+    case 'unsafe-path':
       return 2;
     case 'aborted':
       return failure.signal === 'SIGINT' ? 130 : 143;

@@ -26,7 +26,7 @@ export default defineTask({
     const dir = scan.reportsDir;
     const paths = reportPaths(dir);
     const { trivyImage: imageReport, trivyConfig: configReport } = paths;
-    if (!ctx.flags.dryRun) prepareReportsDir(dir, Object.values(paths));
+    if (!ctx.flags.dryRun) await prepareReportsDir(dir, Object.values(paths));
     const common = {
       severities: [...scan.severity],
       ignoreUnfixed: scan.ignoreUnfixed,

@@ -2,12 +2,17 @@
  * Settings that are each valid but do not work together: refused at load time, because docker
  * accepts them and the deploy would then pass its checks while not doing what the config says.
  */
+
+import path from 'node:path';
 import type { Failure } from '../failure.js';
 import type { HardeningPolicy } from '../hardening/policy.js';
+import { knownBadTrivy, trivyImageVersion } from '../scan/trivy-args.js';
+import type { ResolvedConfig } from './types.js';
 
-/** Every contradiction in the resolved container policy, as `invalid-config` failures. */
-export function contradictions(container: HardeningPolicy, file: string | undefined): Failure[] {
+/** Every contradiction in the resolved config, as `invalid-config` failures. */
+export function contradictions(config: ResolvedConfig, file: string | undefined): Failure[] {
   const problems: Failure[] = [];
+  const container: HardeningPolicy = config.container;
   const at = (path: string, expected: string, received: string, hint: string): void => {
     problems.push({ reason: 'invalid-config', ...(file ? { file } : {}), path, expected, received, hint });
   };
@@ -27,6 +32,26 @@ export function contradictions(container: HardeningPolicy, file: string | undefi
       'no published ports on an internal network (docker publishes nothing from it)',
       JSON.stringify(ports),
       `set container.network.internal: false, or remove ports`,
+    );
+  }
+  // cloudy-tasks writes only inside the project (lib/store/confine.ts); say so before the scan.
+  const reports = path.relative(config.projectDir, config.scan.reportsDir);
+  if (reports.startsWith('..') || path.isAbsolute(reports)) {
+    at(
+      'scan.reportsDir',
+      'a directory inside the project',
+      JSON.stringify(config.scan.reportsDir),
+      'reports are written only inside the project; use a relative path such as "reports"',
+    );
+  }
+  const trivyVersion = trivyImageVersion(config.scan.trivyImage);
+  const bad = trivyVersion === undefined ? undefined : knownBadTrivy(trivyVersion);
+  if (bad) {
+    at(
+      'scan.trivyImage',
+      'a Trivy release that is not known to be bad',
+      JSON.stringify(config.scan.trivyImage),
+      `${trivyVersion} is ${bad}; pin another release by digest`,
     );
   }
   return problems;

@@ -119,7 +119,7 @@ export async function loadConfig(options: LoadOptions): Promise<Result<LoadedCon
     ...refuseUnsafe(resolved.container),
     ...seccompProfileProblems(resolved.container.securityOpt, projectDir),
   ].map((problem): Failure => ({ reason: 'unsafe-config', ...(shown ? { file: shown } : {}), problem }));
-  const refused = [...unsafe, ...contradictions(resolved.container, shown)];
+  const refused = [...unsafe, ...contradictions(resolved, shown)];
   return refused.length > 0 ? err(refused) : ok({ config: resolved, tasks: (config as Config).tasks ?? {} });
 }
 

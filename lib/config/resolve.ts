@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { parseMemory } from '../docker/units.js';
 import { DEFAULT_HARDENING, type HardeningPolicy } from '../hardening/policy.js';
 import { SEVERITIES, type Severity } from '../scan/severity.js';
 import { DEFAULT_TRIVY_IMAGE } from '../scan/trivy-args.js';
@@ -77,9 +78,17 @@ function resolveContainer(c: Config['container'] = {}): HardeningPolicy {
     memory,
     // Swap capped at the memory limit unless set: `--memory` alone allows as much swap again.
     memorySwap: c.memorySwap ?? memory,
+    // Half the limit unless set, so a smaller memory limit never falls below the default reservation.
+    memoryReservation: c.memoryReservation ?? halfOf(memory),
     cpus: c.cpus === undefined ? d.cpus : String(c.cpus),
     network,
   };
+}
+
+/** Half a docker size, in MiB (`512m` → `256m`); the size itself when it cannot be parsed (refused later). */
+function halfOf(size: string): string {
+  const bytes = parseMemory(size);
+  return bytes === undefined ? size : `${Math.max(1, Math.floor(bytes / 2 / 1024 ** 2))}m`;
 }
 
 /** With no config file, the project is the nearest directory with a package.json (else cwd). */

@@ -109,6 +109,8 @@ export const configSchema: Schema = {
         readOnly: bool,
         memory: size,
         memorySwap: size,
+        memoryReservation: size,
+        cpuShares: { kind: 'number', integer: true, min: 2 },
         cpus: {
           kind: 'oneOf',
           options: [

@@ -44,6 +44,13 @@ export type HardeningPolicy = {
   readonly memorySwap: string;
   /** `--cpus`, decimal (`1.0`). */
   readonly cpus: string;
+  /**
+   * `--memory-reservation`: the soft minimum the kernel tries to keep for the container when the
+   * host runs short (the guide's "resource reservations"). At most `memory`; default half of it.
+   */
+  readonly memoryReservation: string;
+  /** `--cpu-shares`: the container's CPU weight when CPUs are contended (1024 is Docker's normal weight). */
+  readonly cpuShares: number;
   /** `--pids-limit`, > 0. The engine stores 0 and -1 as null, which means unlimited. */
   readonly pidsLimit: number;
   /** `--restart`: `no`, `always`, `unless-stopped` or `on-failure[:N]`. CIS 5.15 prefers `on-failure:5`. */
@@ -80,6 +87,8 @@ export const DEFAULT_HARDENING: HardeningPolicy = deepFreeze({
   memory: '512m',
   memorySwap: '512m',
   cpus: '1.0',
+  memoryReservation: '256m',
+  cpuShares: 1024,
   pidsLimit: 64,
   restart: 'unless-stopped',
   volumes: ['cloudy_data:/app/data', 'cloudy_config:/app/config', 'cloudy_logs:/app/logs'],

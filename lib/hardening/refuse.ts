@@ -66,6 +66,21 @@ export function refuseUnsafe(policy: HardeningPolicy): string[] {
       `${key('memorySwap')}: '${policy.memorySwap}' must equal memory '${policy.memory}', otherwise the container may also use swap; set memorySwap: '${policy.memory}'`,
     );
   }
+  const reservation = parseMemory(policy.memoryReservation);
+  if (reservation === undefined || reservation <= 0) {
+    problems.push(
+      `${key('memoryReservation')}: '${policy.memoryReservation}' is not a positive docker size; use e.g. '256m'`,
+    );
+  } else if (memory !== undefined && memory > 0 && reservation > memory) {
+    problems.push(
+      `${key('memoryReservation')}: '${policy.memoryReservation}' is above memory '${policy.memory}'; a reservation is a minimum within the limit: lower it or raise memory`,
+    );
+  }
+  if (!Number.isInteger(policy.cpuShares) || policy.cpuShares < 2 || policy.cpuShares > 262144) {
+    problems.push(
+      `${key('cpuShares')}: ${String(policy.cpuShares)} is not a CPU weight docker accepts (2 to 262144; 1024 is normal)`,
+    );
+  }
   if (parseCpus(policy.cpus) === undefined) {
     problems.push(
       `${key('cpus')}: '${policy.cpus}' is not a positive decimal with at most 9 fractional digits (CIS 5.12); use e.g. '1.0'`,

@@ -28,6 +28,7 @@ export function runArgs(policy: HardeningPolicy, imageId: string, containerName:
   args.push('--cap-drop', 'ALL');
   for (const c of policy.capAdd) args.push('--cap-add', c);
   args.push('--memory', policy.memory, '--memory-swap', policy.memorySwap, '--cpus', policy.cpus);
+  args.push('--memory-reservation', policy.memoryReservation, '--cpu-shares', String(policy.cpuShares));
   args.push('--pids-limit', String(policy.pidsLimit), '--restart', policy.restart);
   args.push('--network', policy.network.mode === 'none' ? 'none' : policy.network.name);
   for (const [name, value] of Object.entries(policy.ulimits)) args.push('--ulimit', `${name}=${value}`);

@@ -80,6 +80,8 @@ export function formatFailure(f: Failure): string {
       return formatLocked(f);
     case 'lock-error':
       return formatLockError(f);
+    case 'unsafe-path':
+      return unsafePath(f);
     case 'lock-lost':
       return formatLockLost(f);
     case 'task-error':
@@ -112,4 +114,17 @@ function programOf(command: string): string {
   const words = command.split(/\s+/);
   const second = words[1];
   return second !== undefined && /^[a-z][a-z-]*$/.test(second) ? `${words[0]} ${second}` : (words[0] ?? command);
+}
+
+function unsafePath(f: Extract<Failure, { reason: 'unsafe-path' }>): string {
+  switch (f.kind) {
+    case 'symlink':
+      return `refusing to write through the symlink ${f.path} (cloudy-tasks writes only into real directories of the project); replace it with a directory`;
+    case 'outside':
+      return `refusing to write ${f.path}: it is outside the project, and cloudy-tasks writes only inside it; use a path inside the project`;
+    case 'not-a-directory':
+      return `cannot write below ${f.path}: it is not a directory; move it away`;
+    default:
+      return unreachable(f.kind);
+  }
 }

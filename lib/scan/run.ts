@@ -3,11 +3,12 @@
  * the built image, report files, and the gate. Trivy's exit code is never the gate (we pass
  * `--exit-code 0` and decide in TypeScript); a non-zero exit is a scanner error.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { docker } from '../docker/cli.js';
 import type { TaskContext } from '../engine/task.js';
 import { TaskFailure } from '../failure.js';
+import { ensureDirectory } from '../store/confine.js';
 import { writeJsonAtomic } from '../store/state.js';
 import { which } from '../util/which.js';
 
@@ -107,9 +108,12 @@ function stripSecretCode(report: unknown): unknown {
 /**
  * Create the reports directory (mode from the process umask) and remove this scan's report
  * files from an earlier run, so a failed scan never leaves an old "passed" summary behind.
+ * The directory must be a real one inside the project: Trivy writes its report where it is told,
+ * so a reports/ linked to /etc would have it (as root, in container mode) write there.
  */
-export function prepareReportsDir(dir: string, files: readonly string[]): void {
-  mkdirSync(dir, { recursive: true, mode: 0o777 });
+export async function prepareReportsDir(dir: string, files: readonly string[]): Promise<void> {
+  await ensureDirectory(dir);
+  // rm of a symlinked report removes the link, never what it points to.
   for (const file of files) rmSync(file, { force: true });
 }
 

@@ -9,11 +9,32 @@
 import { SEVERITIES, type Severity } from './severity.js';
 
 /**
- * The official image used when no `trivy` binary is on PATH. Pinned: report fields differ
- * between versions (see ./parse.ts), so an unpinned `latest` could change
- * what the parser sees from one run to the next.
+ * The official image used when no `trivy` binary is on PATH, pinned by digest as well as by tag:
+ * a tag is not a pin (in March 2026 Trivy's release binaries and action tags were replaced by
+ * malicious ones, CVE-2026-33634), and report fields differ between versions (see ./parse.ts).
+ * The digest is the one public repositories pin for aquasec/trivy:0.58.1 (found by code search,
+ * several independent copies); it could not be pulled on our test machines, which have no
+ * registry access. To check or move it: `docker buildx imagetools inspect aquasec/trivy:<version>`.
  */
-export const DEFAULT_TRIVY_IMAGE = 'aquasec/trivy:0.58.1';
+export const DEFAULT_TRIVY_IMAGE =
+  'aquasec/trivy:0.58.1@sha256:ab70a02200597efa04748f210f793936eb647cbcdb0ea69cc30b226d6f5a22c7';
+
+/** Trivy releases known to be malicious or broken: refused by name, with the reason. */
+export const KNOWN_BAD_TRIVY_VERSIONS: Readonly<Record<string, string>> = {
+  '0.69.4': 'a compromised release (CVE-2026-33634: its binaries and images were replaced by malicious ones)',
+};
+
+/** The reason a Trivy version (`0.69.4`, `v0.69.4`) must not be used, or undefined. */
+export function knownBadTrivy(version: string): string | undefined {
+  return KNOWN_BAD_TRIVY_VERSIONS[version.trim().replace(/^v/, '')];
+}
+
+/** The version in a Trivy image reference's tag (`aquasec/trivy:0.58.1@sha256:…` → `0.58.1`). */
+export function trivyImageVersion(reference: string): string | undefined {
+  const name = reference.split('@')[0] ?? '';
+  const colon = name.lastIndexOf(':');
+  return colon > name.lastIndexOf('/') ? name.slice(colon + 1) : undefined;
+}
 
 export interface TrivyScanOptions {
   /** Passed as `--severity` (a set filter, not a threshold). Empty: omit it, so Trivy reports every level. */

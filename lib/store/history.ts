@@ -11,10 +11,12 @@
  * full, power loss) leaves at most one partial line, which readers skip.
  */
 
+import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { errorCode, messageOf } from '../util/errors.js';
+import { ensureDirectory, UnsafePathError } from './confine.js';
 import { CLOUDY_DIR } from './state.js';
 
 /** How a run ended. */
@@ -76,11 +78,23 @@ export function historyPath(projectDir: string): string {
  * I/O errors reject: the caller decides whether a lost history line should fail the run.
  */
 export async function appendRunRecord(file: string, record: RunRecord): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o777 });
+  await ensureDirectory(path.dirname(file));
   // If an earlier writer was cut off mid-line, start on a fresh line so that only the broken
   // record is lost, not this one too. (Two runs could both add the newline; an empty line is skipped.)
   const prefix = (await endsWithNewline(file)) ? '' : '\n';
-  await appendFile(file, `${prefix}${JSON.stringify(record)}\n`, { encoding: 'utf8', mode: 0o666 });
+  // O_NOFOLLOW: appending through a symlinked history.jsonl would write wherever it points.
+  const handle = await open(
+    file,
+    constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+    0o666,
+  ).catch((error: unknown) => {
+    throw errorCode(error) === 'ELOOP' ? new UnsafePathError(file, 'symlink') : error;
+  });
+  try {
+    await handle.appendFile(`${prefix}${JSON.stringify(record)}\n`, 'utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

@@ -28,12 +28,13 @@
  * message naming the holder, and the next tick will try again.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rmdir } from 'node:fs/promises';
+import { rmdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import * as lockfile from 'proper-lockfile';
 import type { Failure } from '../failure.js';
 import { errorCode, ignoreCode, messageOf } from '../util/errors.js';
+import { ensureDirectory, UnsafePathError } from './confine.js';
 import {
   claimSidecar,
   type HolderInfo,
@@ -73,7 +74,7 @@ export interface RunLockRefused {
   readonly kind: 'held' | 'error';
   /** The current holder, or `null` when it is not recorded (yet) or the lock could not be created at all. */
   readonly holder: HolderInfo | null;
-  readonly failure: Extract<Failure, { reason: 'locked' | 'lock-error' }>;
+  readonly failure: Extract<Failure, { reason: 'locked' | 'lock-error' | 'unsafe-path' }>;
 }
 
 export type AcquireRunLockResult = RunLock | RunLockRefused;
@@ -114,7 +115,7 @@ export async function acquireRunLock(
   const paths = lockPaths(projectDir);
   const staleMs = Math.max(options.staleMs ?? DEFAULT_STALE_MS, 2000);
   try {
-    await mkdir(path.dirname(paths.lockDir), { recursive: true, mode: 0o777 });
+    await ensureDirectory(path.dirname(paths.lockDir));
     const first = await tryLock(paths, holder, staleMs, options, null);
     if (first !== 'locked') return first;
 
@@ -148,6 +149,14 @@ export async function acquireRunLock(
     if (second !== 'locked') return second;
     return refused(paths, (await readHolderRecord(paths.sidecar))?.holder ?? null, staleMs);
   } catch (error) {
+    if (error instanceof UnsafePathError) {
+      return {
+        ok: false,
+        kind: 'error',
+        holder: null,
+        failure: { reason: 'unsafe-path', path: error.path, kind: error.kind },
+      };
+    }
     const code = errorCode(error);
     if (code === undefined) throw error;
     const failedPath =

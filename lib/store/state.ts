@@ -10,9 +10,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { errorCode, messageOf } from '../util/errors.js';
+import { ensureDirectory } from './confine.js';
 
 /** Name of the per-project directory holding state, history and the run lock. */
 export const CLOUDY_DIR = '.cloudy';
@@ -110,13 +111,15 @@ const TEMP_DEBRIS_AGE_MS = 60 * 60 * 1000;
  * 3. rename it over `file` (atomic replacement on POSIX);
  * 4. fsync the directory, so the rename itself survives a crash.
  *
+ * `file` itself being a symlink is harmless: the rename replaces the link, not what it points to.
  * Files and directories are created with 0o666/0o777 and the process umask decides the real mode,
  * so a `UMASK=077` policy yields a 0o600 file. See https://lwn.net/Articles/457667/ for why both
  * fsyncs are needed. I/O errors (disk full, permissions) reject the promise.
  */
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
   const dir = path.dirname(file);
-  await mkdir(dir, { recursive: true, mode: 0o777 });
+  // Never through a symlink, never outside the project (./confine.ts).
+  await ensureDirectory(dir);
   const prefix = tempPrefix(file);
   const temp = path.join(dir, `${prefix}${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const data = `${JSON.stringify(value, null, 2)}\n`;

@@ -127,7 +127,10 @@ Cli('a misspelt key in a YAML config is one line naming the file, the key and th
   const p = project({ files: { '.cloudyrc.yaml': 'container:\n  memroy: 512m\n' } });
   const r = await runCli(p, ['--list']);
   assert.is(r.code, 2);
-  assert.is(r.stderr, 'cloudy-tasks: .cloudyrc.yaml: container.memroy is not a config key; did you mean container.memory?\n');
+  assert.is(
+    r.stderr,
+    'cloudy-tasks: .cloudyrc.yaml: container.memroy is not a config key; did you mean container.memory?\n',
+  );
 });
 
 Cli('a config that weakens the container is refused before anything runs', async () => {

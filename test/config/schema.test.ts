@@ -32,6 +32,15 @@ Schema('memory-swap follows memory unless set', () => {
   assert.is(resolveConfig({ container: { cpus: 2 } }, '/p').container.cpus, '2');
 });
 
+Schema('the memory reservation is half the limit unless set', () => {
+  assert.is(resolveConfig({}, '/p').container.memoryReservation, '256m');
+  assert.is(resolveConfig({ container: { memory: '128m' } }, '/p').container.memoryReservation, '64m');
+  assert.is(
+    resolveConfig({ container: { memory: '1g', memoryReservation: '900m' } }, '/p').container.memoryReservation,
+    '900m',
+  );
+});
+
 Schema('names the bad key, the expected type and the value received', () => {
   assert.equal(problems({ container: { memory: 512 } }), [
     {

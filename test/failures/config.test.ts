@@ -77,6 +77,11 @@ const cases: readonly {
     line: "cloudy-tasks: .cloudyrc.json: refusing an unsafe container setting: container.securityOpt[1]: the seccomp profile allow.json has defaultAction SCMP_ACT_ALLOW, which allows every syscall it does not list (CIS 5.22); use a deny-by-default profile (SCMP_ACT_ERRNO), e.g. Docker's default",
   },
   {
+    what: 'a Trivy release known to be compromised is refused by name',
+    files: json({ scan: { trivyImage: 'aquasec/trivy:0.69.4' } }),
+    line: 'cloudy-tasks: .cloudyrc.json: scan.trivyImage: expected a Trivy release that is not known to be bad, got "aquasec/trivy:0.69.4" (0.69.4 is a compromised release (CVE-2026-33634: its binaries and images were replaced by malicious ones); pin another release by digest)',
+  },
+  {
     what: 'an empty recipe would succeed doing nothing',
     files: json({ tasks: { lint: { run: '' } } }),
     line: 'cloudy-tasks: .cloudyrc.json: tasks["lint"].run: expected a command, or a list of one or more commands, got ""',

@@ -9,6 +9,9 @@
  *   `--security-opt seccomp:unconfined` / `--privileged` / `-v /var/run/docker.sock:/var/run/docker.sock`
  * - user-network (+ .network): the hardened line on `networkCreateArgs` network with internal: true
  * - ports-caps: user-network plus `--cap-add net_bind_service -p 127.0.0.1:18080:8080 -p 18081:8081/udp`
+ * The hardened-line fixtures were captured before runArgs added `--memory-reservation 256m
+ * --cpu-shares 1024`; their HostConfig.MemoryReservation/CpuShares carry what Engine 20.10 records
+ * for those flags (268435456 and 1024, read from a container created with them).
  */
 import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
@@ -95,10 +98,21 @@ real('hardened: the CIS ids of the main checks', () => {
 real('seed flags: fails exactly the gaps the audit observed', () => {
   const checks = verifyContainer(fixture('seed-flags'), DEFAULT_HARDENING);
   // No --network (docker0), no --pids-limit (null), no --memory-swap (2 x memory), no --tmpfs
-  // (Tmpfs absent), LogConfig.Config {}, Ulimits [], no HEALTHCHECK in the image.
+  // (Tmpfs absent), LogConfig.Config {}, Ulimits [], no HEALTHCHECK in the image, and none of the
+  // "resource reservations" the guide claims (MemoryReservation 0, CpuShares 0).
   assert.equal(
     failed(checks),
-    ['health', 'log-rotation', 'memory-swap', 'network', 'pids-limit', 'tmpfs', 'ulimits'].sort(),
+    [
+      'cpu-shares',
+      'health',
+      'log-rotation',
+      'memory-reservation',
+      'memory-swap',
+      'network',
+      'pids-limit',
+      'tmpfs',
+      'ulimits',
+    ].sort(),
     formatChecksTable(checks),
   );
   assert.equal(ids(checks, 'warn'), ['image-id', 'restart-policy'], ':latest tag and unless-stopped');
@@ -114,10 +128,12 @@ real('no flags: fails read-only, caps, nnp, limits, network, volumes, restart an
     failed(checks),
     [
       'capabilities',
+      'cpu-shares',
       'cpus',
       'label-read-only',
       'log-rotation',
       'memory',
+      'memory-reservation',
       'memory-swap',
       'network',
       'no-new-privileges',

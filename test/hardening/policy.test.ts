@@ -215,6 +215,12 @@ const cases: ReadonlyArray<readonly [string, Record<string, unknown>, readonly R
   ['same size, other spelling', { memorySwap: '536870912' }, []],
   ['unparsable memory', { memory: 'lots' }, [/^container\.memory: 'lots'/, /memorySwap/]],
   ['zero memory', { memory: '0', memorySwap: '0' }, [/container\.memory: '0'/]],
+  [
+    'a reservation above the limit',
+    { memoryReservation: '1g' },
+    [/container\.memoryReservation: '1g' is above memory '512m'/],
+  ],
+  ['a CPU weight docker refuses', { cpuShares: 1 }, [/container\.cpuShares: 1 is not a CPU weight docker accepts/]],
   ['pids 0', { pidsLimit: 0 }, [/^container\.pidsLimit: 0 means unlimited/]],
   ['pids -1', { pidsLimit: -1 }, [/pidsLimit: -1/]],
   ['pids fraction', { pidsLimit: 1.5 }, [/pidsLimit: 1.5/]],

@@ -7,6 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { DEFAULT_TRIVY_IMAGE } from '../../lib/scan/trivy-args.js';
 import { runCli, trivyFixtures, useProjects } from '../helpers/rig.js';
 import { validateSarif } from '../helpers/sarif-schema.js';
 
@@ -83,11 +84,11 @@ Scan('a Trivy crash is a scanner error, not findings', async () => {
 
 Scan('no trivy binary and no pullable container: one line saying how to install it', async () => {
   const p = project();
-  const r = await runCli(p, ['security-scan'], { trivy: false, env: { FAKE_DOCKER_MISSING: 'aquasec/trivy:0.58.1' } });
+  const r = await runCli(p, ['security-scan'], { trivy: false, env: { FAKE_DOCKER_MISSING: DEFAULT_TRIVY_IMAGE } });
   assert.is(r.code, 1);
   assert.match(r.stderr, /trivy is not available: .*install trivy/);
   assert.ok(
-    p.calls().some((c) => c.argv[0] === 'pull' && c.argv.includes('aquasec/trivy:0.58.1')),
+    p.calls().some((c) => c.argv[0] === 'pull' && c.argv.includes(DEFAULT_TRIVY_IMAGE)),
     'the official container was tried',
   );
 });
@@ -96,7 +97,7 @@ Scan('without a trivy binary the official container runs with the socket, a cach
   const p = project();
   const r = await runCli(p, ['security-scan', '--dry-run'], { trivy: false });
   assert.is(r.code, 0, r.stderr);
-  const line = r.stdout.split('\n').find((l) => l.includes('aquasec/trivy:0.58.1 image'));
+  const line = r.stdout.split('\n').find((l) => l.includes(`${DEFAULT_TRIVY_IMAGE} image`));
   assert.ok(line, r.stdout);
   assert.match(line!, '-v /var/run/docker.sock:/var/run/docker.sock');
   assert.match(line!, '-v cloudy_trivy_cache:/root/.cache/');

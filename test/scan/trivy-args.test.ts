@@ -177,8 +177,8 @@ container('a rootless socket and a container name for cleanup', () => {
   assert.is(argv.at(-1), DEFAULT_TRIVY_IMAGE);
 });
 
-container('the default image is pinned to a release, and is the config default', async () => {
-  assert.match(DEFAULT_TRIVY_IMAGE, /^aquasec\/trivy:\d+\.\d+\.\d+$/);
+container('the default image is pinned to a release and a digest, and is the config default', async () => {
+  assert.match(DEFAULT_TRIVY_IMAGE, /^aquasec\/trivy:\d+\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
   const { resolveConfig } = await import('../../lib/config/resolve.js');
   assert.is(resolveConfig({}, '/p').scan.trivyImage, DEFAULT_TRIVY_IMAGE);
 });

@@ -17,6 +17,9 @@ export function resourceChecks(c: unknown, policy: HardeningPolicy): Check[] {
   const swap = num(hc(c, 'MemorySwap')) ?? 0;
   const nanoCpus = num(hc(c, 'NanoCpus')) ?? 0;
   const pids = num(hc(c, 'PidsLimit')) ?? 0;
+  const reservation = num(hc(c, 'MemoryReservation')) ?? 0;
+  const cpuShares = num(hc(c, 'CpuShares')) ?? 0;
+  const wantReservation = parseMemory(policy.memoryReservation);
   const wantMemory = parseMemory(policy.memory);
   const wantSwap = parseMemory(policy.memorySwap);
   const wantCpus = parseCpus(policy.cpus);
@@ -47,6 +50,23 @@ export function resourceChecks(c: unknown, policy: HardeningPolicy): Check[] {
       `${policy.cpus} (NanoCpus ${show(wantCpus)})`,
       shown('NanoCpus', nanoCpus, 'NanoCpus '),
       passIf(nanoCpus > 0 && nanoCpus === wantCpus),
+    ),
+    // No CIS id: the guide promises "resource reservations"; these prove the engine applied them.
+    check(
+      'memory-reservation',
+      '-',
+      'Memory reservation (soft minimum) set',
+      `${policy.memoryReservation} (${show(wantReservation)})`,
+      shown('MemoryReservation', reservation),
+      passIf(reservation > 0 && reservation === wantReservation),
+    ),
+    check(
+      'cpu-shares',
+      '-',
+      'CPU weight set',
+      String(policy.cpuShares),
+      shown('CpuShares', cpuShares),
+      passIf(cpuShares === policy.cpuShares),
     ),
     // Engine 20.10 stores --pids-limit 0 and -1 as null.
     check(
