@@ -96,10 +96,7 @@ export function parseCli(argv: readonly string[]): Result<CliArgs, Failure> {
   try {
     parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    const flag = /'(-{1,2}[^' ]+)'/.exec(message)?.[1];
-    const guess = flag?.startsWith('--') ? closest(flag.slice(2), Object.keys(OPTIONS)) : undefined;
-    return err({ reason: 'usage', message: `${message.split('.')[0]}${guess ? ` (did you mean --${guess}?)` : ''}` });
+    return err({ reason: 'usage', message: usageProblem(e, args) });
   }
   const v = parsed.values;
   const concurrencyText = v.concurrency ?? String(Math.max(1, os.availableParallelism()));
@@ -121,4 +118,44 @@ export function parseCli(argv: readonly string[]): Result<CliArgs, Failure> {
     help: v.help ?? false,
     version: v.version ?? false,
   });
+}
+
+/** What each option that takes a value expects, for "needs a value" messages. */
+const VALUE_OF: Readonly<Record<string, string>> = {
+  concurrency: 'a whole number >= 1',
+  config: 'a config file',
+  cwd: 'a directory',
+};
+
+/**
+ * parseArgs' errors in our words: the option as the user typed it, what it needs, and a
+ * suggestion for a misspelt one. (Its own messages explain how parseArgs works, e.g. "argument is
+ * ambiguous ... use '--concurrency=-XYZ'" for `-j -1`.)
+ */
+function usageProblem(error: unknown, args: readonly string[]): string {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const flag = /'(-{1,2}[^' ,]+)/.exec(message)?.[1] ?? '';
+  const name = longName(flag);
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const guess = flag.startsWith('--') ? closest(flag.slice(2), Object.keys(OPTIONS)) : undefined;
+    return `unknown option ${flag}${guess ? ` (did you mean --${guess}?)` : ''}`;
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && name !== undefined) {
+    const at = args.indexOf(flag);
+    const next = at === -1 ? undefined : args[at + 1];
+    const wants = VALUE_OF[name] ?? 'a value';
+    if (name === 'concurrency' && next !== undefined) return `--concurrency takes a whole number >= 1, not "${next}"`;
+    return next !== undefined && next.startsWith('-')
+      ? `--${name} needs ${wants}, not the option "${next}" (write --${name}=${next} if that is the value)`
+      : `--${name} needs ${wants}`;
+  }
+  return message.split('\n')[0] ?? message;
+}
+
+/** `-j` → `concurrency`, `--cwd` → `cwd`; undefined for an option we do not have. */
+function longName(flag: string): string | undefined {
+  if (flag.startsWith('--')) return flag.slice(2) in OPTIONS ? flag.slice(2) : undefined;
+  const short = flag.slice(1);
+  return Object.entries(OPTIONS).find(([, o]) => 'short' in o && o.short === short)?.[0];
 }

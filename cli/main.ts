@@ -261,5 +261,7 @@ function listTasks(graph: TaskGraph, json: boolean, out: (line: string) => void)
   }
   const width = Math.max(...rows.map((n) => n.id.length));
   for (const n of rows)
-    out(`${n.id.padEnd(width)}  ${n.description}${n.deps.length ? `  (deps: ${n.deps.join(', ')})` : ''}`);
+    out(
+      `${n.id.padEnd(width)}  ${n.description.trim() || '–'}${n.deps.length ? `  (deps: ${n.deps.join(', ')})` : ''}`,
+    );
 }

@@ -52,7 +52,11 @@ export async function buildArgsFor(ctx: TaskContext): Promise<{ buildArgs: Recor
 export async function buildImage(ctx: TaskContext, options: { noCache: boolean }): Promise<ImageBuild> {
   const { image } = ctx.config;
   const { buildArgs, flags } = await buildArgsFor(ctx);
-  const rel = (p: string) => path.relative(ctx.projectDir, p) || '.';
+  // A context or Dockerfile named like an option (`--network=host`, `-`) must stay a path.
+  const rel = (p: string) => {
+    const relative = path.relative(ctx.projectDir, p) || '.';
+    return relative.startsWith('-') ? `./${relative}` : relative;
+  };
   const args = [
     'build',
     '--file',

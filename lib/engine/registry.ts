@@ -55,7 +55,8 @@ export function collectTasks(
     // Anything else with a taken name is pushed anyway so the graph reports the duplicate.
     specs.push({
       name: task.name,
-      description: task.description,
+      // A plain-JS config can omit it; `--list` must not print "undefined".
+      description: typeof task.description === 'string' ? task.description : '',
       deps: task.deps.map((d: AnyTask) => d.name),
       source: from,
       ...(task.provides ? { provides: task.provides.name } : {}),

@@ -146,6 +146,27 @@ for (const c of cases) {
   });
 }
 
+Config('a FROM image that would reach docker as an option is refused before any pull', async () => {
+  const p = project({ dockerfile: 'ARG BASE=--help\nFROM ${BASE}\nUSER 1001\n' });
+  const r = await runCli(p, ['update-base-images']);
+  expectFailure(
+    r,
+    1,
+    '[update-base-images] FAILED after Ns: Dockerfile:2: FROM "--help" (written ${BASE}) is not an image reference: it starts with "-", which docker would read as an option (fix the FROM line, or the ARG default or build arg it uses)',
+  );
+  assert.not.ok(
+    p.calls().some((c) => c.argv[0] === 'pull'),
+    'nothing was pulled',
+  );
+});
+
+Config('a build context named like an option stays a path', async () => {
+  const p = project({ files: { ...json({ image: { context: '--network=host' } }), '--network=host/.keep': '' } });
+  const r = await runCli(p, ['docker', '--dry-run']);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, / \.\/--network=host$/m);
+});
+
 Config('every problem of a config is reported in one run', async () => {
   const p = project({ files: json({ container: { memroy: '1g', name: 'a/b' }, image: { tag: 'x y' } }) });
   const r = await runCli(p, ['--list']);
