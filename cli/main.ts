@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadEnvPolicy } from '../lib/config/env.js';
+import { envFileValues, loadEnvPolicy } from '../lib/config/env.js';
 import { loadConfig } from '../lib/config/load.js';
 import type { ResolvedConfig } from '../lib/config/types.js';
 import { buildGraph, type Selection, selectTargets, type TaskGraph, toDot, toMermaid } from '../lib/engine/graph.js';
@@ -42,8 +42,13 @@ function selfEntry(): string {
 export async function main(argv: readonly string[], builtins: readonly AnyTask[], io: Io): Promise<number> {
   const out = (line: string) => void io.stdout.write(`${line}\n`);
   const errLine = (line: string) => void io.stderr.write(`${line}\n`);
-  const fail = (failures: readonly Failure[]): number => {
-    for (const f of failures) errLine(`cloudy-tasks: ${formatFailure(f)}`);
+  // Failures before the env policy has run are masked with what is known so far: the process
+  // environment and the project's .env (a config error can quote a token from either).
+  let redact: ((text: string) => string) | undefined;
+  let where = process.cwd();
+  const fail = async (failures: readonly Failure[]): Promise<number> => {
+    const mask = redact ?? makeRedactor({ ...(await envFileValues(where)), ...io.env });
+    for (const f of failures) errLine(mask(`cloudy-tasks: ${formatFailure(f)}`));
     return Math.max(...failures.map(exitCodeOf));
   };
 
@@ -59,6 +64,7 @@ export async function main(argv: readonly string[], builtins: readonly AnyTask[]
     return 0;
   }
   const cwd = path.resolve(args.cwd);
+  where = cwd;
   if (!existsSync(cwd)) return fail([{ reason: 'usage', message: `--cwd ${args.cwd}: no such directory` }]);
 
   const loaded = await loadConfig({ cwd, ...(args.config ? { file: args.config } : {}), selfEntry: selfEntry() });
@@ -96,7 +102,8 @@ export async function main(argv: readonly string[], builtins: readonly AnyTask[]
   const env = await loadEnvPolicy({ projectDir: config.projectDir, ...config.env });
   if (!env.ok) return fail(env.error);
 
-  const redact = makeRedactor(env.value.vars);
+  const runRedact = makeRedactor(env.value.vars);
+  redact = runRedact;
   const run = async (lockLost?: AbortSignal): Promise<{ code: number; summary?: RunSummary }> => {
     const summary = await execute(
       args,
@@ -105,7 +112,7 @@ export async function main(argv: readonly string[], builtins: readonly AnyTask[]
       registry.value,
       selection.value,
       env.value.vars,
-      redact,
+      runRedact,
       io,
       lockLost,
     );

@@ -7,7 +7,7 @@
  * - UMASK is applied to this process, so every file cloudy-tasks writes respects it (an env
  *   variable alone does not change a process's umask).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Failure } from '../failure.js';
 import { packageRoot } from '../util/package-root.js';
@@ -121,4 +121,23 @@ function mergeMissing(failures: Failure[]): Failure[] {
   if (missing.length <= 1) return failures;
   const names = [...new Set(missing.flatMap((f) => f.names))];
   return [{ ...missing[0]!, names }, ...failures.filter((f) => f.reason !== 'missing-env')];
+}
+
+/**
+ * The values of `.env` in `dir` (or its project root), without applying them: for masking secrets
+ * in an error printed before the env policy has run. Missing or unreadable: none.
+ */
+export async function envFileValues(dir: string): Promise<Record<string, string>> {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const file = path.join(d, '.env');
+    if (existsSync(file)) {
+      try {
+        const { parse } = await import('dotenv');
+        return parse(readFileSync(file));
+      } catch {
+        return {};
+      }
+    }
+    if (existsSync(path.join(d, 'package.json')) || path.dirname(d) === d) return {};
+  }
 }

@@ -167,6 +167,20 @@ Config('a build context named like an option stays a path', async () => {
   assert.match(r.stdout, / \.\/--network=host$/m);
 });
 
+Config('a config error never shows a secret from .env', async () => {
+  const p = project({
+    env: 'GOTELEMETRY=off\nUMASK=077\nCGO_ENABLED=0\nREGISTRY_TOKEN=tok en-very-secret-9876\n',
+    files: json({ image: { tag: 'tok en-very-secret-9876' } }),
+  });
+  const r = await runCli(p, ['--list']);
+  expectFailure(
+    r,
+    2,
+    'cloudy-tasks: .cloudyrc.json: image.tag: expected an image tag such as "1.4.2", got "***" (a tag is 1 to 128 letters, digits, _ . and -, and must not start with . or -)',
+  );
+  assert.not.match(r.stderr, 'very-secret');
+});
+
 Config('every problem of a config is reported in one run', async () => {
   const p = project({ files: json({ container: { memroy: '1g', name: 'a/b' }, image: { tag: 'x y' } }) });
   const r = await runCli(p, ['--list']);
