@@ -124,7 +124,12 @@ export async function main(argv: readonly string[], builtins: readonly AnyTask[]
   if (args.dryRun) return (await run()).code;
   // Loaded only for real runs: the lock library installs exit hooks that --list does not need.
   const { withRunRecord } = await import('./scheduled.js');
-  const result = await withRunRecord({ projectDir: config.projectDir, tasks: args.targets, argv }, run);
+  const result = await withRunRecord({ projectDir: config.projectDir, tasks: args.targets, argv }, run, {
+    config: config.notify,
+    projectName: config.projectName,
+    redact: runRedact,
+    warn: errLine,
+  });
   if (result.refused) return fail([result.refused]);
   return result.code;
 }

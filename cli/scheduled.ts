@@ -7,8 +7,12 @@
  * `--dry-run` takes no lock and leaves no record: it changes nothing.
  */
 
+import { hostname } from 'node:os';
+import type { ResolvedConfig } from '../lib/config/types.js';
 import type { RunSummary } from '../lib/engine/runner.js';
 import type { Failure } from '../lib/failure.js';
+import { postJson, type RunFinished, shouldNotify } from '../lib/notify/webhook.js';
+import { failureHeadline } from '../lib/render/failure.js';
 import type { Severity } from '../lib/scan/severity.js';
 import { appendRunRecord, historyPath, type RunRecord } from '../lib/store/history.js';
 import { acquireRunLock, currentHolder } from '../lib/store/lock.js';
@@ -18,9 +22,19 @@ interface Outcome {
   readonly summary?: RunSummary;
 }
 
+/** Where and when to send the run-finished event (`notify.*`), and how to mask and report. */
+export interface Notification {
+  readonly config: ResolvedConfig['notify'];
+  readonly projectName: string;
+  readonly redact: (text: string) => string;
+  /** A notification that could not be sent is reported here, never as the run's failure. */
+  readonly warn: (line: string) => void;
+}
+
 export async function withRunRecord(
   run: { readonly projectDir: string; readonly tasks: readonly string[]; readonly argv: readonly string[] },
   body: (lockLost: AbortSignal) => Promise<Outcome>,
+  notification?: Notification,
 ): Promise<Outcome & { refused?: Failure }> {
   const started = new Date();
   const lock = await acquireRunLock(run.projectDir, currentHolder(['cloudy-tasks', ...run.argv].join(' '), started));
@@ -29,21 +43,83 @@ export async function withRunRecord(
     // broken environment, which a scheduler must not read as a skipped run.
     if (lock.kind === 'error') return { code: 2, refused: lock.failure };
     await record(run, started, { outcome: 'locked', exitCode: 75, digestsChanged: [] });
+    if (notification)
+      await notify(notification, runFinished(run, started, 'locked', 75, undefined, notification.projectName));
     return { code: 75, refused: lock.failure };
   }
+  let finished: RunFinished | undefined;
   try {
     const outcome = await body(lock.lost);
     const findings = scanCounts(outcome.summary);
+    const result = outcome.summary?.interruptedBy ? 'interrupted' : outcome.code === 0 ? 'succeeded' : 'failed';
     await record(run, started, {
-      outcome: outcome.summary?.interruptedBy ? 'interrupted' : outcome.code === 0 ? 'succeeded' : 'failed',
+      outcome: result,
       exitCode: outcome.code,
       digestsChanged: changedDigests(outcome.summary),
       ...(findings ? { findings } : {}),
     });
+    if (notification)
+      finished = runFinished(run, started, result, outcome.code, outcome.summary, notification.projectName);
     return outcome;
   } finally {
     await lock.release();
+    // After the lock is released: a slow webhook must not hold the next scheduled run back.
+    if (notification && finished) await notify(notification, finished);
   }
+}
+
+/** The run-finished event: what the webhook receives. */
+function runFinished(
+  run: { readonly tasks: readonly string[] },
+  started: Date,
+  outcome: RunFinished['outcome'],
+  exitCode: number,
+  summary: RunSummary | undefined,
+  project: string,
+): RunFinished {
+  const finished = new Date();
+  const states = [...(summary?.states.values() ?? [])];
+  return {
+    type: 'run-finished',
+    project,
+    host: hostname(),
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    durationMs: finished.getTime() - started.getTime(),
+    tasks: run.tasks,
+    outcome,
+    exitCode,
+    counts: {
+      succeeded: states.filter((s) => s === 'succeeded').length,
+      failed: states.filter((s) => s === 'failed').length,
+      skipped: states.filter((s) => s === 'skipped').length,
+    },
+    failures: (summary?.failures ?? []).map(({ task, failure }) => ({ task, error: failureHeadline(failure) })),
+    changes: changesOf(summary),
+  };
+}
+
+/** Send the event when `notify.on` asks for it; masked, bounded in time, never fatal. */
+async function notify(n: Notification, event: RunFinished): Promise<void> {
+  if (n.config.webhook === undefined || !shouldNotify(n.config.on, event)) return;
+  const masked = JSON.parse(n.redact(JSON.stringify(event))) as unknown;
+  const delivery = await postJson(n.config.webhook, masked, n.config.timeoutMs);
+  if (!delivery.ok)
+    n.warn(`cloudy-tasks: warning: the run-finished notification was not sent: ${n.redact(delivery.problem)}`);
+}
+
+/** What this run changed, in words: base image digests, a rebuilt image, a replaced container. */
+function changesOf(summary: RunSummary | undefined): string[] {
+  const changes = changedDigests(summary).map((d) => `base image ${d.image} digest changed`);
+  const rebuilt = summary?.outputs.get('rebuild-no-cache') as { rebuilt?: boolean; imageId?: string } | undefined;
+  if (rebuilt?.rebuilt) changes.push(`image rebuilt without cache (${rebuilt.imageId ?? '?'})`);
+  const deployed = summary?.outputs.get('deploy-secure') as
+    | { upToDate?: boolean; container?: string; imageId?: string }
+    | undefined;
+  if (deployed?.container !== undefined && deployed.upToDate !== true) {
+    changes.push(`container ${deployed.container} now runs ${deployed.imageId ?? '?'}`);
+  }
+  return changes;
 }
 
 /** Append one line to the run history; a history that cannot be written never fails the run. */

@@ -72,6 +72,15 @@ export interface Config {
   };
   /** Your own tasks: declarative (`{ run: '...' }`) or made with `defineTask`. */
   readonly tasks?: Readonly<Record<string, DeclarativeTask | AnyTask>>;
+  /** Tell someone how a run ended (scheduled runs: cron mails output, not exit codes). */
+  readonly notify?: {
+    /** An http(s) URL that receives one POST per matching run: the run-finished event as JSON. */
+    readonly webhook?: string;
+    /** When: `failure` (default; failed or interrupted runs), `change` (something was rebuilt, replaced or updated), `always`. */
+    readonly on?: readonly ('failure' | 'change' | 'always')[];
+    /** How long to wait for the webhook. Default `10s`. */
+    readonly timeout?: string;
+  };
 }
 
 /** Identity function that gives editor completion and type checking in `cloudy.config.ts`. */

@@ -2,7 +2,7 @@
  * Defaults: turns what the user wrote (`Config`) into what tasks read (`ResolvedConfig`). Pure but
  * for `existsSync` probes of the project directory (is there a `.trivyignore`, a `package.json`).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseMemory } from '../docker/units.js';
 import { DEFAULT_HARDENING, type HardeningPolicy } from '../hardening/policy.js';
@@ -62,6 +62,12 @@ export function resolveConfig(config: Config, projectDir: string, file?: string)
         }
       : undefined,
     env: { file: config.env?.file ?? '.env', example: config.env?.example },
+    projectName: projectName(projectDir),
+    notify: {
+      webhook: config.notify?.webhook,
+      on: config.notify?.on ?? ['failure'],
+      timeoutMs: durationMs(config.notify?.timeout ?? '10s'),
+    },
   };
 }
 
@@ -83,6 +89,24 @@ function resolveContainer(c: Config['container'] = {}): HardeningPolicy {
     cpus: c.cpus === undefined ? d.cpus : String(c.cpus),
     network,
   };
+}
+
+/** The `name` of the project's package.json (scope dropped), else the directory's name. */
+function projectName(projectDir: string): string {
+  try {
+    const name = (JSON.parse(readFileSync(path.join(projectDir, 'package.json'), 'utf8')) as { name?: unknown }).name;
+    if (typeof name === 'string' && name.trim() !== '') return name.replace(/^@[^/]+\//, '');
+  } catch {
+    // no package.json, or not JSON: the directory's name
+  }
+  return path.basename(projectDir);
+}
+
+/** `90s`, `10m`, `1h` in milliseconds (the schema admits only these shapes). */
+export function durationMs(text: string): number {
+  const match = /^(\d+)([smh])$/.exec(text.trim());
+  if (!match) return Number.NaN;
+  return Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 's' | 'm' | 'h'];
 }
 
 /** Half a docker size, in MiB (`512m` → `256m`); the size itself when it cannot be parsed (refused later). */

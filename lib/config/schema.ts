@@ -164,6 +164,14 @@ export const configSchema: Schema = {
       fields: { file: str, service: { kind: 'string', patternText: 'a compose service name', rule: nameProblem } },
     },
     env: { kind: 'object', fields: { file: str, example: str } },
+    notify: {
+      kind: 'object',
+      fields: {
+        webhook: { kind: 'string', pattern: /^https?:\/\/[^\s]+$/, patternText: 'an http:// or https:// URL' },
+        on: { kind: 'array', of: { kind: 'enum', values: ['failure', 'change', 'always'] } },
+        timeout: { kind: 'string', pattern: /^\d+[smh]$/, patternText: 'a duration such as "10s"' },
+      },
+    },
     tasks: {
       kind: 'record',
       // A name starting with "-" could never be typed on the command line: it reads as an option.

@@ -36,4 +36,11 @@ export interface ResolvedConfig {
   };
   readonly compose: { readonly file: string; readonly service: string } | undefined;
   readonly env: { readonly file: string; readonly example: string | undefined };
+  /** The project's name: the `name` in its package.json, else its directory's name. */
+  readonly projectName: string;
+  readonly notify: {
+    readonly webhook: string | undefined;
+    readonly on: readonly ('failure' | 'change' | 'always')[];
+    readonly timeoutMs: number;
+  };
 }
