@@ -37,6 +37,24 @@ const name: Schema = {
   patternText: 'a name of letters, digits and . _ - / : @',
 };
 
+// ---- issue 12: the dev stack's value shapes ----
+const devCpus: Schema = {
+  kind: 'oneOf',
+  options: [
+    { kind: 'number', min: 0 },
+    { kind: 'string', pattern: /^\d+(\.\d+)?$/, patternText: 'a number' },
+  ],
+  expected: 'a number such as 1.0',
+};
+/** A compose profile name (compose-spec: `^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`). */
+export const PROFILE_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const profile: Schema = {
+  kind: 'string',
+  pattern: PROFILE_PATTERN,
+  patternText: 'a profile name such as "development"',
+};
+// ---- end of issue 12 ----
+
 const declarativeTask: Schema = {
   kind: 'object',
   fields: {
@@ -115,6 +133,30 @@ export const configSchema: Schema = {
       },
     },
     compose: { kind: 'object', fields: { file: str, service: name } },
+    // ---- compose profiles, dev stack, incident (issue 12) ----
+    dev: {
+      kind: 'object',
+      fields: {
+        file: str,
+        project: {
+          kind: 'string',
+          pattern: /^[a-z0-9][a-z0-9_-]*$/,
+          patternText: 'a compose project name of lower-case letters, digits, - and _',
+        },
+        service: {
+          kind: 'string',
+          pattern: /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/,
+          patternText: 'a compose service name of letters, digits, . _ and -',
+        },
+        profiles: { kind: 'array', of: profile },
+        ollama: {
+          kind: 'object',
+          fields: { image: name, memory: size, cpus: devCpus, pidsLimit: { kind: 'number', integer: true, min: 1 } },
+        },
+      },
+    },
+    incident: { kind: 'object', fields: { dir: str } },
+    // ---- end of issue 12 keys ----
     env: { kind: 'object', fields: { file: str, example: str } },
     tasks: {
       kind: 'record',
