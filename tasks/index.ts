@@ -10,6 +10,7 @@ import deploySecure from './deploy-secure.js';
 import devDown from './dev-down.js';
 import devUp from './dev-up.js';
 import docker from './docker.js';
+import incident from './incident.js';
 import preflight from './preflight.js';
 import rebuildNoCache from './rebuild-no-cache.js';
 import securityScan from './security-scan.js';
@@ -43,4 +44,5 @@ export const builtinTasks: readonly AnyTask[] = [
   composeAudit,
   devUp,
   devDown,
+  incident,
 ];

@@ -80,3 +80,13 @@ export async function makeNewDirectory(dir: string, mode: number): Promise<boole
   }
   return true;
 }
+
+/** Set `file`'s mode through a handle that cannot be a link (a link there is an error, not followed). */
+export async function restrictFile(file: string, mode: number): Promise<void> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    await handle.chmod(mode);
+  } finally {
+    await handle.close();
+  }
+}
