@@ -175,7 +175,7 @@ function limits(s: EffectiveService, ctx: AuditContext): Check[] {
             cis,
             title,
             key,
-            `only ${deployKey}, which ${ctx.tool} ignores without --compatibility: no limit is applied`,
+            `only ${deployKey}: ignored by ${ctx.tool} (no --compatibility), so no limit applies`,
             'fail',
           ),
           effective: undefined,
