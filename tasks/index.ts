@@ -16,7 +16,6 @@ import rebuildNoCache from './rebuild-no-cache.js';
 import securityScan from './security-scan.js';
 import updateBaseImages from './update-base-images.js';
 
-// Issue 12: the compose profiles and the incident runbook.
 export {
   audit,
   composeAudit,
@@ -25,6 +24,7 @@ export {
   devDown,
   devUp,
   docker,
+  incident,
   preflight,
   rebuildNoCache,
   securityScan,

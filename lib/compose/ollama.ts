@@ -36,5 +36,5 @@ export function ollamaPolicy(config: ResolvedConfig): HardeningPolicy {
 export const OLLAMA_EXTRAS = {
   environment: { OLLAMA_MODELS: '/models', HOME: '/tmp' },
   // `ollama list` asks the server: healthy once it answers.
-  healthcheck: { test: ['CMD', 'ollama', 'list'], interval: '10s', timeout: '5s', start_period: '10s', retries: 6 },
+  healthcheck: { test: ['CMD', 'ollama', 'list'], interval: '5s', timeout: '5s', start_period: '5s', retries: 12 },
 } as const;
