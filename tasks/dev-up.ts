@@ -60,6 +60,12 @@ export default defineTask({
         hint: `profiles in the file: ${[...new Set(effective.services.flatMap((s) => s.profiles))].join(', ') || 'none'}`,
       });
     const active = activeServices(effective, profiles);
+    if (active.length === 0)
+      return ctx.fail({
+        reason: 'task-error',
+        message: `no service in ${shown} is in the profiles ${profiles.join(', ') || '(none)'}: nothing to start`,
+        hint: 'set dev.profiles (default development) or pass --profile NAME',
+      });
     const plan = planStart(active, effective, await composeFromConfig(ctx.config), dev.project, {
       appliesDeployResources: tool.appliesDeployResources,
       tool: toolName(tool),

@@ -145,8 +145,9 @@ export const configSchema: Schema = {
         },
         service: {
           kind: 'string',
-          pattern: /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/,
-          patternText: 'a compose service name of letters, digits, . _ and -',
+          pattern: /^(?!ollama$)[a-zA-Z0-9][a-zA-Z0-9._-]*$/,
+          patternText:
+            'a compose service name of letters, digits, . _ and - (not "ollama": that is the ollama profile\'s)',
         },
         profiles: { kind: 'array', of: profile },
         ollama: {
