@@ -110,15 +110,16 @@ Cli('dev and incident keys: defaults, and a bad value named with the rule', () =
   assert.is(fromCompose.service, 'web');
   assert.is(resolveConfig({ container: { name: 'My.App' } }, '/p').dev.project, 'my-app-dev');
   const problems = validate(
-    { dev: { project: 'Bad Name', profiles: ['-x'], ollama: { memory: 'lots' } } },
+    { dev: { project: 'Bad Name', service: 'ollama', profiles: ['-x'], ollama: { memory: 'lots' } } },
     configSchema,
     '',
     'c',
   );
   assert.equal(
     problems.map((f) => (f.reason === 'invalid-config' ? f.path : f.reason)),
-    ['dev.project', 'dev.profiles[0]', 'dev.ollama.memory'],
+    ['dev.project', 'dev.service', 'dev.profiles[0]', 'dev.ollama.memory'],
   );
+  assert.equal(validate({ dev: { service: 'ollama-app', profiles: ['ai.local'] } }, configSchema, '', 'c'), []);
 });
 
 Cli('compose detection: behaviour follows the reported version, not the command surface', () => {
