@@ -110,7 +110,9 @@ export default defineTask({
         verified.push({ service: s.name, container: name, checks });
       }
     } catch (error) {
-      if (!(error instanceof TaskFailure) || error.failure.reason === 'aborted') throw error;
+      // Interrupted, or no daemon to talk to: nothing to stop, say so as it is.
+      if (!(error instanceof TaskFailure) || ['aborted', 'daemon-unreachable'].includes(error.failure.reason))
+        throw error;
       await ctx.$.with({
         nothrow: true,
         critical: true,
