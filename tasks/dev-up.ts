@@ -110,13 +110,14 @@ export default defineTask({
         verified.push({ service: s.name, container: name, checks });
       }
     } catch (error) {
-      // Interrupted, or no daemon to talk to: nothing to stop, say so as it is.
-      if (!(error instanceof TaskFailure) || ['aborted', 'daemon-unreachable'].includes(error.failure.reason))
-        throw error;
+      // No daemon to talk to: nothing can be stopped, say so as it is.
+      if (!(error instanceof TaskFailure) || error.failure.reason === 'daemon-unreachable') throw error;
+      // Critical: it also runs after SIGINT/SIGTERM, so no unverified container is left running.
       await ctx.$.with({
         nothrow: true,
         critical: true,
       })`${[...composePrefix(ctx, target, profiles), 'stop', ...names]}`;
+      if (error.failure.reason === 'aborted') throw error;
       const rollback = `the started containers (${names.join(', ')}) were stopped, not removed: see docker logs; cloudy-tasks dev-down removes them`;
       throw new TaskFailure({ reason: 'deploy-failed', cause: error.failure as Failure, rollback });
     }
