@@ -79,9 +79,10 @@ module.exports = {
     {
       name: 'docker-below-hardening-and-scan',
       severity: 'error',
-      comment: 'lib/docker is the Docker CLI adapter; hardening and scanning build on it, not the other way round.',
+      comment:
+        'lib/docker is the Docker CLI adapter; hardening, scanning and compose build on it, not the other way round.',
       from: { path: '^lib/docker/' },
-      to: { path: '^lib/(hardening|scan|store|render)/' },
+      to: { path: '^lib/(hardening|scan|store|render|compose)/' },
     },
     {
       name: 'hardening-policy-is-pure',
@@ -103,6 +104,13 @@ module.exports = {
       },
     },
     {
+      name: 'compose-renders-nothing',
+      severity: 'error',
+      comment: 'lib/compose decides and runs compose; lib/render words it (tasks put the two together).',
+      from: { path: '^lib/compose/' },
+      to: { path: '^lib/(render|scan|store)/' },
+    },
+    {
       name: 'only-the-spawner-spawns',
       severity: 'error',
       comment:
@@ -114,9 +122,17 @@ module.exports = {
       name: 'one-adapter-per-library',
       severity: 'error',
       comment:
-        'listr2 lives in lib/render/listr.ts, cosmiconfig in lib/config/load.ts, dotenv-safe in lib/config/env.ts.',
-      from: { pathNot: ['^lib/render/listr\\.ts$', '^lib/config/load\\.ts$', '^lib/config/env\\.ts$', '^test/'] },
-      to: { path: ['^node_modules/(listr2|cosmiconfig|dotenv-safe|dotenv)/'] },
+        'listr2 lives in lib/render/listr.ts, cosmiconfig in lib/config/load.ts, dotenv-safe in lib/config/env.ts, js-yaml in lib/compose/yaml.ts.',
+      from: {
+        pathNot: [
+          '^lib/render/listr\\.ts$',
+          '^lib/config/load\\.ts$',
+          '^lib/config/env\\.ts$',
+          '^lib/compose/yaml\\.ts$',
+          '^test/',
+        ],
+      },
+      to: { path: ['^node_modules/(listr2|cosmiconfig|dotenv-safe|dotenv|js-yaml)/'] },
     },
     {
       name: 'no-underscore-modules',

@@ -19,8 +19,13 @@ export type { Severity } from './lib/scan/severity.js';
 export {
   audit,
   builtinTasks,
+  composeAudit,
+  composeFile,
   deploySecure,
+  devDown,
+  devUp,
   docker,
+  incident,
   preflight,
   rebuildNoCache,
   securityScan,

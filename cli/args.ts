@@ -18,6 +18,10 @@ export interface CliArgs {
   readonly concurrency: number;
   readonly keepGoing: boolean;
   readonly ifChanged: boolean;
+  /** Task flags of the compose and incident tasks (issue 12). */
+  readonly profiles: readonly string[];
+  readonly stdout: boolean;
+  readonly noStop: boolean;
   readonly config: string | undefined;
   readonly cwd: string;
   readonly help: boolean;
@@ -32,6 +36,9 @@ const OPTIONS = {
   concurrency: { type: 'string', short: 'j' },
   'keep-going': { type: 'boolean', short: 'k' },
   'if-changed': { type: 'boolean' },
+  profile: { type: 'string', multiple: true },
+  stdout: { type: 'boolean' },
+  'no-stop': { type: 'boolean' },
   config: { type: 'string', short: 'c' },
   cwd: { type: 'string', short: 'C' },
   help: { type: 'boolean', short: 'h' },
@@ -50,6 +57,10 @@ Built-in tasks:
   audit                check the running container's hardening (CIS Docker Benchmark ids)
   update-base-images   pull base images and report which digests changed
   rebuild-no-cache     rebuild without cache and with fresh base images
+  compose-file         write a hardened docker-compose.yml from the deploy's policy
+  compose-audit        check the effective compose config against the guide (CIS ids)
+  dev-up / dev-down    start / remove the compose development stack (volumes kept)
+  incident             the incident runbook: stop, keep logs and inspect, scan, summary
 Run cloudy-tasks --list to see all tasks, including those in your config.
 
 Options:
@@ -60,6 +71,9 @@ Options:
   -j, --concurrency N  run at most N tasks at once (default: number of CPUs)
   -k, --keep-going     after a failure, keep running tasks that do not depend on it
   --if-changed         rebuild-no-cache: skip when no base image changed since the last rebuild
+  --profile NAME       dev-up: also start this compose profile (repeatable), e.g. --profile ollama
+  --stdout             compose-file: print the file on stdout instead of writing it
+  --no-stop            incident: collect the evidence without stopping the container
   -c, --config FILE    use this config file instead of searching for one
   -C, --cwd DIR        run as if started in DIR
   -h, --help           show this help
@@ -99,6 +113,9 @@ export function parseCli(argv: readonly string[]): Result<CliArgs, Failure> {
     return err({ reason: 'usage', message: usageProblem(e, args) });
   }
   const v = parsed.values;
+  const badProfile = (v.profile ?? []).find((p) => !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(p));
+  if (badProfile !== undefined)
+    return err({ reason: 'usage', message: `--profile takes a profile name such as "ollama", not "${badProfile}"` });
   const concurrencyText = v.concurrency ?? String(Math.max(1, os.availableParallelism()));
   const concurrency = Number(concurrencyText);
   if (!Number.isInteger(concurrency) || concurrency < 1) {
@@ -113,6 +130,9 @@ export function parseCli(argv: readonly string[]): Result<CliArgs, Failure> {
     concurrency,
     keepGoing: v['keep-going'] ?? false,
     ifChanged: v['if-changed'] ?? false,
+    profiles: v.profile ?? [],
+    stdout: v.stdout ?? false,
+    noStop: v['no-stop'] ?? false,
     config: v.config,
     cwd: v.cwd ?? process.cwd(),
     help: v.help ?? false,

@@ -156,12 +156,14 @@ async function execute(
 ): Promise<RunSummary> {
   const out = (line: string) => void io.stdout.write(`${line}\n`);
   const errLine = (line: string) => void io.stderr.write(`${line}\n`);
-  const sink = { out, err: errLine };
+  // --stdout: the document a task prints is alone on stdout; every other line goes to stderr.
+  const sink = { out: args.stdout ? errLine : out, err: errLine };
   // listr2's spinner view only on a real, sized terminal, outside CI, for small graphs: its
   // redraws grow with the square of the task count, and a 0x0 pty shows nothing at all.
   const useListr =
     !args.json &&
     !args.dryRun &&
+    !args.stdout &&
     io.stdout.isTTY === true &&
     (io.stdout.columns ?? 0) > 0 &&
     !io.env['CI'] &&
@@ -199,7 +201,14 @@ async function execute(
       config,
       env: vars,
       redact: <T>(value: T): T => redactValue(value, redact),
-      flags: { dryRun: args.dryRun, ifChanged: args.ifChanged, json: args.json },
+      flags: {
+        dryRun: args.dryRun,
+        ifChanged: args.ifChanged,
+        json: args.json,
+        profiles: args.profiles,
+        stdout: args.stdout,
+        noStop: args.noStop,
+      },
       projectDir: config.projectDir,
     }),
     convertError: (task, error) =>

@@ -4,14 +4,32 @@
  */
 import type { AnyTask } from '../lib/engine/task.js';
 import audit from './audit.js';
+import composeAudit from './compose-audit.js';
+import composeFile from './compose-file.js';
 import deploySecure from './deploy-secure.js';
+import devDown from './dev-down.js';
+import devUp from './dev-up.js';
 import docker from './docker.js';
+import incident from './incident.js';
 import preflight from './preflight.js';
 import rebuildNoCache from './rebuild-no-cache.js';
 import securityScan from './security-scan.js';
 import updateBaseImages from './update-base-images.js';
 
-export { audit, deploySecure, docker, preflight, rebuildNoCache, securityScan, updateBaseImages };
+export {
+  audit,
+  composeAudit,
+  composeFile,
+  deploySecure,
+  devDown,
+  devUp,
+  docker,
+  incident,
+  preflight,
+  rebuildNoCache,
+  securityScan,
+  updateBaseImages,
+};
 
 export const builtinTasks: readonly AnyTask[] = [
   docker,
@@ -21,4 +39,10 @@ export const builtinTasks: readonly AnyTask[] = [
   updateBaseImages,
   rebuildNoCache,
   preflight,
+  // Issue 12: the compose profiles and the incident runbook.
+  composeFile,
+  composeAudit,
+  devUp,
+  devDown,
+  incident,
 ];

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { docker } from '../lib/docker/cli.js';
 import type { TaskContext } from '../lib/engine/task.js';
 import { defineTask } from '../lib/engine/task.js';
 import { TaskFailure } from '../lib/failure.js';
+import { scanImageId } from '../lib/scan/image-scan.js';
 import type { ScanResult } from '../lib/scan/result.js';
 import { prepareReportsDir, reportPaths, runTrivy, trivyCommand } from '../lib/scan/run.js';
 import { SEVERITIES, type Severity } from '../lib/scan/severity.js';
@@ -22,7 +22,7 @@ export default defineTask({
     const { scan } = ctx.config;
     const built = deps.docker;
     const trivy = await trivyCommand(ctx);
-    const { trivyImageArgs, trivyConfigArgs } = await import('../lib/scan/trivy-args.js');
+    const { trivyConfigArgs } = await import('../lib/scan/trivy-args.js');
     const dir = scan.reportsDir;
     const paths = reportPaths(dir);
     const { trivyImage: imageReport, trivyConfig: configReport } = paths;
@@ -35,23 +35,18 @@ export default defineTask({
       skipDbUpdate: scan.skipDbUpdate,
     };
 
-    // Scan through a tag that names exactly this image id: a moving tag could be rebuilt by
-    // someone else between build and scan, and Trivy's handling of bare image ids varies.
-    const scanRef = ctx.flags.dryRun
-      ? built.ref
-      : `${ctx.config.image.name}:scan-${built.imageId.replace(/^sha256:/, '').slice(0, 12)}`;
-    if (!ctx.flags.dryRun) await docker(ctx, ['tag', built.imageId, scanRef], { silent: true });
-    let imageJson: unknown;
-    try {
-      imageJson = await runTrivy(
-        ctx,
+    const imageJson = await scanImageId(
+      ctx,
+      {
         trivy,
-        trivyImageArgs({ ...common, image: scanRef, outputFile: imageReport }),
-        imageReport,
-      );
-    } finally {
-      if (!ctx.flags.dryRun) await untag(ctx, built.imageId, scanRef);
-    }
+        imageId: built.imageId,
+        repository: ctx.config.image.name,
+        purpose: 'scan',
+        options: common,
+        outputFile: imageReport,
+      },
+      built.ref,
+    );
     const configJson = scan.config
       ? await runTrivy(
           ctx,
@@ -82,22 +77,6 @@ export default defineTask({
     });
   },
 });
-
-/**
- * Remove the scan tag, but never the image: when the scan tag is the image's only tag (its
- * name:tag moved to another build meanwhile), `docker rmi` would delete the image itself.
- */
-async function untag(ctx: TaskContext, imageId: string, scanRef: string): Promise<void> {
-  const tags = await docker(ctx, ['image', 'inspect', '--format', '{{json .RepoTags}}', imageId], {
-    nothrow: true,
-    silent: true,
-    critical: true,
-  });
-  const repoTags = tags.exitCode === 0 ? ((JSON.parse(tags.stdout || 'null') as string[] | null) ?? []) : [];
-  if (repoTags.some((t) => t !== scanRef))
-    await docker(ctx, ['rmi', scanRef], { nothrow: true, silent: true, critical: true });
-  else ctx.progress(`kept the tag ${scanRef}: it is the only name of the scanned image`);
-}
 
 function zeroCounts(): Record<Severity, number> {
   return Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;

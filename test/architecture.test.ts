@@ -84,6 +84,13 @@ const cases: readonly { rule: string; files: Readonly<Record<string, string>> }[
     files: { 'lib/docker/cli.ts': "import { spawn } from 'node:child_process';\nexport const d = spawn;\n" },
   },
   {
+    rule: 'compose-renders-nothing',
+    files: {
+      'lib/compose/audit.ts': "import { t } from '../render/table.js';\nexport const a = t;\n",
+      'lib/render/table.ts': 'export const t = 1;\n',
+    },
+  },
+  {
     rule: 'no-underscore-modules',
     files: {
       'lib/hardening/policy.ts': "import { x } from './_internal.js';\nexport const p = x;\n",

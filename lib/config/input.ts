@@ -63,6 +63,35 @@ export interface Config {
     readonly file?: string;
     readonly service?: string;
   };
+  // ---- compose profiles, compose-file, compose-audit, dev-up/dev-down, incident (issue 12) ----
+  /** The development stack: the compose file compose-file writes and dev-up/dev-down run. */
+  readonly dev?: {
+    /** The compose file, relative to the project. Default `compose.file`, else `docker-compose.yml`. */
+    readonly file?: string;
+    /** `--project-name` of every compose command. Default `<container.name>-dev`, lower-cased. */
+    readonly project?: string;
+    /** The app's service name. Default `compose.service`, else `container.name`. */
+    readonly service?: string;
+    /** Profiles dev-up starts (`--profile NAME` adds more). Default `['development']`. */
+    readonly profiles?: readonly string[];
+    /** The optional `ollama` profile: local AI next to the app, hardened like it. */
+    readonly ollama?: {
+      /** Default `ollama/ollama:0.5.7`. */
+      readonly image?: string;
+      /** Default `4g` (models are large). */
+      readonly memory?: string;
+      /** Default `2.0`. */
+      readonly cpus?: string | number;
+      /** Default 256 (its runners start threads). */
+      readonly pidsLimit?: number;
+    };
+  };
+  /** The incident runbook task. */
+  readonly incident?: {
+    /** Where incident folders are created, relative to the project. Default `incidents`. */
+    readonly dir?: string;
+  };
+  // ---- end of issue 12 keys ----
   /** Where the env policy reads from. */
   readonly env?: {
     /** Default `.env`. */

@@ -61,6 +61,7 @@ export function resolveConfig(config: Config, projectDir: string, file?: string)
           service: config.compose.service ?? name,
         }
       : undefined,
+    ...resolveDevAndIncident(config, projectDir, name),
     env: { file: config.env?.file ?? '.env', example: config.env?.example },
     projectName: projectName(projectDir),
     notify: {
@@ -70,6 +71,45 @@ export function resolveConfig(config: Config, projectDir: string, file?: string)
     },
   };
 }
+
+// ---- compose profiles, dev stack, incident (issue 12) ----
+
+/** The pinned Ollama image of the `ollama` profile (a floating tag would change under the user). */
+export const DEFAULT_OLLAMA_IMAGE = 'ollama/ollama:0.5.7';
+
+function resolveDevAndIncident(
+  config: Config,
+  projectDir: string,
+  imageName: string,
+): Pick<ResolvedConfig, 'dev' | 'incident'> {
+  const dev = config.dev ?? {};
+  const containerName = config.container?.name ?? DEFAULT_HARDENING.name;
+  const ollama = dev.ollama ?? {};
+  return {
+    dev: {
+      file: path.resolve(projectDir, dev.file ?? config.compose?.file ?? 'docker-compose.yml'),
+      project: dev.project ?? composeName(`${containerName}-dev`),
+      service: dev.service ?? config.compose?.service ?? (composeName(containerName) || composeName(imageName)),
+      profiles: dev.profiles ?? ['development'],
+      ollama: {
+        image: ollama.image ?? DEFAULT_OLLAMA_IMAGE,
+        memory: ollama.memory ?? '4g',
+        cpus: ollama.cpus === undefined ? '2.0' : String(ollama.cpus),
+        pidsLimit: ollama.pidsLimit ?? 256,
+      },
+    },
+    incident: { dir: path.resolve(projectDir, config.incident?.dir ?? 'incidents') },
+  };
+}
+
+/** A name compose accepts for projects and services: lower-case letters, digits, `-` and `_`. */
+function composeName(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[^a-z0-9]+/, '');
+}
+// ---- end of issue 12 ----
 
 function resolveContainer(c: Config['container'] = {}): HardeningPolicy {
   const d = DEFAULT_HARDENING;

@@ -75,6 +75,24 @@ const port: Schema = {
 /** A command line that runs something: an empty one would make a task succeed doing nothing. */
 const commandLine: Schema = { kind: 'string', pattern: /\S/, patternText: 'a command (not empty)' };
 
+// ---- issue 12: the dev stack's value shapes ----
+const devCpus: Schema = {
+  kind: 'oneOf',
+  options: [
+    { kind: 'number', min: 0 },
+    { kind: 'string', pattern: /^\d+(\.\d+)?$/, patternText: 'a number' },
+  ],
+  expected: 'a number such as 1.0',
+};
+/** A compose profile name (compose-spec: `^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`). */
+export const PROFILE_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const profile: Schema = {
+  kind: 'string',
+  pattern: PROFILE_PATTERN,
+  patternText: 'a profile name such as "development"',
+};
+// ---- end of issue 12 ----
+
 const declarativeTask: Schema = {
   kind: 'object',
   fields: {
@@ -163,6 +181,36 @@ export const configSchema: Schema = {
       kind: 'object',
       fields: { file: str, service: { kind: 'string', patternText: 'a compose service name', rule: nameProblem } },
     },
+    // ---- compose profiles, dev stack, incident (issue 12) ----
+    dev: {
+      kind: 'object',
+      fields: {
+        file: str,
+        project: {
+          kind: 'string',
+          pattern: /^[a-z0-9][a-z0-9_-]*$/,
+          patternText: 'a compose project name of lower-case letters, digits, - and _',
+        },
+        service: {
+          kind: 'string',
+          pattern: /^(?!ollama$)[a-zA-Z0-9][a-zA-Z0-9._-]*$/,
+          patternText:
+            'a compose service name of letters, digits, . _ and - (not "ollama": that is the ollama profile\'s)',
+        },
+        profiles: { kind: 'array', of: profile },
+        ollama: {
+          kind: 'object',
+          fields: {
+            image: reference,
+            memory: size,
+            cpus: devCpus,
+            pidsLimit: { kind: 'number', integer: true, min: 1 },
+          },
+        },
+      },
+    },
+    incident: { kind: 'object', fields: { dir: str } },
+    // ---- end of issue 12 keys ----
     env: { kind: 'object', fields: { file: str, example: str } },
     notify: {
       kind: 'object',

@@ -35,6 +35,26 @@ export interface ResolvedConfig {
     readonly requireScratch: boolean;
   };
   readonly compose: { readonly file: string; readonly service: string } | undefined;
+  // ---- compose profiles, dev stack, incident (issue 12) ----
+  readonly dev: {
+    /** Absolute path of the compose file. */
+    readonly file: string;
+    /** Compose project name: `[a-z0-9][a-z0-9_-]*`. */
+    readonly project: string;
+    readonly service: string;
+    readonly profiles: readonly string[];
+    readonly ollama: {
+      readonly image: string;
+      readonly memory: string;
+      readonly cpus: string;
+      readonly pidsLimit: number;
+    };
+  };
+  readonly incident: {
+    /** Absolute path of the directory incident folders are created in. */
+    readonly dir: string;
+  };
+  // ---- end of issue 12 keys ----
   readonly env: { readonly file: string; readonly example: string | undefined };
   /** The project's name: the `name` in its package.json, else its directory's name. */
   readonly projectName: string;

@@ -55,6 +55,14 @@ export interface UserLine extends Located {
  */
 export interface HealthcheckLine extends Located {
   readonly form: 'exec' | 'shell' | 'none' | 'invalid';
+  /**
+   * The check as `docker inspect` stores it in `Config.Healthcheck.Test`: `['CMD', bin, ...args]`
+   * (exec form), `['CMD-SHELL', line]` (shell form) or `['NONE']`; undefined when invalid. Lets
+   * a compose file restate the image's check exactly (compose-file).
+   */
+  readonly test?: readonly string[];
+  /** `--interval`, `--timeout`, `--start-period`, `--retries` as written, keyed without `--`. */
+  readonly options: Readonly<Record<string, string>>;
 }
 
 /** An ADD instruction; `sources` are every argument but the destination. */
@@ -152,7 +160,7 @@ export function parseDockerfile(text: string, buildArgs: Readonly<Record<string,
       const raw = (ins.getArgumentsContent() ?? '').trim();
       current.users.push({ value: expand(raw, vars, new Set(), escapeChar), raw, line });
     } else if (ins instanceof Healthcheck) {
-      current.healthchecks.push({ form: healthcheckForm(ins), line });
+      current.healthchecks.push(healthcheckLine(ins, line));
     } else if (ins instanceof Add) {
       current.adds.push({ sources: addSources(ins), line });
     }
@@ -241,6 +249,21 @@ function declareArgs(ins: Arg, line: number, scope: Vars, out: NameLine[], ctx: 
 
 function argValues(ins: Instruction): string[] {
   return ins.getArguments().map((a) => a.getValue());
+}
+
+function healthcheckLine(ins: Healthcheck, line: number): HealthcheckLine {
+  const form = healthcheckForm(ins);
+  const options = Object.fromEntries(ins.getFlags().map((f) => [f.getName(), f.getValue() ?? '']));
+  const command = (ins.getArgumentsContent() ?? '').trim().replace(/^CMD\s+/i, '');
+  const test =
+    form === 'exec'
+      ? ['CMD', ...(JSON.parse(command) as string[])]
+      : form === 'shell'
+        ? ['CMD-SHELL', command]
+        : form === 'none'
+          ? ['NONE']
+          : undefined;
+  return { form, ...(test ? { test } : {}), options, line };
 }
 
 /** Docker treats the command as exec form exactly when it parses as a JSON string array. */

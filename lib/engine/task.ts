@@ -25,6 +25,13 @@ export interface RunFlags {
   readonly ifChanged: boolean;
   /** `--json`: machine output; tasks should not print tables of their own. */
   readonly json: boolean;
+  // Task-specific flags of the compose and incident tasks (issue 12), until tasks get parameters.
+  /** `--profile NAME` (repeatable): dev-up starts these compose profiles too. */
+  readonly profiles?: readonly string[];
+  /** `--stdout`: compose-file prints the file instead of writing it. */
+  readonly stdout?: boolean;
+  /** `--no-stop`: incident collects evidence without stopping the container. */
+  readonly noStop?: boolean;
 }
 
 /** What a task's `run` receives as its first argument. */

@@ -12,8 +12,11 @@ import { ensureDirectory } from '../store/confine.js';
 import { writeJsonAtomic } from '../store/state.js';
 import { which } from '../util/which.js';
 
-/** argv prefix that runs Trivy: the binary on PATH, else the pinned official container. */
-export async function trivyCommand(ctx: TaskContext): Promise<string[]> {
+/**
+ * argv prefix that runs Trivy: the binary on PATH, else the pinned official container, which
+ * can write reports only into `reportsDir` (mounted writable; default `scan.reportsDir`).
+ */
+export async function trivyCommand(ctx: TaskContext, reportsDir = ctx.config.scan.reportsDir): Promise<string[]> {
   const binary = which('trivy', ctx.env['PATH']);
   if (binary) return ['trivy'];
   const { trivyContainerPrefix } = await import('./trivy-args.js');
@@ -40,7 +43,7 @@ export async function trivyCommand(ctx: TaskContext): Promise<string[]> {
   return trivyContainerPrefix({
     trivyImage: image,
     projectDir: ctx.projectDir,
-    reportsDir: ctx.config.scan.reportsDir,
+    reportsDir,
     cacheVolume: 'cloudy_trivy_cache',
     containerName: `cloudy-trivy-${process.pid}`,
   });

@@ -117,12 +117,16 @@ const TEMP_DEBRIS_AGE_MS = 60 * 60 * 1000;
  * fsyncs are needed. I/O errors (disk full, permissions) reject the promise.
  */
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** {@link writeJsonAtomic} for any text (a generated compose file, a report). */
+export async function writeFileAtomic(file: string, data: string): Promise<void> {
   const dir = path.dirname(file);
   // Never through a symlink, never outside the project (./confine.ts).
   await ensureDirectory(dir);
   const prefix = tempPrefix(file);
   const temp = path.join(dir, `${prefix}${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const data = `${JSON.stringify(value, null, 2)}\n`;
   try {
     const handle = await open(temp, 'wx', 0o666);
     try {

@@ -163,9 +163,40 @@ const healthCases: ReadonlyArray<[string, string]> = [
 
 for (const [line, form] of healthCases) {
   Model(`healthcheck form: ${line} -> ${form}`, () => {
-    assert.equal(parseDockerfile(lines('FROM scratch', line)).finalStage?.healthchecks, [{ form, line: 2 }]);
+    const found = parseDockerfile(lines('FROM scratch', line)).finalStage?.healthchecks;
+    assert.equal(
+      found?.map((h) => ({ form: h.form, line: h.line })),
+      [{ form, line: 2 }],
+    );
   });
 }
+
+const healthTests: ReadonlyArray<[string, readonly string[] | undefined, Record<string, string>]> = [
+  ['HEALTHCHECK CMD ["/app/server", "healthcheck"]', ['CMD', '/app/server', 'healthcheck'], {}],
+  [
+    'HEALTHCHECK --interval=5s --timeout=2s --start-period=1s --retries=3 CMD ["/app/server"]',
+    ['CMD', '/app/server'],
+    { interval: '5s', timeout: '2s', 'start-period': '1s', retries: '3' },
+  ],
+  ['HEALTHCHECK CMD curl -f http://localhost/ || exit 1', ['CMD-SHELL', 'curl -f http://localhost/ || exit 1'], {}],
+  ['HEALTHCHECK NONE', ['NONE'], {}],
+  ['HEALTHCHECK CMD []', undefined, {}],
+];
+
+for (const [line, test, options] of healthTests) {
+  Model(`healthcheck as inspect stores it: ${line}`, () => {
+    const [found] = parseDockerfile(lines('FROM scratch', line)).finalStage?.healthchecks ?? [];
+    assert.equal(found?.test, test);
+    assert.equal(found?.options, options);
+  });
+}
+
+Model('healthcheck continued over lines keeps its flags and exec argv', () => {
+  const text = lines('FROM scratch', 'HEALTHCHECK --interval=2s \\', '  CMD ["/app/cloudy", "healthcheck"]');
+  const [found] = parseDockerfile(text).finalStage?.healthchecks ?? [];
+  assert.equal(found?.test, ['CMD', '/app/cloudy', 'healthcheck']);
+  assert.equal(found?.options, { interval: '2s' });
+});
 
 Model('stageLineage follows FROM <stage> back to the root', () => {
   const m = parseDockerfile(
