@@ -21,6 +21,7 @@ import { jsonRenderer } from '../lib/render/json.js';
 import { formatSummary, lineRenderer } from '../lib/render/line.js';
 import { LISTR_MAX_TASKS } from '../lib/render/listr.js';
 import { makeRedactor, redactValue } from '../lib/render/redact.js';
+import { bufferedSink } from '../lib/render/sink.js';
 import { VERSION } from '../lib/version.js';
 import { type CliArgs, HELP, parseCli } from './args.js';
 
@@ -135,9 +136,13 @@ async function execute(
   io: Io,
   lockLost: AbortSignal | undefined,
 ): Promise<RunSummary> {
-  const out = (line: string) => void io.stdout.write(`${line}\n`);
-  const errLine = (line: string) => void io.stderr.write(`${line}\n`);
-  const sink = { out, err: errLine };
+  // Renderer lines are batched (one write per event-loop turn); flushed before anything else is
+  // written and before this function returns.
+  const sink = bufferedSink(io.stdout, io.stderr);
+  const errLine = (line: string) => {
+    sink.err(line);
+    sink.flush();
+  };
   // listr2's spinner view only on a real, sized terminal, outside CI, for small graphs: its
   // redraws grow with the square of the task count, and a 0x0 pty shows nothing at all.
   const useListr =
@@ -153,13 +158,22 @@ async function execute(
       )
     : undefined;
   const renderer: (event: RunEvent) => void = args.json
-    ? jsonRenderer(out)
+    ? jsonRenderer(sink.out)
     : args.dryRun
       ? dryRunRenderer(sink)
       : (view?.onEvent ?? lineRenderer(sink));
   // The one place secrets are masked: every event (commands, output, failures with stderr or
-  // container logs, task outputs) passes here before any renderer sees it.
+  // container logs, task outputs) passes here before any renderer sees it. An event with nothing
+  // to mask passes as it is (no copy).
   const render = (event: RunEvent) => renderer(redactValue(event, redact));
+  // One context for every task: nothing in it is per task (the runner adds what is).
+  const shared = {
+    config,
+    env: vars,
+    redact: <T>(value: T): T => redactValue(value, redact),
+    flags: { dryRun: args.dryRun, ifChanged: args.ifChanged, json: args.json },
+    projectDir: config.projectDir,
+  };
 
   const spawner = await Spawner.create({
     cwd: config.projectDir,
@@ -176,13 +190,7 @@ async function execute(
     onFailure: args.keepGoing ? 'continue' : 'no-new',
     spawner,
     emit: render,
-    context: () => ({
-      config,
-      env: vars,
-      redact: <T>(value: T): T => redactValue(value, redact),
-      flags: { dryRun: args.dryRun, ifChanged: args.ifChanged, json: args.json },
-      projectDir: config.projectDir,
-    }),
+    context: () => shared,
     convertError: (task, error) =>
       registry.builtins.has(task)
         ? {
@@ -211,6 +219,7 @@ async function execute(
       );
     } else {
       spawner.killAll();
+      sink.flush();
       process.exit(signal === 'SIGINT' ? 130 : 143);
     }
   };
@@ -223,6 +232,7 @@ async function execute(
   });
   try {
     const summary = await runner.run();
+    sink.flush();
     await view?.finished;
     if (!args.json && summary.failures.length > 0) {
       const states = [...summary.states.values()];
@@ -239,6 +249,7 @@ async function execute(
     }
     return summary;
   } finally {
+    sink.flush();
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
   }

@@ -12,7 +12,7 @@
 import { type Failure, TaskFailure } from '../failure.js';
 import type { Selection, TaskGraph, TaskId } from './graph.js';
 import { Schedule, type SchedulerCounters, type Skip, type TaskState } from './schedule.js';
-import type { SpawnEvent, Spawner } from './spawn.js';
+import type { Shell, SpawnEvent, Spawner } from './spawn.js';
 import type { AnyTask, TaskContext } from './task.js';
 
 /** `no-new`: after a failure, start nothing new (running tasks finish). `continue`: `--keep-going`. */
@@ -179,9 +179,15 @@ export class Runner {
       return { ok: true, output: this.#outputs.get(provider) };
     }
     const deps = Object.fromEntries(this.#o.graph.nodes.get(id)!.deps.map((d) => [d, this.#outputs.get(d)]));
+    const spawner = this.#o.spawner;
+    let shell: Shell | undefined;
     const ctx: TaskContext = {
       ...this.#o.context(id),
-      $: this.#o.spawner.shellFor(id),
+      // Made on first use: most in-process tasks never run a command.
+      get $() {
+        shell ??= spawner.shellFor(id);
+        return shell;
+      },
       signal: this.#abort.signal,
       progress: (message) => this.#o.emit({ type: 'task-progress', task: id, message }),
       fail: (failure) => {
