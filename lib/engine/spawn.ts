@@ -12,7 +12,7 @@
  * - No library: zx was the adapter here until its import alone (~70 ms) dominated short runs; the
  *   quoting rules and the bash prefix are zx's, so commands look and behave as before.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { type Failure, TaskFailure } from '../failure.js';
 import { which } from '../util/which.js';
 import { type Arg, commandLine, directArgv, quote } from './words.js';
@@ -95,7 +95,10 @@ interface Exit {
   readonly signal: NodeJS.Signals | null;
 }
 
+type Spawn = typeof import('node:child_process').spawn;
+
 export class Spawner {
+  readonly #spawn: Spawn;
   readonly #options: SpawnerOptions;
   readonly #running = new Set<Child>();
   /** Cleanup commands (rollback) in flight: not killed by abort(), waited for by the CLI. */
@@ -105,14 +108,16 @@ export class Spawner {
   #bash: string | undefined;
   #abortedBy: 'SIGINT' | 'SIGTERM' | undefined;
 
-  private constructor(options: SpawnerOptions) {
+  private constructor(spawn: Spawn, options: SpawnerOptions) {
+    this.#spawn = spawn;
     this.#options = options;
     this.#envHasFunctions = Object.keys(options.env).some((k) => k.startsWith('BASH_FUNC_'));
   }
 
-  /** Async for the callers' sake (it loaded zx once); nothing heavy is loaded now. */
+  /** node:child_process is imported here, not at start-up: `--list` and `--graph` never need it. */
   static async create(options: SpawnerOptions): Promise<Spawner> {
-    return new Spawner(options);
+    const { spawn } = await import('node:child_process');
+    return new Spawner(spawn, options);
   }
 
   /** Quote a value exactly as it will be passed (ANSI-C quoting for bash). */
@@ -226,7 +231,7 @@ export class Spawner {
     args: readonly string[],
     options: { cwd: string; env: Readonly<Record<string, string | undefined>>; silent: boolean | undefined },
   ): Child {
-    const proc = spawn(file, args, {
+    const proc = this.#spawn(file, args, {
       cwd: options.cwd,
       env: options.env as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],

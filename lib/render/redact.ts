@@ -53,7 +53,9 @@ function walk<T>(value: T, redact: (text: string) => string, seen: WeakSet<objec
     let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
       const next = walk(value[i], redact, visited);
-      if (next !== value[i]) (copy ??= value.slice())[i] = next;
+      if (next === value[i]) continue;
+      copy ??= value.slice();
+      copy[i] = next;
     }
     return (copy ?? value) as T;
   }
@@ -61,7 +63,9 @@ function walk<T>(value: T, redact: (text: string) => string, seen: WeakSet<objec
   const entries = Object.entries(value);
   for (const [key, item] of entries) {
     const next = walk(item, redact, visited);
-    if (next !== item) (copy ??= Object.fromEntries(entries))[key] = next;
+    if (next === item) continue;
+    copy ??= Object.fromEntries(entries);
+    copy[key] = next;
   }
   return (copy ?? value) as T;
 }

@@ -1,0 +1,107 @@
+/**
+ * Start-up stays near Node's floor: what `--list`, `--help`, `--version` and `--graph` load is
+ * counted (every ES and CommonJS module, through test/fixtures/module-log.cjs), so a static
+ * import of a heavy library, or of the whole run path, fails here instead of silently costing
+ * every invocation. Counting modules, not milliseconds: timings are for bench/.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { fixturesDir } from '../helpers/paths.js';
+import { cliEnv, cliPath, makeProject, type Project } from '../helpers/rig.js';
+
+const S = suite('start-up');
+
+/** Our own bundle files that `--list` may load (the CLI, the package entry, shared chunks). */
+const MAX_OWN_MODULES = 26;
+
+function loadedBy(project: Project, args: readonly string[]): string[] {
+  const log = path.join(project.dir, 'modules.log');
+  rmSync(log, { force: true });
+  const r = spawnSync(process.execPath, ['--require', path.join(fixturesDir, 'module-log.cjs'), cliPath, ...args], {
+    cwd: project.dir,
+    env: { ...cliEnv(project), MODULE_LOG: log },
+    encoding: 'utf8',
+  });
+  assert.is(r.status, 0, r.stderr);
+  return [...new Set(readFileSync(log, 'utf8').trim().split('\n'))];
+}
+
+const fromNodeModules = (modules: readonly string[]) =>
+  modules.filter((m) => m.includes('/node_modules/') && !m.includes('/node_modules/.cache/cloudy/'));
+const own = (modules: readonly string[]) => modules.filter((m) => m.includes('/dist/') || m.includes('/bin/'));
+
+const configs: [string, Record<string, string>][] = [
+  ['no config', {}],
+  [
+    'a cloudy.config.ts (cached bundle)',
+    {
+      'cloudy.config.ts':
+        "import { defineConfig, defineTask } from 'cloudy-tasks';\nconst hi = defineTask({ name: 'hi', description: 'typed', run: () => 1 });\nexport default defineConfig({ tasks: { hi, shell: { run: 'true' } } });\n",
+    },
+  ],
+  ['a .cloudyrc.json', { '.cloudyrc.json': JSON.stringify({ tasks: { hello: { run: 'true' } } }) }],
+  [
+    'a package.json "cloudy" key',
+    { 'package.json': JSON.stringify({ name: 'x', cloudy: { tasks: { a: { run: 'true' } } } }) },
+  ],
+];
+
+for (const [name, files] of configs) {
+  S(`--list with ${name} loads no library and no run path`, () => {
+    const p = makeProject({ files });
+    try {
+      loadedBy(p, ['--list']); // the first run bundles a TypeScript config; the second hits the cache
+      const modules = loadedBy(p, ['--list']);
+      assert.equal(fromNodeModules(modules), [], 'no node_modules package (cosmiconfig, esbuild, zx, listr2, ...)');
+      for (const forbidden of ['node:child_process', '/execute-', '/scheduled-', '/listr-', '/parse-', '/dockerfile-'])
+        assert.not.ok(
+          modules.some((m) => m.includes(forbidden)),
+          `${forbidden} loaded:\n${modules.join('\n')}`,
+        );
+      assert.ok(
+        own(modules).length <= MAX_OWN_MODULES,
+        `${own(modules).length} own modules (at most ${MAX_OWN_MODULES}):\n${own(modules).join('\n')}`,
+      );
+    } finally {
+      p.cleanup();
+    }
+  });
+}
+
+S('--help and --version load neither the config loader nor the built-in tasks', () => {
+  const p = makeProject();
+  try {
+    const all = loadedBy(p, ['--list']);
+    for (const args of [['--help'], ['--version']]) {
+      const modules = loadedBy(p, args);
+      assert.equal(fromNodeModules(modules), []);
+      assert.ok(own(modules).length < own(all).length / 2, `${args[0]}: ${own(modules).join('\n')}`);
+      assert.not.ok(
+        modules.some((m) => m.includes('/load-') || m.includes('/tasks-')),
+        modules.join('\n'),
+      );
+    }
+  } finally {
+    p.cleanup();
+  }
+});
+
+S('--graph and a .cloudyrc YAML config still work (YAML goes through cosmiconfig)', () => {
+  const p = makeProject({ files: { '.cloudyrc': 'tasks:\n  hello:\n    run: "true"\n' } });
+  try {
+    const modules = loadedBy(p, ['--graph']);
+    assert.ok(
+      modules.some((m) => m.includes('/node_modules/cosmiconfig/')),
+      'cosmiconfig reads YAML',
+    );
+    const r = spawnSync(process.execPath, [cliPath, '--list'], { cwd: p.dir, env: cliEnv(p), encoding: 'utf8' });
+    assert.match(r.stdout, /^hello\s+true$/m);
+  } finally {
+    p.cleanup();
+  }
+});
+
+S.run();
