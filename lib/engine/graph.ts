@@ -151,16 +151,19 @@ function topologicalOrder(nodes: ReadonlyMap<TaskId, GraphNode>, subset: readonl
     }
     remaining.set(id, count);
   }
-  const ready = new MinHeap<TaskId>((a, b) => a < b);
-  for (const id of subset) if (remaining.get(id) === 0) ready.push(id);
+  // Ready nodes come out smallest name first: the heap holds each node's rank in name order.
+  const byName = [...subset].sort();
+  const rank = new Map(byName.map((id, i) => [id, i]));
+  const ready = new MinHeap();
+  for (const id of subset) if (remaining.get(id) === 0) ready.push(rank.get(id)!);
   const order: TaskId[] = [];
   while (ready.size > 0) {
-    const id = ready.pop()!;
+    const id = byName[ready.pop()!]!;
     order.push(id);
     for (const next of dependents.get(id) ?? []) {
       const left = remaining.get(next)! - 1;
       remaining.set(next, left);
-      if (left === 0) ready.push(next);
+      if (left === 0) ready.push(rank.get(next)!);
     }
   }
   if (order.length !== subset.length) throw new Error('Internal error: topological order on a graph with a cycle');

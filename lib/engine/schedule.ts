@@ -38,13 +38,13 @@ export class Schedule {
   /** Dependencies of each task not yet succeeded. */
   readonly #waiting = new Map<TaskId, number>();
   readonly #dependents = new Map<TaskId, TaskId[]>();
-  readonly #ready: MinHeap<TaskId>;
+  /** Ready tasks, as their topological index. */
+  readonly #ready = new MinHeap();
   #unsettled = 0;
 
   constructor(selection: Selection, counters: SchedulerCounters = { checks: 0 }) {
     this.#selection = selection;
     this.#counters = counters;
-    this.#ready = new MinHeap<TaskId>((a, b) => this.#index.get(a)! < this.#index.get(b)!);
     selection.order.forEach((id, i) => {
       this.#states.set(id, 'pending');
       this.#index.set(id, i);
@@ -58,7 +58,7 @@ export class Schedule {
         if (list) list.push(id);
         else this.#dependents.set(dep, [id]);
       }
-      if (deps.length === 0) this.#ready.push(id);
+      if (deps.length === 0) this.#ready.push(this.#index.get(id)!);
     }
   }
 
@@ -78,8 +78,9 @@ export class Schedule {
   /** The next ready task (the earliest in topological order), now running; undefined if none. */
   start(): TaskId | undefined {
     for (;;) {
-      const id = this.#ready.pop();
-      if (id === undefined) return undefined;
+      const index = this.#ready.pop();
+      if (index === undefined) return undefined;
+      const id = this.#selection.order[index]!;
       this.#counters.checks++;
       // Tasks skipped while they waited stay in the heap; they are dropped here.
       if (this.#states.get(id) !== 'pending') continue;
@@ -96,7 +97,7 @@ export class Schedule {
       this.#counters.checks++;
       const left = this.#waiting.get(dependent)! - 1;
       this.#waiting.set(dependent, left);
-      if (left === 0 && this.#states.get(dependent) === 'pending') this.#ready.push(dependent);
+      if (left === 0 && this.#states.get(dependent) === 'pending') this.#ready.push(this.#index.get(dependent)!);
     }
   }
 

@@ -1,49 +1,48 @@
 /**
- * A binary min-heap: push and pop in O(log n). Used where "the smallest ready item first" must
- * hold without re-sorting an array after every push (which made large task graphs quadratic).
+ * A binary min-heap of numbers: push and pop in O(log n). Used where "the smallest ready item
+ * first" must hold without re-sorting an array after every push (which made large task graphs
+ * quadratic). Callers map their items to ranks (a topological index, a position in name order),
+ * so comparisons are of small integers, not strings or map look-ups.
  */
-export class MinHeap<T> {
-  readonly #items: T[] = [];
-  readonly #less: (a: T, b: T) => boolean;
-
-  /** @param less true when `a` must come out before `b` */
-  constructor(less: (a: T, b: T) => boolean) {
-    this.#less = less;
-  }
+export class MinHeap {
+  readonly #items: number[] = [];
 
   get size(): number {
     return this.#items.length;
   }
 
-  push(item: T): void {
+  push(item: number): void {
     const items = this.#items;
+    let i = items.length;
     items.push(item);
-    let i = items.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.#less(items[i]!, items[parent]!)) break;
-      [items[i], items[parent]] = [items[parent]!, items[i]!];
+      const above = items[parent]!;
+      if (above <= item) break;
+      items[i] = above;
       i = parent;
     }
+    items[i] = item;
   }
 
   /** The smallest item, removed; undefined when empty. */
-  pop(): T | undefined {
+  pop(): number | undefined {
     const items = this.#items;
     const top = items[0];
     const last = items.pop();
-    if (items.length === 0 || last === undefined) return top;
-    items[0] = last;
+    const n = items.length;
+    if (n === 0 || last === undefined) return top;
     let i = 0;
     for (;;) {
       const left = 2 * i + 1;
+      if (left >= n) break;
       const right = left + 1;
-      let smallest = i;
-      if (left < items.length && this.#less(items[left]!, items[smallest]!)) smallest = left;
-      if (right < items.length && this.#less(items[right]!, items[smallest]!)) smallest = right;
-      if (smallest === i) return top;
-      [items[i], items[smallest]] = [items[smallest]!, items[i]!];
-      i = smallest;
+      const child = right < n && items[right]! < items[left]! ? right : left;
+      if (items[child]! >= last) break;
+      items[i] = items[child]!;
+      i = child;
     }
+    items[i] = last;
+    return top;
   }
 }
