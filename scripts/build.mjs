@@ -30,7 +30,9 @@ await build({
   // (imported dynamically for a named export, which bundled CommonJS does not provide), listr2, zx.
   external: ['esbuild', 'cosmiconfig', 'dotenv', 'dotenv-safe', 'listr2', 'zx'],
   // Bundled CommonJS code calls require() for Node built-ins: give the ES module one.
-  banner: { js: "import { createRequire as __cloudyCreateRequire } from 'node:module'; const require = __cloudyCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __cloudyCreateRequire } from 'node:module'; const require = __cloudyCreateRequire(import.meta.url);",
+  },
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
