@@ -13,7 +13,6 @@ import type { Failure } from '../failure.js';
 import { refuseUnsafe } from '../hardening/refuse.js';
 import { resolveBindSources } from '../hardening/volumes.js';
 import { err, ok, type Result } from '../util/result.js';
-import { findConfig, findGivenConfig } from './find.js';
 import type { Config, DeclarativeTask } from './input.js';
 import { projectRoot, resolveConfig } from './resolve.js';
 import { configSchema, validate } from './schema.js';
@@ -46,21 +45,6 @@ export interface LoadOptions {
 async function loadRaw(
   options: LoadOptions,
 ): Promise<Result<{ config: unknown; file: string | undefined }, Failure[]>> {
-  const given = options.file ? path.resolve(options.cwd, options.file) : undefined;
-  // The common cases (a cloudy.config.ts, or no config) without loading cosmiconfig (./find.ts).
-  const found = given ? findGivenConfig(given) : findConfig(options.cwd, SEARCH_PLACES);
-  if (found?.kind === 'none') return ok({ config: {}, file: undefined });
-  if (found?.kind === 'json') return ok({ config: found.config, file: found.file });
-  if (found?.kind === 'script') {
-    try {
-      const config = await loadTsConfig(found.file, options.selfEntry);
-      // `$import` (merging other files) is cosmiconfig's: let it load this one.
-      if (!config || typeof config !== 'object' || !Object.hasOwn(config, '$import'))
-        return ok({ config, file: found.file });
-    } catch (e) {
-      return err([loadFailure(e, given, options.cwd)]);
-    }
-  }
   const { cosmiconfig } = await import('cosmiconfig');
   const tsLoader = (file: string) => loadTsConfig(file, options.selfEntry);
   const explorer = cosmiconfig('cloudy', {
@@ -78,14 +62,10 @@ async function loadRaw(
     if (!found) return ok({ config: {}, file: undefined });
     return ok({ config: found.isEmpty ? {} : found.config, file: found.filepath });
   } catch (e) {
-    return err([loadFailure(e, file, options.cwd)]);
+    const message = e instanceof Error ? e.message : String(e);
+    const where = /(?:Error|error) (?:in|loading) ([^\s:]+)/.exec(message)?.[1];
+    return err([{ reason: 'config-load', file: file ?? where ?? options.cwd, message: firstLines(message) }]);
   }
-}
-
-function loadFailure(e: unknown, file: string | undefined, cwd: string): Failure {
-  const message = e instanceof Error ? e.message : String(e);
-  const where = /(?:Error|error) (?:in|loading) ([^\s:]+)/.exec(message)?.[1];
-  return { reason: 'config-load', file: file ?? where ?? cwd, message: firstLines(message) };
 }
 
 /** A loaded config: what tasks see, and the user's own task definitions for the registry. */

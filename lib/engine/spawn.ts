@@ -1,20 +1,22 @@
 /**
- * The one module that spawns processes (node:child_process), and the one place that decides what
- * an exit status means.
+ * The one module that spawns processes (the zx adapter), and the one place that decides what an
+ * exit status means.
  *
- * - A command whose literal text uses no shell feature is started directly, with the argv bash
- *   would have built (./words.ts decides, conservatively); any other command runs under
- *   `bash -c 'set -euo pipefail;<command>'`, with every interpolated `${value}` quoted into
- *   exactly one word, so no value is ever interpreted by the shell. The string we log and print
- *   under `--dry-run` is built with the same quoting, so what is shown can be pasted into bash.
+ * - Every interpolated `${value}` is quoted by zx's `quote` into exactly one shell word, so no
+ *   value is ever interpreted by the shell. The string we log and print under `--dry-run` is built
+ *   with the same quoting rules (./words.ts, checked against zx's own by test/engine/words.test.ts),
+ *   so what is shown is what runs and can be pasted into bash.
+ * - A command whose literal text uses no shell feature (./words.ts decides, conservatively) is
+ *   still run by zx, but through zx's `spawn` option it starts the program directly with the argv
+ *   bash would have built, instead of starting a bash first (a few ms per command).
  * - Every child is started in its own process group (`detached`) and tracked, so `abort()` can
- *   kill whole trees (`kill(-pid)`), grandchildren included.
- * - No library: zx was the adapter here until its import alone (~70 ms) dominated short runs; the
- *   quoting rules and the bash prefix are zx's, so commands look and behave as before.
+ *   kill whole trees: zx's own `signal` option kills only the direct child and orphans
+ *   grandchildren (see libraries.md).
+ * - zx is imported when the first command really runs: `--list`, `--help`, `--graph` and
+ *   `--dry-run` never pay for it (~27 ms).
  */
-import type { ChildProcess } from 'node:child_process';
+import type { ProcessPromise } from 'zx/core';
 import { type Failure, TaskFailure } from '../failure.js';
-import { which } from '../util/which.js';
 import { type Arg, commandLine, directArgv, quote } from './words.js';
 
 export type { Arg };
@@ -76,51 +78,32 @@ export interface SpawnerOptions {
   readonly redact: (text: string) => string;
 }
 
-/** Milliseconds between SIGTERM and SIGKILL when stopping children. */
+type Zx = typeof import('zx/core');
+
+/** Seconds between SIGTERM and SIGKILL when stopping children. */
 const KILL_GRACE_MS = 3000;
 
-/** What bash prepends (zx's default): a failing part of a pipeline fails the command. */
-const BASH_PREFIX = 'set -euo pipefail;';
-
-/** A started child: its pid (for the group kill) and when it has exited. */
-interface Child {
-  readonly process: ChildProcess;
-  readonly exited: Promise<Exit>;
-}
-
-interface Exit {
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly exitCode: number | null;
-  readonly signal: NodeJS.Signals | null;
-}
-
-type Spawn = typeof import('node:child_process').spawn;
-
 export class Spawner {
-  readonly #spawn: Spawn;
+  #zx: Zx | undefined;
   readonly #options: SpawnerOptions;
-  readonly #running = new Set<Child>();
+  readonly #running = new Set<ProcessPromise>();
   /** Cleanup commands (rollback) in flight: not killed by abort(), waited for by the CLI. */
-  readonly #critical = new Set<Child>();
+  readonly #critical = new Set<ProcessPromise>();
   /** Exported bash functions could shadow a command: then every command goes through bash. */
   readonly #envHasFunctions: boolean;
-  #bash: string | undefined;
   #abortedBy: 'SIGINT' | 'SIGTERM' | undefined;
 
-  private constructor(spawn: Spawn, options: SpawnerOptions) {
-    this.#spawn = spawn;
+  private constructor(options: SpawnerOptions) {
     this.#options = options;
-    this.#envHasFunctions = Object.keys(options.env).some((k) => k.startsWith('BASH_FUNC_'));
+    this.#envHasFunctions = hasBashFunctions(options.env);
   }
 
-  /** node:child_process is imported here, not at start-up: `--list` and `--graph` never need it. */
+  /** Nothing is loaded here: zx comes with the first command that really runs. */
   static async create(options: SpawnerOptions): Promise<Spawner> {
-    const { spawn } = await import('node:child_process');
-    return new Spawner(spawn, options);
+    return new Spawner(options);
   }
 
-  /** Quote a value exactly as it will be passed (ANSI-C quoting for bash). */
+  /** Quote a value exactly as it will be passed (zx's ANSI-C quoting for bash). */
   quote(value: string): string {
     return quote(value);
   }
@@ -132,7 +115,7 @@ export class Spawner {
 
   /** Last resort (a third signal): SIGKILL every child group, cleanup included. */
   killAll(): void {
-    for (const child of [...this.#running, ...this.#critical]) killGroup(child, 'SIGKILL');
+    for (const p of [...this.#running, ...this.#critical]) killGroup(p, 'SIGKILL');
   }
 
   /** The shell for one task; output and commands are attributed to `task`. */
@@ -140,11 +123,12 @@ export class Spawner {
     const run =
       (opts: ShellOptions) =>
       (pieces: TemplateStringsArray, ...values: Arg[]) =>
-        this.#run(task, opts, pieces, values, false);
+        this.#run(task, opts, pieces, values);
     const shell = run(options) as Shell;
     shell.nothrow = run({ ...options, nothrow: true });
     shell.with = (more) => this.shellFor(task, { ...options, ...more });
-    shell.script = (line) => this.#run(task, options, [line], [], true);
+    shell.script = (line) =>
+      this.#run(task, options, Object.assign([line], { raw: [line] }) as TemplateStringsArray, [], true);
     return shell;
   }
 
@@ -155,20 +139,20 @@ export class Spawner {
   async abort(signal: 'SIGINT' | 'SIGTERM'): Promise<void> {
     this.#abortedBy ??= signal;
     const victims = [...this.#running];
-    for (const child of victims) killGroup(child, 'SIGTERM');
+    for (const p of victims) killGroup(p, 'SIGTERM');
     const timer = setTimeout(() => {
-      for (const child of victims) killGroup(child, 'SIGKILL');
+      for (const p of victims) killGroup(p, 'SIGKILL');
     }, KILL_GRACE_MS);
-    await Promise.allSettled(victims.map((child) => child.exited));
+    await Promise.allSettled(victims);
     clearTimeout(timer);
   }
 
   async #run(
     task: string,
     opts: ShellOptions,
-    pieces: readonly string[],
+    pieces: TemplateStringsArray,
     values: readonly Arg[],
-    script: boolean,
+    script = false,
   ): Promise<CommandResult> {
     values.forEach((value, i) => {
       const bad = (Array.isArray(value) ? value : [value]).some((v) => v === undefined || v === null);
@@ -189,116 +173,114 @@ export class Spawner {
     const dryRun = this.#options.dryRun && !opts.probe;
     this.#options.emit({ type: 'command', task, command: shown, dryRun });
     if (dryRun) return { command: shown, stdout: '', stderr: '', exitCode: 0 };
+    this.#zx ??= await import('zx/core');
+    const zx = this.#zx;
+    // After the (first) import: a signal may have come while zx loaded.
     if (this.#abortedBy && !opts.critical) fail({ reason: 'aborted', signal: this.#abortedBy });
 
-    const env = opts.env ? { ...this.#options.env, ...opts.env } : this.#options.env;
+    const env = { ...this.#options.env, ...opts.env };
     const direct =
-      this.#envHasFunctions || (opts.env && Object.keys(opts.env).some((k) => k.startsWith('BASH_FUNC_')))
-        ? undefined
-        : directArgv(pieces, script ? [] : values);
-    const [file, ...args] = direct ?? [this.#bashPath(), '-c', BASH_PREFIX + commandLine(pieces, values)];
-    const child = this.#start(task, file!, args, { cwd: opts.cwd ?? this.#options.cwd, env, silent: opts.silent });
+      this.#envHasFunctions || hasBashFunctions(opts.env) ? undefined : directArgv(pieces, script ? [] : values);
+    const p = zx.$({
+      // No shell needed: zx runs the program itself (its `spawn` option), with bash's argv.
+      ...(direct ? { spawn: directSpawn(zx.defaults.spawn, direct) } : {}),
+      cwd: opts.cwd ?? this.#options.cwd,
+      env,
+      quiet: true,
+      verbose: false,
+      nothrow: true,
+      // Own process group: lets abort() kill the whole tree with one kill(-pid).
+      detached: true,
+      // No stdin: a command that reads it would wait forever on an open pipe (and a background
+      // process group reading the terminal would be stopped by SIGTTIN).
+      stdio: ['ignore', 'pipe', 'pipe'],
+      halt: true,
+    })(pieces, ...values.map((v) => (Array.isArray(v) ? v.map(String) : String(v))));
+    p.run();
     const tracked = opts.critical ? this.#critical : this.#running;
-    tracked.add(child);
-    const out = await child.exited;
-    tracked.delete(child);
+    tracked.add(p);
+    if (!opts.silent) {
+      streamLines(p.stdout, (line) =>
+        this.#options.emit({ type: 'output', task, stream: 'stdout', line: this.#options.redact(line) }),
+      );
+      streamLines(p.stderr, (line) =>
+        this.#options.emit({ type: 'output', task, stream: 'stderr', line: this.#options.redact(line) }),
+      );
+    }
+    const out = exitOf(await p, direct?.[0]);
+    tracked.delete(p);
 
     const result: CommandResult = { command: shown, stdout: out.stdout, stderr: out.stderr, exitCode: out.exitCode };
     if (this.#abortedBy && !opts.critical && out.exitCode !== 0) fail({ reason: 'aborted', signal: this.#abortedBy });
     if (out.exitCode === 0 || opts.nothrow) return result;
-    const stderrTail = redact(tail(out.stderr || out.stdout, 12));
+    const stderrTail = this.#options.redact(tail(out.stderr || out.stdout, 12));
     if (out.exitCode === null) fail({ reason: 'signal', command: shown, signal: out.signal ?? 'unknown' });
     if (out.exitCode === 127)
       fail({ reason: 'spawn-error', command: shown, message: stderrTail || 'command not found' });
     fail({ reason: 'exit-non-zero', command: shown, exitCode: out.exitCode, stderrTail });
   }
+}
 
-  /** bash, found on this process's PATH once (as zx did), so a task's own PATH cannot replace it. */
-  #bashPath(): string {
-    this.#bash ??= which('bash', process.env['PATH']) ?? '/bin/bash';
-    return this.#bash;
-  }
+/**
+ * zx's `spawn`, given argv instead of the command line: zx hands over `bash -c <line>` (as the
+ * command, with its `shell` option); this starts `argv` directly with everything else zx set up
+ * (stdio, env, cwd, process group).
+ */
+function directSpawn(spawn: Zx['defaults']['spawn'], argv: readonly string[]): Zx['defaults']['spawn'] {
+  return ((_command: string, _args: readonly string[], options: import('node:child_process').SpawnOptions) =>
+    spawn(argv[0]!, argv.slice(1), { ...options, shell: false })) as Zx['defaults']['spawn'];
+}
 
-  /**
-   * Start one process: no stdin (a command that reads it sees end-of-file instead of hanging a
-   * scheduled job, and a background process group reading the terminal would be stopped by
-   * SIGTTIN), stdout and stderr captured and, unless silent, streamed as output lines. A program
-   * that cannot be started is reported as bash would: exit 127 (not found) or 126.
-   */
-  #start(
-    task: string,
-    file: string,
-    args: readonly string[],
-    options: { cwd: string; env: Readonly<Record<string, string | undefined>>; silent: boolean | undefined },
-  ): Child {
-    const proc = this.#spawn(file, args, {
-      cwd: options.cwd,
-      env: options.env as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Own process group: lets abort() kill the whole tree with one kill(-pid).
-      detached: true,
-    });
-    const stdout: string[] = [];
-    const stderr: string[] = [];
-    const emitLine = (stream: 'stdout' | 'stderr') => (line: string) =>
-      this.#options.emit({ type: 'output', task, stream, line: this.#options.redact(line) });
-    capture(proc.stdout, stdout, options.silent ? undefined : emitLine('stdout'));
-    capture(proc.stderr, stderr, options.silent ? undefined : emitLine('stderr'));
-    const exited = new Promise<Exit>((resolve) => {
-      let startError: NodeJS.ErrnoException | undefined;
-      proc.once('error', (error: NodeJS.ErrnoException) => {
-        startError = error;
-        // Not started at all: no 'close' may follow.
-        if (proc.pid === undefined) {
-          const notFound = error.code === 'ENOENT';
-          resolve({
-            stdout: '',
-            stderr: `${file}: ${notFound ? 'command not found' : error.message}\n`,
-            exitCode: notFound ? 127 : 126,
-            signal: null,
-          });
-        }
-      });
-      proc.once('close', (code, signal) => {
-        if (startError && proc.pid === undefined) return;
-        resolve({ stdout: stdout.join(''), stderr: stderr.join(''), exitCode: code, signal });
-      });
-    });
-    return { process: proc, exited };
-  }
+/**
+ * What a command's end means. A program that could not be started directly is reported as bash
+ * reports it (exit 127, "<name>: command not found"; 126 when not executable), so callers that
+ * read exit codes (`docker` missing) see what they saw when bash started everything.
+ */
+function exitOf(
+  out: import('zx/core').ProcessOutput,
+  direct: string | undefined,
+): { stdout: string; stderr: string; exitCode: number | null; signal: string | null } {
+  const code = (out.cause as NodeJS.ErrnoException | null | undefined)?.code;
+  if (direct !== undefined && (code === 'ENOENT' || code === 'EACCES'))
+    return {
+      stdout: '',
+      stderr: `${direct}: ${code === 'ENOENT' ? 'command not found' : 'Permission denied'}\n`,
+      exitCode: code === 'ENOENT' ? 127 : 126,
+      signal: null,
+    };
+  return { stdout: out.stdout, stderr: out.stderr, exitCode: out.exitCode, signal: out.signal };
+}
+
+function hasBashFunctions(env: Readonly<Record<string, string | undefined>> | undefined): boolean {
+  return env !== undefined && Object.keys(env).some((name) => name.startsWith('BASH_FUNC_'));
 }
 
 function fail(failure: Failure): never {
   throw new TaskFailure(failure);
 }
 
-function killGroup(child: Child, signal: NodeJS.Signals): void {
-  const pid = child.process.pid;
+function killGroup(p: ProcessPromise, signal: NodeJS.Signals): void {
+  const pid = p.pid;
   try {
     if (pid) process.kill(-pid, signal);
-    else child.process.kill(signal);
+    else p.abort();
   } catch {
     // Already gone: ESRCH. Nothing to do.
   }
 }
 
-/** Collect a stream's text; call `onLine` for each complete line, a partial last line at the end. */
-function capture(stream: NodeJS.ReadableStream | null, into: string[], onLine: ((line: string) => void) | undefined) {
+/** Call `onLine` for each complete line; a partial last line is flushed at end. */
+function streamLines(stream: NodeJS.ReadableStream | undefined, onLine: (line: string) => void): void {
   if (!stream) return;
-  // A decoder per stream: a multi-byte character split across chunks stays whole.
-  stream.setEncoding('utf8');
   let buffered = '';
-  stream.on('data', (chunk: string) => {
-    into.push(chunk);
-    if (!onLine) return;
-    buffered += chunk;
-    if (!buffered.includes('\n')) return;
+  stream.on('data', (chunk: Buffer | string) => {
+    buffered += String(chunk);
     const lines = buffered.split(/\r?\n/);
     buffered = lines.pop() ?? '';
     for (const line of lines) onLine(line);
   });
   stream.on('end', () => {
-    if (buffered && onLine) onLine(buffered);
+    if (buffered) onLine(buffered);
     buffered = '';
   });
 }

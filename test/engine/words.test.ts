@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { quote as zxQuote } from 'zx/core';
 import { type Arg, commandLine, directArgv, quote } from '../../lib/engine/words.js';
 
 const W = suite('words');
@@ -78,6 +79,25 @@ W('true and false alone are started directly; plain lines too', () => {
   assert.equal(directArgv(['false'], []), ['false']);
   assert.equal(directArgv(['  npm   run  build '], []), ['npm', 'run', 'build']);
   assert.equal(directArgv(['docker ps -a --format=table'], []), ['docker', 'ps', '-a', '--format=table']);
+});
+
+W("quote is zx's quote: what is shown is what zx runs", () => {
+  const values = [
+    '',
+    'plain',
+    'a b',
+    "it's",
+    '$HOME',
+    '`id`',
+    'x; rm -rf /',
+    'tab\there',
+    'nl\nx',
+    'back\\slash',
+    '\u00e9t\u00e9',
+    '--flag=v',
+    '\0',
+  ];
+  for (const value of values) assert.is(quote(value), zxQuote(value), JSON.stringify(value));
 });
 
 W('quote keeps safe words as they are and ANSI-C quotes the rest (as zx did)', () => {
