@@ -170,5 +170,5 @@ export function describeTargets(targets: Targets): string {
   if (targets.ratio !== undefined) parts.push(`<= ${targets.ratio}x`);
   if (targets.ms !== undefined) parts.push(`< ${targets.ms} ms`);
   if (targets.peakMiB !== undefined) parts.push(`peak <= ${targets.peakMiB} MiB`);
-  return parts.join(', ');
+  return parts.length > 0 ? parts.join(', ') : '- (measured for reference)';
 }

@@ -50,7 +50,7 @@ for (const file of files) {
     mib(m.subject.peakKiB),
     mib(m.baseline.peakKiB),
     describeTargets(benchCase.targets),
-    misses.length === 0 ? 'yes' : `NO: ${misses.join(', ')}`,
+    Object.keys(benchCase.targets).length === 0 ? '-' : misses.length === 0 ? 'yes' : `NO: ${misses.join(', ')}`,
   ]);
 }
 
