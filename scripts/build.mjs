@@ -23,12 +23,13 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // Small pure-JS dependencies are bundled into the chunks that use them: each one was many
-  // CommonJS files to resolve and compile on every run (dockerfile-ast alone 37, graceful-fs and
-  // proper-lockfile 10). These stay external: esbuild (a native binary), cosmiconfig (only for
-  // YAML/.cjs configs now; it would drag TypeScript in through its loaders), dotenv-safe and dotenv
-  // (imported dynamically for a named export, which bundled CommonJS does not provide), listr2, zx.
-  external: ['esbuild', 'cosmiconfig', 'dotenv', 'dotenv-safe', 'listr2', 'zx'],
+  // Dependencies are bundled into the chunks that use them: each was many CommonJS files to
+  // resolve and compile on every run (cosmiconfig and its dependencies ~20 for every --list,
+  // dockerfile-ast 37, graceful-fs and proper-lockfile 10). These stay external: esbuild (a native
+  // binary), typescript (only cosmiconfig's own .ts loader would load it; ours replaces it),
+  // dotenv-safe and dotenv (imported dynamically for a named export, which bundled CommonJS does
+  // not provide), listr2 (ES modules already) and zx (bundles its own dependencies).
+  external: ['esbuild', 'typescript', 'dotenv', 'dotenv-safe', 'listr2', 'zx'],
   // Bundled CommonJS code calls require() for Node built-ins: give the ES module one.
   banner: {
     js: "import { createRequire as __cloudyCreateRequire } from 'node:module'; const require = __cloudyCreateRequire(import.meta.url);",

@@ -41,11 +41,22 @@ export interface LoadOptions {
   readonly selfEntry: string;
 }
 
+/**
+ * cosmiconfig, imported when a config is searched. The build bundles it into a chunk of ours, and
+ * a bundled CommonJS module imported dynamically has only a default export: take either shape.
+ */
+async function loadCosmiconfig(): Promise<typeof import('cosmiconfig')> {
+  const mod = (await import('cosmiconfig')) as Partial<typeof import('cosmiconfig')> & {
+    default?: typeof import('cosmiconfig');
+  };
+  return (mod.cosmiconfig ? mod : mod.default) as typeof import('cosmiconfig');
+}
+
 /** Load the raw config object (unvalidated) and where it came from. */
 async function loadRaw(
   options: LoadOptions,
 ): Promise<Result<{ config: unknown; file: string | undefined }, Failure[]>> {
-  const { cosmiconfig } = await import('cosmiconfig');
+  const { cosmiconfig } = await loadCosmiconfig();
   const tsLoader = (file: string) => loadTsConfig(file, options.selfEntry);
   const explorer = cosmiconfig('cloudy', {
     searchPlaces: [...SEARCH_PLACES],

@@ -31,7 +31,7 @@ function loadedBy(project: Project, args: readonly string[]): string[] {
 
 const fromNodeModules = (modules: readonly string[]) =>
   modules.filter((m) => m.includes('/node_modules/') && !m.includes('/node_modules/.cache/cloudy/'));
-/** Packages a config search may load: cosmiconfig (it finds the config) and its dependencies. */
+/** Files from node_modules a config search may load (cosmiconfig is bundled into our chunks). */
 const COSMICONFIG_MODULES_MAX = 25;
 /** Libraries only a run (or a cache miss, or a terminal) needs. */
 const RUN_ONLY = [
@@ -117,7 +117,7 @@ S('--graph with a YAML config loads no run-only library either', () => {
   try {
     const packages = packagesIn(loadedBy(p, ['--graph']));
     for (const name of RUN_ONLY) assert.not.ok(packages.has(name), `${name} loaded for --graph`);
-    assert.ok(packages.has('cosmiconfig'), 'cosmiconfig finds and reads the config');
+
     const r = spawnSync(process.execPath, [cliPath, '--list'], { cwd: p.dir, env: cliEnv(p), encoding: 'utf8' });
     assert.match(r.stdout, /^hello\s+true$/m);
   } finally {
