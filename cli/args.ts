@@ -166,7 +166,7 @@ function usageProblem(error: unknown, args: readonly string[]): string {
     const next = at === -1 ? undefined : args[at + 1];
     const wants = VALUE_OF[name] ?? 'a value';
     if (name === 'concurrency' && next !== undefined) return `--concurrency takes a whole number >= 1, not "${next}"`;
-    return next !== undefined && next.startsWith('-')
+    return next?.startsWith('-')
       ? `--${name} needs ${wants}, not the option "${next}" (write --${name}=${next} if that is the value)`
       : `--${name} needs ${wants}`;
   }

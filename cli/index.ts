@@ -1,11 +1,11 @@
 /**
  * The executable: wires the built-in tasks into the engine and turns `main`'s result into the
- * process exit code. Kept tiny so every behaviour lives in testable modules.
+ * process exit code. Kept tiny so every behaviour lives in testable modules. The built-ins are
+ * loaded only when needed (`--help` and `--version` never load them).
  */
-import { builtinTasks } from '../tasks/index.js';
 import { main } from './main.js';
 
-const code = await main(process.argv.slice(2), builtinTasks, {
+const code = await main(process.argv.slice(2), async () => (await import('../tasks/index.js')).builtinTasks, {
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,

@@ -2,34 +2,24 @@
  * The CLI: config → graph → runner, one direction. This is the only place that knows about
  * the built-in tasks (handed in by cli/index.ts), the renderers and the process (exit codes,
  * signals, stdout/stderr).
+ *
+ * Start-up cost is paid on every call, so each answer loads only what it needs: `--help` and
+ * `--version` load nothing else; `--list` and `--graph` the config loader, the built-in tasks and
+ * the graph; only a run loads the runner, the spawner and the renderers (./execute.ts), and only
+ * a real run the lock and history (./scheduled.ts).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { envFileValues, loadEnvPolicy } from '../lib/config/env.js';
-import { loadConfig } from '../lib/config/load.js';
-import type { ResolvedConfig } from '../lib/config/types.js';
-import { buildGraph, type Selection, selectTargets, type TaskGraph, toDot, toMermaid } from '../lib/engine/graph.js';
-import { collectTasks, type Registry } from '../lib/engine/registry.js';
-import { type RunEvent, Runner, type RunSummary } from '../lib/engine/runner.js';
-import { Spawner } from '../lib/engine/spawn.js';
+import type { TaskGraph } from '../lib/engine/graph.js';
 import type { AnyTask } from '../lib/engine/task.js';
 import { exitCodeOf, type Failure } from '../lib/failure.js';
-import { dryRunRenderer } from '../lib/render/dry-run.js';
 import { formatFailure } from '../lib/render/failure.js';
-import { jsonRenderer } from '../lib/render/json.js';
-import { formatSummary, lineRenderer } from '../lib/render/line.js';
-import { LISTR_MAX_TASKS } from '../lib/render/listr.js';
-import { makeRedactor, redactValue } from '../lib/render/redact.js';
-import { confineWritesTo, UnsafePathError } from '../lib/store/confine.js';
 import { VERSION } from '../lib/version.js';
-import { type CliArgs, HELP, parseCli } from './args.js';
+import { HELP, parseCli } from './args.js';
+import type { Io } from './io.js';
 
-export interface Io {
-  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  readonly stderr: NodeJS.WritableStream;
-  readonly env: NodeJS.ProcessEnv;
-}
+export type { Io };
 
 /** The package entry that configs import as 'cloudy-tasks' (this running copy). */
 function selfEntry(): string {
@@ -39,15 +29,30 @@ function selfEntry(): string {
     : path.join(path.dirname(here), 'index.mjs');
 }
 
-export async function main(argv: readonly string[], builtins: readonly AnyTask[], io: Io): Promise<number> {
+/**
+ * @param builtins the built-in tasks, loaded when needed (not for `--help` or `--version`)
+ */
+export async function main(
+  argv: readonly string[],
+  builtins: () => Promise<readonly AnyTask[]>,
+  io: Io,
+): Promise<number> {
   const out = (line: string) => void io.stdout.write(`${line}\n`);
   const errLine = (line: string) => void io.stderr.write(`${line}\n`);
   // Failures before the env policy has run are masked with what is known so far: the process
-  // environment and the project's .env (a config error can quote a token from either).
+  // environment and the project's .env (a config error can quote a token from either). Loaded on
+  // this path only, so --list and --help pay nothing for it.
   let redact: ((text: string) => string) | undefined;
   let where = process.cwd();
   const fail = async (failures: readonly Failure[]): Promise<number> => {
-    const mask = redact ?? makeRedactor({ ...(await envFileValues(where)), ...io.env });
+    let mask = redact;
+    if (mask === undefined) {
+      const [{ makeRedactor }, { envFileValues }] = await Promise.all([
+        import('../lib/render/redact.js'),
+        import('../lib/config/env.js'),
+      ]);
+      mask = makeRedactor({ ...(await envFileValues(where)), ...io.env });
+    }
     for (const f of failures) errLine(mask(`cloudy-tasks: ${formatFailure(f)}`));
     return Math.max(...failures.map(exitCodeOf));
   };
@@ -67,12 +72,16 @@ export async function main(argv: readonly string[], builtins: readonly AnyTask[]
   where = cwd;
   if (!existsSync(cwd)) return fail([{ reason: 'usage', message: `--cwd ${args.cwd}: no such directory` }]);
 
+  const [{ loadConfig }, { collectTasks }, { buildGraph, selectTargets, toDot, toMermaid }, tasks] = await Promise.all([
+    import('../lib/config/load.js'),
+    import('../lib/engine/registry.js'),
+    import('../lib/engine/graph.js'),
+    builtins(),
+  ]);
   const loaded = await loadConfig({ cwd, ...(args.config ? { file: args.config } : {}), selfEntry: selfEntry() });
   if (!loaded.ok) return fail(loaded.error);
   const config = loaded.value.config;
-  // From here on nothing is written outside the project or through a symlink (lib/store/confine.ts).
-  confineWritesTo(config.projectDir);
-  const registry = collectTasks(builtins, loaded.value.tasks, config.file);
+  const registry = collectTasks(tasks, loaded.value.tasks, config.file);
   if (!registry.ok) return fail(registry.error);
   const graph = buildGraph(registry.value.specs);
   if (!graph.ok) return fail(graph.error);
@@ -99,12 +108,20 @@ export async function main(argv: readonly string[], builtins: readonly AnyTask[]
   const selection = selectTargets(graph.value, args.targets);
   if (!selection.ok) return fail(selection.error);
 
+  const [{ loadEnvPolicy }, { execute, summaryExitCode }, { makeRedactor }, { confineWritesTo }] = await Promise.all([
+    import('../lib/config/env.js'),
+    import('./execute.js'),
+    import('../lib/render/redact.js'),
+    import('../lib/store/confine.js'),
+  ]);
+  // From here on nothing is written outside the project or through a symlink (lib/store/confine.ts).
+  confineWritesTo(config.projectDir);
   const env = await loadEnvPolicy({ projectDir: config.projectDir, ...config.env });
   if (!env.ok) return fail(env.error);
 
   const runRedact = makeRedactor(env.value.vars);
   redact = runRedact;
-  const run = async (lockLost?: AbortSignal): Promise<{ code: number; summary?: RunSummary }> => {
+  const run = async (lockLost?: AbortSignal) => {
     const summary = await execute(
       args,
       config,
@@ -134,148 +151,8 @@ export async function main(argv: readonly string[], builtins: readonly AnyTask[]
   return result.code;
 }
 
-/**
- * 130/143 when interrupted; else the highest exit code among the failures: 1 for a task that
- * failed, 2 when a task found the project itself unusable (a symlinked reports/ or .cloudy/).
- */
-function summaryExitCode(summary: RunSummary): number {
-  if (summary.interruptedBy) return summary.interruptedBy === 'SIGINT' ? 130 : 143;
-  return Math.max(0, ...summary.failures.map(({ failure }) => Math.min(exitCodeOf(failure), 2)));
-}
-
-async function execute(
-  args: CliArgs,
-  config: ResolvedConfig,
-  graph: TaskGraph,
-  registry: Registry,
-  selection: Selection,
-  vars: Readonly<Record<string, string | undefined>>,
-  redact: (text: string) => string,
-  io: Io,
-  lockLost: AbortSignal | undefined,
-): Promise<RunSummary> {
-  const out = (line: string) => void io.stdout.write(`${line}\n`);
-  const errLine = (line: string) => void io.stderr.write(`${line}\n`);
-  // --stdout: the document a task prints is alone on stdout; every other line goes to stderr.
-  const sink = { out: args.stdout ? errLine : out, err: errLine };
-  // listr2's spinner view only on a real, sized terminal, outside CI, for small graphs: its
-  // redraws grow with the square of the task count, and a 0x0 pty shows nothing at all.
-  const useListr =
-    !args.json &&
-    !args.dryRun &&
-    !args.stdout &&
-    io.stdout.isTTY === true &&
-    (io.stdout.columns ?? 0) > 0 &&
-    !io.env['CI'] &&
-    selection.order.length <= LISTR_MAX_TASKS;
-  const view = useListr
-    ? await (await import('../lib/render/listr.js')).createListrView(
-        selection.order.map((id) => ({ name: id, description: graph.nodes.get(id)!.description })),
-      )
-    : undefined;
-  const renderer: (event: RunEvent) => void = args.json
-    ? jsonRenderer(out)
-    : args.dryRun
-      ? dryRunRenderer(sink)
-      : (view?.onEvent ?? lineRenderer(sink));
-  // The one place secrets are masked: every event (commands, output, failures with stderr or
-  // container logs, task outputs) passes here before any renderer sees it.
-  const render = (event: RunEvent) => renderer(redactValue(event, redact));
-
-  const spawner = await Spawner.create({
-    cwd: config.projectDir,
-    env: vars,
-    dryRun: args.dryRun,
-    emit: render,
-    redact,
-  });
-  const runner = new Runner({
-    graph,
-    selection,
-    tasks: registry.tasks,
-    concurrency: args.concurrency,
-    onFailure: args.keepGoing ? 'continue' : 'no-new',
-    spawner,
-    emit: render,
-    context: () => ({
-      config,
-      env: vars,
-      redact: <T>(value: T): T => redactValue(value, redact),
-      flags: {
-        dryRun: args.dryRun,
-        ifChanged: args.ifChanged,
-        json: args.json,
-        profiles: args.profiles,
-        stdout: args.stdout,
-        noStop: args.noStop,
-      },
-      projectDir: config.projectDir,
-    }),
-    convertError: (task, error) =>
-      error instanceof UnsafePathError
-        ? { reason: 'unsafe-path', path: error.path, kind: error.kind }
-        : registry.builtins.has(task)
-          ? {
-              reason: 'internal-error',
-              message: error instanceof Error ? error.message : String(error),
-              ...(error instanceof Error && error.stack ? { stack: error.stack } : {}),
-            }
-          : {
-              reason: 'task-error',
-              message: `task ${task} threw: ${error instanceof Error ? error.message : String(error)}`,
-            },
-  });
-
-  let signals = 0;
-  let forceArmed = false;
-  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
-    signals++;
-    if (signals === 1) {
-      errLine(`cloudy-tasks: ${signal} received: stopping tasks and their processes (again to force)`);
-      void runner.interrupt(signal);
-    } else if (spawner.cleaningUp && !forceArmed) {
-      // A rollback is restoring the previous container: exiting now could leave no service.
-      forceArmed = true;
-      errLine(
-        'cloudy-tasks: waiting for cleanup (restoring the previous container) to finish; signal once more to abandon it',
-      );
-    } else {
-      spawner.killAll();
-      process.exit(signal === 'SIGINT' ? 130 : 143);
-    }
-  };
-  const onInt = () => onSignal('SIGINT');
-  const onTerm = () => onSignal('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
-  lockLost?.addEventListener('abort', () => runner.stopStarting('the run lock was lost: another run may be active'), {
-    once: true,
-  });
-  try {
-    const summary = await runner.run();
-    await view?.finished;
-    if (!args.json && summary.failures.length > 0) {
-      const states = [...summary.states.values()];
-      // The listr2 view shows one line per task; the details (stderr tails, findings and check
-      // tables) are printed once it has finished. The line renderer printed them already.
-      const full = view !== undefined;
-      const text = formatSummary(
-        summary.failures,
-        states.filter((s) => s === 'skipped').length,
-        states.filter((s) => s === 'succeeded').length,
-        full,
-      );
-      errLine(redact(text));
-    }
-    return summary;
-  } finally {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-  }
-}
-
 function listTasks(graph: TaskGraph, json: boolean, out: (line: string) => void): void {
-  const rows = [...graph.nodes.values()].sort((a, b) => a.id.localeCompare(b.id));
+  const rows = [...graph.nodes.values()].sort(byName(graph));
   if (json) {
     out(JSON.stringify(rows.map((n) => ({ name: n.id, description: n.description, deps: n.deps, source: n.source }))));
     return;
@@ -285,4 +162,14 @@ function listTasks(graph: TaskGraph, json: boolean, out: (line: string) => void)
     out(
       `${n.id.padEnd(width)}  ${n.description.trim() || '–'}${n.deps.length ? `  (deps: ${n.deps.join(', ')})` : ''}`,
     );
+}
+
+/**
+ * The `--list` order: `localeCompare`. Its first call sets up ICU's collator (~10 ms, as long as
+ * the rest of `--list`), so names made of lowercase letters, digits and `-` (the usual ones),
+ * for which code-unit order is the same order, are compared without it.
+ */
+function byName(graph: TaskGraph): (a: { id: string }, b: { id: string }) => number {
+  const plain = [...graph.nodes.keys()].every((id) => /^[a-z0-9-]*$/.test(id));
+  return plain ? (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : (a, b) => a.id.localeCompare(b.id);
 }

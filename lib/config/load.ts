@@ -43,6 +43,17 @@ export interface LoadOptions {
   readonly selfEntry: string;
 }
 
+/**
+ * cosmiconfig, imported when a config is searched. The build bundles it into a chunk of ours, and
+ * a bundled CommonJS module imported dynamically has only a default export: take either shape.
+ */
+async function loadCosmiconfig(): Promise<typeof import('cosmiconfig')> {
+  const mod = (await import('cosmiconfig')) as Partial<typeof import('cosmiconfig')> & {
+    default?: typeof import('cosmiconfig');
+  };
+  return (mod.cosmiconfig ? mod : mod.default) as typeof import('cosmiconfig');
+}
+
 /** Load the raw config object (unvalidated) and where it came from. */
 async function loadRaw(
   options: LoadOptions,
@@ -52,7 +63,7 @@ async function loadRaw(
   if (file && !existsSync(file)) {
     return err([{ reason: 'config-load', file: shown(file), message: 'file not found (check the --config path)' }]);
   }
-  const { cosmiconfig } = await import('cosmiconfig');
+  const { cosmiconfig } = await loadCosmiconfig();
   const tsLoader = (f: string) => loadTsConfig(f, options.selfEntry);
   const explorer = cosmiconfig('cloudy', {
     searchPlaces: [...SEARCH_PLACES],

@@ -4,6 +4,7 @@
  * them all at once.
  */
 import type { Failure } from '../failure.js';
+import { MinHeap } from '../util/heap.js';
 import { err, ok, type Result } from '../util/result.js';
 import { closest } from '../util/suggest.js';
 
@@ -53,11 +54,11 @@ export function buildGraph(specs: readonly TaskSpec[]): Result<TaskGraph, Failur
   const names = [...byName.keys()];
   const nodes = new Map<TaskId, GraphNode>();
   for (const spec of byName.values()) {
-    const deps: TaskId[] = [];
+    // A Set, not `includes` on the array: a root with 10,000 dependencies stays linear.
+    const unique = new Set<TaskId>();
     for (const dep of spec.deps) {
-      if (byName.has(dep)) {
-        if (!deps.includes(asId(dep))) deps.push(asId(dep));
-      } else {
+      if (byName.has(dep)) unique.add(asId(dep));
+      else {
         const suggestion = closest(dep, names);
         failures.push({
           reason: 'unknown-task',
@@ -67,7 +68,7 @@ export function buildGraph(specs: readonly TaskSpec[]): Result<TaskGraph, Failur
         });
       }
     }
-    deps.sort();
+    const deps = [...unique].sort();
     if (spec.provides !== undefined && !byName.has(spec.provides)) {
       failures.push({ reason: 'unknown-task', name: spec.provides, referencedBy: spec.name });
     }
@@ -88,16 +89,31 @@ export function buildGraph(specs: readonly TaskSpec[]): Result<TaskGraph, Failur
 /**
  * Every elementary cycle reachable by a depth-first search in name order, each printed once
  * starting from its smallest name (`a -> b -> a`), so the trail is stable across runs.
+ * Iterative (an explicit stack of frames), so a chain of 10,000 tasks does not overflow the call stack.
  */
 function findCycles(nodes: ReadonlyMap<TaskId, GraphNode>): Failure[] {
   const state = new Map<TaskId, 'visiting' | 'done'>();
   const stack: TaskId[] = [];
   const seen = new Set<string>();
   const failures: Failure[] = [];
-  const visit = (id: TaskId): void => {
+  const frames: { id: TaskId; deps: readonly TaskId[]; next: number }[] = [];
+  const enter = (id: TaskId): void => {
     state.set(id, 'visiting');
     stack.push(id);
-    for (const dep of nodes.get(id)?.deps ?? []) {
+    frames.push({ id, deps: nodes.get(id)?.deps ?? [], next: 0 });
+  };
+  for (const root of [...nodes.keys()].sort()) {
+    if (state.has(root)) continue;
+    enter(root);
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1]!;
+      if (frame.next === frame.deps.length) {
+        frames.pop();
+        stack.pop();
+        state.set(frame.id, 'done');
+        continue;
+      }
+      const dep = frame.deps[frame.next++]!;
       const s = state.get(dep);
       if (s === 'visiting') {
         const cycle = stack.slice(stack.indexOf(dep));
@@ -109,39 +125,45 @@ function findCycles(nodes: ReadonlyMap<TaskId, GraphNode>): Failure[] {
           failures.push({ reason: 'cycle', path: [...rotated, rotated[0]!] });
         }
       } else if (s === undefined) {
-        visit(dep);
+        enter(dep);
       }
     }
-    stack.pop();
-    state.set(id, 'done');
-  };
-  for (const id of [...nodes.keys()].sort()) if (!state.has(id)) visit(id);
+  }
   return failures;
 }
 
-/** Kahn's algorithm restricted to `subset`, smallest name first among ready nodes. */
+/**
+ * Kahn's algorithm restricted to `subset`, smallest name first among ready nodes. The ready set is
+ * a binary heap (not an array sorted after every push), so this is O((tasks + edges) log tasks).
+ */
 function topologicalOrder(nodes: ReadonlyMap<TaskId, GraphNode>, subset: readonly TaskId[]): TaskId[] {
   const inSubset = new Set(subset);
   const remaining = new Map<TaskId, number>();
-  for (const id of subset) remaining.set(id, (nodes.get(id)?.deps ?? []).filter((d) => inSubset.has(d)).length);
   const dependents = new Map<TaskId, TaskId[]>();
   for (const id of subset) {
+    let count = 0;
     for (const dep of nodes.get(id)?.deps ?? []) {
-      if (inSubset.has(dep)) dependents.set(dep, [...(dependents.get(dep) ?? []), id]);
+      if (!inSubset.has(dep)) continue;
+      count++;
+      const list = dependents.get(dep);
+      if (list) list.push(id);
+      else dependents.set(dep, [id]);
     }
+    remaining.set(id, count);
   }
-  const ready = subset.filter((id) => remaining.get(id) === 0).sort();
+  // Ready nodes come out smallest name first: the heap holds each node's rank in name order.
+  const byName = [...subset].sort();
+  const rank = new Map(byName.map((id, i) => [id, i]));
+  const ready = new MinHeap();
+  for (const id of subset) if (remaining.get(id) === 0) ready.push(rank.get(id)!);
   const order: TaskId[] = [];
-  while (ready.length > 0) {
-    const id = ready.shift()!;
+  while (ready.size > 0) {
+    const id = byName[ready.pop()!]!;
     order.push(id);
     for (const next of dependents.get(id) ?? []) {
       const left = remaining.get(next)! - 1;
       remaining.set(next, left);
-      if (left === 0) {
-        ready.push(next);
-        ready.sort();
-      }
+      if (left === 0) ready.push(rank.get(next)!);
     }
   }
   if (order.length !== subset.length) throw new Error('Internal error: topological order on a graph with a cycle');
@@ -206,10 +228,15 @@ function dependsOn(deps: ReadonlyMap<TaskId, readonly TaskId[]>, from: TaskId, t
 function selectClosure(graph: TaskGraph, targets: readonly string[]): Result<TaskId[], Failure[]> {
   const failures: Failure[] = [];
   const wanted = new Set<TaskId>();
-  const add = (id: TaskId): void => {
-    if (wanted.has(id)) return;
-    wanted.add(id);
-    for (const dep of graph.nodes.get(id)?.deps ?? []) add(dep);
+  // Iterative: a chain of 10,000 tasks would overflow a recursive walk.
+  const add = (start: TaskId): void => {
+    const todo = [start];
+    while (todo.length > 0) {
+      const id = todo.pop()!;
+      if (wanted.has(id)) continue;
+      wanted.add(id);
+      for (const dep of graph.nodes.get(id)?.deps ?? []) if (!wanted.has(dep)) todo.push(dep);
+    }
   };
   for (const target of targets) {
     if (graph.nodes.has(asId(target))) add(asId(target));
@@ -224,7 +251,8 @@ function selectClosure(graph: TaskGraph, targets: readonly string[]): Result<Tas
 
 /** Mermaid flowchart, edges pointing from a dependency to its dependent (the order things run). */
 export function toMermaid(graph: TaskGraph, subset: readonly TaskId[] = graph.order): string {
-  const key = (id: TaskId) => `n${subset.indexOf(id)}`;
+  const index = new Map(subset.map((id, i) => [id, i]));
+  const key = (id: TaskId) => `n${index.get(id) ?? -1}`;
   const lines = ['flowchart LR'];
   for (const id of subset) lines.push(`  ${key(id)}["${id.replaceAll('"', '#quot;')}"]`);
   for (const id of subset)

@@ -45,25 +45,32 @@ export function collectTasks(
   const source = configFile ? configFile.split('/').pop()! : 'config';
   const seen = new Set<AnyTask>();
 
-  const addDefined = (task: AnyTask, from: string): void => {
-    if (seen.has(task)) return;
-    seen.add(task);
-    const existing = tasks.get(task.name);
-    // A config bundled against its own installed copy of cloudy-tasks references built-ins
-    // through that copy: same name, same shape → the same task, not a duplicate.
-    if (existing && builtinNames.has(task.name) && isSameBuiltin(task, existing)) return;
-    // Anything else with a taken name is pushed anyway so the graph reports the duplicate.
-    specs.push({
-      name: task.name,
-      // A plain-JS config can omit it; `--list` must not print "undefined".
-      description: typeof task.description === 'string' ? task.description : '',
-      deps: task.deps.map((d: AnyTask) => d.name),
-      source: from,
-      ...(task.provides ? { provides: task.provides.name } : {}),
-    });
-    if (!existing) tasks.set(task.name, task);
-    for (const dep of task.deps as readonly AnyTask[]) addDefined(dep, from);
-    if (task.provides) addDefined(task.provides, from);
+  // Depth-first, preorder (a task, then its dependencies in order, then what it provides), with
+  // an explicit stack: a chain of 10,000 typed tasks would overflow a recursive walk.
+  const addDefined = (root: AnyTask, from: string): void => {
+    const todo: AnyTask[] = [root];
+    while (todo.length > 0) {
+      const task = todo.pop()!;
+      if (seen.has(task)) continue;
+      seen.add(task);
+      const existing = tasks.get(task.name);
+      // A config bundled against its own installed copy of cloudy-tasks references built-ins
+      // through that copy: same name, same shape → the same task, not a duplicate.
+      if (existing && builtinNames.has(task.name) && isSameBuiltin(task, existing)) continue;
+      // Anything else with a taken name is pushed anyway so the graph reports the duplicate.
+      specs.push({
+        name: task.name,
+        // A plain-JS config can omit it; `--list` must not print "undefined".
+        description: typeof task.description === 'string' ? task.description : '',
+        deps: task.deps.map((d: AnyTask) => d.name),
+        source: from,
+        ...(task.provides ? { provides: task.provides.name } : {}),
+      });
+      if (!existing) tasks.set(task.name, task);
+      if (task.provides) todo.push(task.provides);
+      const deps = task.deps as readonly AnyTask[];
+      for (let i = deps.length - 1; i >= 0; i--) todo.push(deps[i]!);
+    }
   };
 
   for (const task of builtins) addDefined(task, 'built-in');

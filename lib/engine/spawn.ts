@@ -1,19 +1,25 @@
 /**
- * The one module that spawns processes (the zx adapter).
+ * The one module that spawns processes (the zx adapter), and the one place that decides what an
+ * exit status means.
  *
  * - Every interpolated `${value}` is quoted by zx's `quote` into exactly one shell word, so no
- *   value is ever interpreted by the shell; the string we log and print under `--dry-run` is
- *   built with the same function, so what is shown is what runs and can be pasted into bash.
+ *   value is ever interpreted by the shell. The string we log and print under `--dry-run` is built
+ *   with the same quoting rules (./words.ts, checked against zx's own by test/engine/words.test.ts),
+ *   so what is shown is what runs and can be pasted into bash.
+ * - A command whose literal text uses no shell feature (./words.ts decides, conservatively) is
+ *   still run by zx, but through zx's `spawn` option it starts the program directly with the argv
+ *   bash would have built, instead of starting a bash first (a few ms per command).
  * - Every child is started in its own process group (`detached`) and tracked, so `abort()` can
  *   kill whole trees: zx's own `signal` option kills only the direct child and orphans
  *   grandchildren (see libraries.md).
- * - zx is imported lazily: `--list`, `--help` and `--graph` never pay for it.
+ * - zx is imported when the first command really runs: `--list`, `--help`, `--graph` and
+ *   `--dry-run` never pay for it (~27 ms).
  */
 import type { ProcessPromise } from 'zx/core';
 import { type Failure, TaskFailure } from '../failure.js';
+import { type Arg, commandLine, directArgv, quote } from './words.js';
 
-/** One value in a command template: a word, or a list of words. */
-export type Arg = string | number | readonly (string | number)[];
+export type { Arg };
 
 export interface CommandResult {
   readonly command: string;
@@ -51,8 +57,9 @@ export interface Shell {
   /** A shell with these options. */
   with(options: ShellOptions): Shell;
   /**
-   * Run a whole command line through bash, as a Make recipe does. Only for declarative tasks
-   * written by the user in their config: nothing is interpolated into it.
+   * Run a whole command line as a Make recipe does: through bash, or started directly when it
+   * uses no shell feature (`npm run lint`). Only for declarative tasks written by the user in
+   * their config: nothing is interpolated into it.
    */
   script(commandLine: string): Promise<CommandResult>;
 }
@@ -77,25 +84,28 @@ type Zx = typeof import('zx/core');
 const KILL_GRACE_MS = 3000;
 
 export class Spawner {
-  readonly #zx: Zx;
+  #zx: Zx | undefined;
   readonly #options: SpawnerOptions;
   readonly #running = new Set<ProcessPromise>();
   /** Cleanup commands (rollback) in flight: not killed by abort(), waited for by the CLI. */
   readonly #critical = new Set<ProcessPromise>();
+  /** Exported bash functions could shadow a command: then every command goes through bash. */
+  readonly #envHasFunctions: boolean;
   #abortedBy: 'SIGINT' | 'SIGTERM' | undefined;
 
-  private constructor(zx: Zx, options: SpawnerOptions) {
-    this.#zx = zx;
+  private constructor(options: SpawnerOptions) {
     this.#options = options;
+    this.#envHasFunctions = hasBashFunctions(options.env);
   }
 
+  /** Nothing is loaded here: zx comes with the first command that really runs. */
   static async create(options: SpawnerOptions): Promise<Spawner> {
-    return new Spawner(await import('zx/core'), options);
+    return new Spawner(options);
   }
 
   /** Quote a value exactly as it will be passed (zx's ANSI-C quoting for bash). */
   quote(value: string): string {
-    return this.#zx.quote(value);
+    return quote(value);
   }
 
   /** True while cleanup commands that must not be interrupted are running. */
@@ -118,7 +128,7 @@ export class Spawner {
     shell.nothrow = run({ ...options, nothrow: true });
     shell.with = (more) => this.shellFor(task, { ...options, ...more });
     shell.script = (line) =>
-      this.#run(task, options, Object.assign([line], { raw: [line] }) as TemplateStringsArray, []);
+      this.#run(task, options, Object.assign([line], { raw: [line] }) as TemplateStringsArray, [], true);
     return shell;
   }
 
@@ -142,6 +152,7 @@ export class Spawner {
     opts: ShellOptions,
     pieces: TemplateStringsArray,
     values: readonly Arg[],
+    script = false,
   ): Promise<CommandResult> {
     values.forEach((value, i) => {
       const bad = (Array.isArray(value) ? value : [value]).some((v) => v === undefined || v === null);
@@ -153,14 +164,26 @@ export class Spawner {
     });
     // Secrets are masked value by value before quoting: quoting changes how a value with
     // quotes or backslashes is spelled, so masking the quoted command would miss it.
-    const shown = this.#render(pieces, values, this.#options.redact);
+    const { redact } = this.#options;
+    const shown = commandLine(
+      pieces.map((piece) => redact(piece)),
+      values,
+      (word) => quote(redact(word)),
+    ).trim();
     const dryRun = this.#options.dryRun && !opts.probe;
     this.#options.emit({ type: 'command', task, command: shown, dryRun });
     if (dryRun) return { command: shown, stdout: '', stderr: '', exitCode: 0 };
+    this.#zx ??= await import('zx/core');
+    const zx = this.#zx;
+    // After the (first) import: a signal may have come while zx loaded.
     if (this.#abortedBy && !opts.critical) fail({ reason: 'aborted', signal: this.#abortedBy });
 
     const env = { ...this.#options.env, ...opts.env };
-    const p = this.#zx.$({
+    const direct =
+      this.#envHasFunctions || hasBashFunctions(opts.env) ? undefined : directArgv(pieces, script ? [] : values);
+    const p = zx.$({
+      // No shell needed: zx runs the program itself (its `spawn` option), with bash's argv.
+      ...(direct ? { spawn: directSpawn(zx.defaults.spawn, direct) } : {}),
       cwd: opts.cwd ?? this.#options.cwd,
       env,
       quiet: true,
@@ -184,7 +207,7 @@ export class Spawner {
         this.#options.emit({ type: 'output', task, stream: 'stderr', line: this.#options.redact(line) }),
       );
     }
-    const out = await p;
+    const out = exitOf(await p, direct?.[0]);
     tracked.delete(p);
 
     const result: CommandResult = { command: shown, stdout: out.stdout, stderr: out.stderr, exitCode: out.exitCode };
@@ -196,17 +219,40 @@ export class Spawner {
       fail({ reason: 'spawn-error', command: shown, message: stderrTail || 'command not found' });
     fail({ reason: 'exit-non-zero', command: shown, exitCode: out.exitCode, stderrTail });
   }
+}
 
-  /** The command as bash would need it typed, with `redact` applied to every part first. */
-  #render(pieces: TemplateStringsArray, values: readonly Arg[], redact: (text: string) => string): string {
-    const quote = (v: string | number) => this.#zx.quote(redact(String(v)));
-    let text = redact(pieces[0] ?? '');
-    values.forEach((value, i) => {
-      const words = Array.isArray(value) ? value.map(quote).join(' ') : quote(value as string | number);
-      text += words + redact(pieces[i + 1] ?? '');
-    });
-    return text.trim();
-  }
+/**
+ * zx's `spawn`, given argv instead of the command line: zx hands over `bash -c <line>` (as the
+ * command, with its `shell` option); this starts `argv` directly with everything else zx set up
+ * (stdio, env, cwd, process group).
+ */
+function directSpawn(spawn: Zx['defaults']['spawn'], argv: readonly string[]): Zx['defaults']['spawn'] {
+  return ((_command: string, _args: readonly string[], options: import('node:child_process').SpawnOptions) =>
+    spawn(argv[0]!, argv.slice(1), { ...options, shell: false })) as Zx['defaults']['spawn'];
+}
+
+/**
+ * What a command's end means. A program that could not be started directly is reported as bash
+ * reports it (exit 127, "<name>: command not found"; 126 when not executable), so callers that
+ * read exit codes (`docker` missing) see what they saw when bash started everything.
+ */
+function exitOf(
+  out: import('zx/core').ProcessOutput,
+  direct: string | undefined,
+): { stdout: string; stderr: string; exitCode: number | null; signal: string | null } {
+  const code = (out.cause as NodeJS.ErrnoException | null | undefined)?.code;
+  if (direct !== undefined && (code === 'ENOENT' || code === 'EACCES'))
+    return {
+      stdout: '',
+      stderr: `${direct}: ${code === 'ENOENT' ? 'command not found' : 'Permission denied'}\n`,
+      exitCode: code === 'ENOENT' ? 127 : 126,
+      signal: null,
+    };
+  return { stdout: out.stdout, stderr: out.stderr, exitCode: out.exitCode, signal: out.signal };
+}
+
+function hasBashFunctions(env: Readonly<Record<string, string | undefined>> | undefined): boolean {
+  return env !== undefined && Object.keys(env).some((name) => name.startsWith('BASH_FUNC_'));
 }
 
 function fail(failure: Failure): never {

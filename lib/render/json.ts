@@ -22,8 +22,9 @@ function toJson(value: unknown): string {
 export function jsonRenderer(write: (line: string) => void): (event: RunEvent) => void {
   return (event) => {
     switch (event.type) {
+      // Names and reasons are strings: plain JSON.stringify, no replacer to call per key.
       case 'task-started':
-        return write(toJson({ type: event.type, task: event.task }));
+        return write(JSON.stringify({ type: event.type, task: event.task }));
       case 'task-succeeded':
         return write(
           toJson({ type: event.type, task: event.task, durationMs: event.durationMs, output: event.output ?? null }),
@@ -39,7 +40,7 @@ export function jsonRenderer(write: (line: string) => void): (event: RunEvent) =
           }),
         );
       case 'task-skipped':
-        return write(toJson({ type: event.type, task: event.task, reason: event.reason }));
+        return write(JSON.stringify({ type: event.type, task: event.task, reason: event.reason }));
       case 'task-progress':
       case 'command':
       case 'output':

@@ -13,6 +13,9 @@ export function isSecretName(name: string): boolean {
   return SECRET_NAME.test(name);
 }
 
+/** The redactor of an environment without secrets: changes nothing, and says so (see redactValue). */
+export const noSecrets = (text: string): string => text;
+
 /** A function that masks every secret-looking value of `env` in a text. */
 export function makeRedactor(env: Readonly<Record<string, string | undefined>>): (text: string) => string {
   const secrets = Object.entries(env)
@@ -20,20 +23,49 @@ export function makeRedactor(env: Readonly<Record<string, string | undefined>>):
     .map(([, value]) => value!)
     // Longest first, so a secret that contains another is masked whole.
     .sort((a, b) => b.length - a.length);
-  if (secrets.length === 0) return (text) => text;
+  if (secrets.length === 0) return noSecrets;
   return (text) => {
     let out = text;
-    for (const secret of secrets) out = out.split(secret).join(MASK);
+    // `includes` first: most texts hold no secret, and then no new string is built.
+    for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(MASK);
     return out;
   };
 }
 
-/** Deep-redact a JSON-like value (task outputs in `--json` events and reports). */
-export function redactValue<T>(value: T, redact: (text: string) => string, seen = new WeakSet<object>()): T {
+/**
+ * Redact a JSON-like value (events, task outputs in `--json` events and reports). Copy on write:
+ * a value with nothing to mask is returned as it is (the same object, not a copy), and only the
+ * objects on the way to a masked string are copied (as plain objects and arrays). Every event
+ * passes here, so this is on the path of every task.
+ */
+export function redactValue<T>(value: T, redact: (text: string) => string): T {
+  if (redact === noSecrets) return value;
+  return walk(value, redact, undefined);
+}
+
+function walk<T>(value: T, redact: (text: string) => string, seen: WeakSet<object> | undefined): T {
   if (typeof value === 'string') return redact(value) as T;
   if (!value || typeof value !== 'object') return value;
-  if (seen.has(value)) return value;
-  seen.add(value);
-  if (Array.isArray(value)) return value.map((v) => redactValue(v, redact, seen)) as T;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, redact, seen)])) as T;
+  const visited = seen ?? new WeakSet<object>();
+  if (visited.has(value)) return value;
+  visited.add(value);
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const next = walk(value[i], redact, visited);
+      if (next === value[i]) continue;
+      copy ??= value.slice();
+      copy[i] = next;
+    }
+    return (copy ?? value) as T;
+  }
+  let copy: Record<string, unknown> | undefined;
+  const entries = Object.entries(value);
+  for (const [key, item] of entries) {
+    const next = walk(item, redact, visited);
+    if (next === item) continue;
+    copy ??= Object.fromEntries(entries);
+    copy[key] = next;
+  }
+  return (copy ?? value) as T;
 }
