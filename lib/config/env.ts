@@ -53,6 +53,44 @@ export function umaskProblem(value: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Linux refuses to start any program whose environment holds one `NAME=value` string longer than
+ * MAX_ARG_STRLEN (32 pages: 128 KiB), failing every command with E2BIG; a very large total hits
+ * ARG_MAX the same way. Said at load time, naming the variable, instead of as a mysterious
+ * "killed" on the first docker command. The limits are Linux's (binfmts.h, `getconf ARG_MAX`).
+ */
+const MAX_ARG_STRLEN = 128 * 1024;
+const MAX_ENV_TOTAL = 1024 * 1024;
+
+function oversized(env: NodeJS.ProcessEnv): Failure[] {
+  const failures: Failure[] = [];
+  let total = 0;
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    const size = Buffer.byteLength(`${name}=${value}`) + 1;
+    total += size;
+    if (size > MAX_ARG_STRLEN) {
+      failures.push({
+        reason: 'invalid-env',
+        name,
+        expected: `at most 128 KiB`,
+        received: `${Math.ceil(size / 1024)} KiB of text`,
+        why: 'Linux refuses to start any program with an environment variable that long (E2BIG), so no command could run; shorten it or pass it as a file',
+      });
+    }
+  }
+  if (failures.length === 0 && total > MAX_ENV_TOTAL) {
+    failures.push({
+      reason: 'invalid-env',
+      name: '(the whole environment)',
+      expected: 'at most 1 MiB in all',
+      received: `${Math.ceil(total / 1024)} KiB`,
+      why: 'with the command line on top, Linux would refuse to start programs (E2BIG); remove large variables',
+    });
+  }
+  return failures;
+}
+
 /** `077` → 0o077; undefined when {@link umaskProblem} finds a problem. */
 export function parseUmask(value: string): number | undefined {
   return umaskProblem(value) === undefined ? Number.parseInt(value.trim(), 8) : undefined;
@@ -92,6 +130,7 @@ export async function loadEnvPolicy(input: EnvPolicyInput): Promise<Result<Loade
     }
   }
   const missing = new Set(failures.flatMap((f) => (f.reason === 'missing-env' ? f.names : [])));
+  failures.push(...oversized(env));
   for (const [name, rule] of Object.entries(RULES)) {
     const value = env[name];
     if (value === undefined || value === '') {

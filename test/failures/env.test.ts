@@ -41,6 +41,18 @@ for (const c of cases) {
   });
 }
 
+Env('a variable too long for Linux to pass to any program is named before anything runs', async () => {
+  const p = project({
+    env: `GOTELEMETRY=off\nUMASK=077\nCGO_ENABLED=0\nBIG_BLOB=${'x'.repeat(200 * 1024)}\n`,
+    files: task,
+  });
+  expectFailure(
+    await runCli(p, ['hello']),
+    2,
+    'cloudy-tasks: BIG_BLOB="201 KiB of text" is not allowed: expected at most 128 KiB; Linux refuses to start any program with an environment variable that long (E2BIG), so no command could run; shorten it or pass it as a file; fix it in .env or the environment',
+  );
+});
+
 Env('every missing variable is named in one line, with the file to put them in', async () => {
   const p = project({ env: 'UMASK=077\n', files: task });
   const r = await runCli(p, ['hello']);
