@@ -18,6 +18,12 @@ export interface CliArgs {
   readonly concurrency: number;
   readonly keepGoing: boolean;
   readonly ifChanged: boolean;
+  /** `--force`: rebuild, rescan and redeploy even when the inputs are unchanged. */
+  readonly force: boolean;
+  /** `--explain`: after the run, one line per task saying why it ran or had nothing to do. */
+  readonly explain: boolean;
+  /** `history --limit N`: how many runs to show (0: all kept). */
+  readonly limit: number;
   readonly config: string | undefined;
   readonly cwd: string;
   readonly help: boolean;
@@ -32,6 +38,9 @@ const OPTIONS = {
   concurrency: { type: 'string', short: 'j' },
   'keep-going': { type: 'boolean', short: 'k' },
   'if-changed': { type: 'boolean' },
+  force: { type: 'boolean' },
+  explain: { type: 'boolean' },
+  limit: { type: 'string' },
   config: { type: 'string', short: 'c' },
   cwd: { type: 'string', short: 'C' },
   help: { type: 'boolean', short: 'h' },
@@ -41,6 +50,7 @@ const OPTIONS = {
 export const HELP = `cloudy-tasks: build, scan and deploy a hardened Docker image with a typed task graph
 
 Usage: cloudy-tasks <task...> [options]
+       cloudy-tasks history [--limit N] [--json]
 
 Built-in tasks:
   preflight            secrets in the build context, Dockerfile hardening lint (no Trivy)
@@ -51,6 +61,11 @@ Built-in tasks:
   update-base-images   pull base images and report which digests changed
   rebuild-no-cache     rebuild without cache and with fresh base images
 Run cloudy-tasks --list to see all tasks, including those in your config.
+Nothing changed means nothing happens: docker, security-scan and deploy-secure skip their work
+when their inputs are unchanged ("up to date (...)"); --explain says why each task ran.
+
+Commands:
+  history              the recorded runs (.cloudy/history.jsonl) as a table; --json for machines
 
 Options:
   --list               list tasks (name, description, dependencies); with --json for machines
@@ -60,6 +75,9 @@ Options:
   -j, --concurrency N  run at most N tasks at once (default: number of CPUs)
   -k, --keep-going     after a failure, keep running tasks that do not depend on it
   --if-changed         rebuild-no-cache: skip when no base image changed since the last rebuild
+  --force              rebuild, rescan and redeploy even when nothing changed
+  --explain            after the run, one line per task: why it ran, was up to date or skipped
+  --limit N            history: show the last N runs (default 20; 0 for all)
   -c, --config FILE    use this config file instead of searching for one
   -C, --cwd DIR        run as if started in DIR
   -h, --help           show this help
@@ -107,6 +125,11 @@ export function parseCli(argv: readonly string[]): Result<CliArgs, Failure> {
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     return err({ reason: 'usage', message: `--concurrency takes a whole number >= 1, not "${concurrencyText}"` });
   }
+  const limitText = v.limit ?? '20';
+  const limit = Number(limitText);
+  if (!Number.isInteger(limit) || limit < 0) {
+    return err({ reason: 'usage', message: `--limit takes a whole number >= 0, not "${limitText}"` });
+  }
   return ok({
     targets: parsed.positionals,
     list: v.list ?? false,
@@ -116,6 +139,9 @@ export function parseCli(argv: readonly string[]): Result<CliArgs, Failure> {
     concurrency,
     keepGoing: v['keep-going'] ?? false,
     ifChanged: v['if-changed'] ?? false,
+    force: v.force ?? false,
+    explain: v.explain ?? false,
+    limit,
     config: v.config,
     cwd: v.cwd ?? process.cwd(),
     help: v.help ?? false,

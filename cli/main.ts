@@ -79,6 +79,9 @@ export async function main(argv: readonly string[], builtins: readonly AnyTask[]
     out(args.graph === 'dot' ? toDot(graph.value, order) : toMermaid(graph.value, order));
     return 0;
   }
+  // `history` is a command unless the config defines a task of that name.
+  if (args.targets[0] === 'history' && !registry.value.tasks.has('history'))
+    return (await import('./history.js')).historyCommand(config.projectDir, args, { out, err: errLine });
   if (args.targets.length === 0)
     return fail([
       {
@@ -157,9 +160,14 @@ async function execute(
     : args.dryRun
       ? dryRunRenderer(sink)
       : (view?.onEvent ?? lineRenderer(sink));
+  const explainer = args.explain ? new (await import('./explain.js')).Explainer(selection.order) : undefined;
   // The one place secrets are masked: every event (commands, output, failures with stderr or
   // container logs, task outputs) passes here before any renderer sees it.
-  const render = (event: RunEvent) => renderer(redactValue(event, redact));
+  const render = (event: RunEvent) => {
+    const shown = redactValue(event, redact);
+    explainer?.onEvent(shown);
+    renderer(shown);
+  };
 
   const spawner = await Spawner.create({
     cwd: config.projectDir,
@@ -176,12 +184,13 @@ async function execute(
     onFailure: args.keepGoing ? 'continue' : 'no-new',
     spawner,
     emit: render,
-    context: () => ({
+    context: (task) => ({
       config,
       env: vars,
       redact: <T>(value: T): T => redactValue(value, redact),
-      flags: { dryRun: args.dryRun, ifChanged: args.ifChanged, json: args.json },
+      flags: { dryRun: args.dryRun, ifChanged: args.ifChanged, json: args.json, force: args.force },
       projectDir: config.projectDir,
+      explain: explainer?.forTask(task) ?? (() => undefined),
     }),
     convertError: (task, error) =>
       registry.builtins.has(task)
@@ -224,6 +233,7 @@ async function execute(
   try {
     const summary = await runner.run();
     await view?.finished;
+    explainer?.print(summary, args.json, redact, out);
     if (!args.json && summary.failures.length > 0) {
       const states = [...summary.states.values()];
       // The listr2 view shows one line per task; the details (stderr tails, findings and check

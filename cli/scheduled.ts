@@ -39,6 +39,7 @@ export async function withRunRecord(
       exitCode: outcome.code,
       digestsChanged: changedDigests(outcome.summary),
       ...(findings ? { findings } : {}),
+      upToDate: upToDateTasks(outcome.summary),
     });
     return outcome;
   } finally {
@@ -50,7 +51,7 @@ export async function withRunRecord(
 async function record(
   run: { readonly projectDir: string; readonly tasks: readonly string[] },
   started: Date,
-  rest: Pick<RunRecord, 'outcome' | 'exitCode' | 'digestsChanged' | 'findings'>,
+  rest: Pick<RunRecord, 'outcome' | 'exitCode' | 'digestsChanged' | 'findings' | 'upToDate'>,
 ): Promise<void> {
   const finished = new Date();
   const entry: RunRecord = {
@@ -69,6 +70,13 @@ function changedDigests(summary: RunSummary | undefined): RunRecord['digestsChan
     | { images?: { image: string; before: string | null; after: string | null; changed: boolean }[] }
     | undefined;
   return (output?.images ?? []).filter((i) => i.changed).map(({ image, before, after }) => ({ image, before, after }));
+}
+
+/** Tasks whose output says they found nothing to do (`upToDate: true`), in run order. */
+function upToDateTasks(summary: RunSummary | undefined): string[] {
+  return [...(summary?.outputs ?? new Map<string, unknown>())]
+    .filter(([, output]) => (output as { upToDate?: unknown } | null)?.upToDate === true)
+    .map(([task]) => task);
 }
 
 /** Finding counts from the `security-scan` output, when a scan ran. */

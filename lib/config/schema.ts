@@ -52,7 +52,14 @@ export const configSchema: Schema = {
   fields: {
     image: {
       kind: 'object',
-      fields: { name, tag: name, dockerfile: str, context: str, buildArgs: { kind: 'record', of: str } },
+      fields: {
+        name,
+        tag: name,
+        dockerfile: str,
+        context: str,
+        buildArgs: { kind: 'record', of: str },
+        keep: { kind: 'number', integer: true, min: 1 },
+      },
     },
     container: {
       kind: 'object',
@@ -112,8 +119,10 @@ export const configSchema: Schema = {
         reportsDir: str,
         config: bool,
         requireScratch: bool,
+        maxAge: { kind: 'string', pattern: /^\d+[smhd]$/, patternText: 'a duration such as "24h" (s, m, h or d)' },
       },
     },
+    deploy: { kind: 'object', fields: { order: { kind: 'enum', values: ['auto', 'stop-first'] } } },
     compose: { kind: 'object', fields: { file: str, service: name } },
     env: { kind: 'object', fields: { file: str, example: str } },
     tasks: {

@@ -109,8 +109,27 @@ function stripSecretCode(report: unknown): unknown {
  * files from an earlier run, so a failed scan never leaves an old "passed" summary behind.
  */
 export function prepareReportsDir(dir: string, files: readonly string[]): void {
-  mkdirSync(dir, { recursive: true, mode: 0o777 });
+  ensureReportsDir(dir);
   for (const file of files) rmSync(file, { force: true });
+}
+
+/**
+ * Create the reports directory (mode from the process umask), keeping what is in it. It must
+ * exist before Trivy's container runs at all: docker would create a missing bind source as root.
+ */
+export function ensureReportsDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o777 });
+}
+
+/** `trivy --version`, parsed; undefined when it fails or prints no version (then nothing is cached). */
+export async function trivyVersion(
+  ctx: TaskContext,
+  prefix: readonly string[],
+): Promise<import('./trivy-version.js').TrivyVersion | undefined> {
+  const result = await ctx.$.with({ nothrow: true, silent: true })`${[...prefix, '--version']}`;
+  if (result.exitCode !== 0) return undefined;
+  const { parseTrivyVersion } = await import('./trivy-version.js');
+  return parseTrivyVersion(result.stdout);
 }
 
 /** The files one scan writes into the reports directory. */

@@ -112,14 +112,20 @@ const TEMP_DEBRIS_AGE_MS = 60 * 60 * 1000;
  *
  * Files and directories are created with 0o666/0o777 and the process umask decides the real mode,
  * so a `UMASK=077` policy yields a 0o600 file. See https://lwn.net/Articles/457667/ for why both
- * fsyncs are needed. I/O errors (disk full, permissions) reject the promise.
+ * fsyncs are needed. I/O errors (disk full, permissions) reject the promise. `compact` writes
+ * one line instead of indented JSON (for large machine-only caches).
  */
-export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+export async function writeJsonAtomic(
+  file: string,
+  value: unknown,
+  options: { compact?: boolean } = {},
+): Promise<void> {
   const dir = path.dirname(file);
   await mkdir(dir, { recursive: true, mode: 0o777 });
   const prefix = tempPrefix(file);
   const temp = path.join(dir, `${prefix}${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const data = `${JSON.stringify(value, null, 2)}\n`;
+  // Compact for machine-only caches (tens of thousands of entries); indented for what people read.
+  const data = `${options.compact ? JSON.stringify(value) : JSON.stringify(value, null, 2)}\n`;
   try {
     const handle = await open(temp, 'wx', 0o666);
     try {
