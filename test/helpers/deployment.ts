@@ -24,11 +24,13 @@ export interface Deployment {
   readonly networks: string[];
 }
 
+/** `extra` is merged into the config (its `image` keys into the unique image section); `container` into the container section. */
 export function deployment(extra: Record<string, unknown> = {}, container: Record<string, unknown> = {}): Deployment {
   const name = uniqueName('cloudy-utd');
   const volumes = ['data', 'config', 'logs'].map((v) => `${name}_${v}`);
+  const { image, ...rest } = extra as { image?: Record<string, unknown> };
   const config = {
-    image: { name },
+    image: { name, ...image },
     container: {
       name,
       volumes: volumes.map((v, i) => `${v}:/app/${['data', 'config', 'logs'][i]}`),
@@ -36,7 +38,7 @@ export function deployment(extra: Record<string, unknown> = {}, container: Recor
       ...container,
     },
     baseImages: [],
-    ...extra,
+    ...rest,
   };
   const project = makeProject({ copyFrom: exampleDir, files: { '.cloudyrc.json': JSON.stringify(config) } });
   return {

@@ -19,10 +19,6 @@ Converge.before(() => {
   ensureDocker();
   ensureTestImages();
   d = deployment({ image: { buildArgs: { NOTE: 'one' } } });
-  // The config must keep the image name; the rest is merged below.
-  editConfig(d, (c) => {
-    c['image'] = { ...c['image'], name: d.image };
-  });
 });
 Converge.after(() => cleanup(d));
 
