@@ -33,7 +33,7 @@ export default defineTask({
       // Skip only when the tag still names the image the last rebuild made: a later cached
       // build under the same tag must not be passed off as the no-cache one.
       if (last && !changed && existing && existing.id === last.imageId) {
-        const why = `no base image digest changed since the last rebuild (${last.at})`;
+        const why = `no base image changed since the last rebuild (${last.at})`;
         ctx.explain({ upToDate: true, why });
         ctx.progress(`${why}; skipping the rebuild`);
         return {

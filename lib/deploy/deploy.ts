@@ -79,12 +79,17 @@ export async function deploy(engine: Engine, imageId: string): Promise<Deploymen
     at: after,
     ...(previousImage ? { previousImageId: previousImage } : {}),
   }).catch((error: unknown) => ctx.progress(`could not record the deploy (${messageOf(error)})`));
-  const retention = await pruneImages(engine, { deployed: imageId, previous: previousImage });
-  if (retention.removed.length > 0)
-    ctx.progress(
-      `removed ${retention.removed.length} old image generation${retention.removed.length === 1 ? '' : 's'} (image.keep ${ctx.config.image.keep})`,
-    );
-  for (const s of retention.spared) ctx.progress(`kept old image ${s.imageId.slice(0, 19)}: ${s.why}`);
+  // Committed: removing old images is housekeeping, and never fails the deploy.
+  try {
+    const retention = await pruneImages(engine, { deployed: imageId, previous: previousImage });
+    if (retention.removed.length > 0)
+      ctx.progress(
+        `removed ${retention.removed.length} old image generation${retention.removed.length === 1 ? '' : 's'} (image.keep ${ctx.config.image.keep})`,
+      );
+    for (const s of retention.spared) ctx.progress(`kept old image ${s.imageId.slice(0, 19)}: ${s.why}`);
+  } catch (error) {
+    ctx.progress(`old images were not removed (${messageOf(error)}); the next deploy tries again`);
+  }
   ctx.progress(
     `${name} is running ${imageId.slice(0, 19)}, healthy, ${checks.filter((c) => c.status === 'pass').length} checks passed`,
   );

@@ -93,7 +93,9 @@ export async function readContextInputs(
     if (!stats) continue; // removed since the listing: docker would not send it either
     const mode = (stats.mode & 0o7777).toString(8);
     if (stats.isSymbolicLink()) files[rel] = `l${mode}:${sha256(readlinkSync(abs))}`;
-    else if (stats.isFile()) files[rel] = `f${mode}:${await cache.hash(rel, abs, stats.size, stats.mtimeMs)}`;
+    else if (stats.isFile())
+      files[rel] =
+        `f${mode}:${cache.known(rel, stats.size, stats.mtimeMs) ?? (await cache.hash(rel, abs, stats.size, stats.mtimeMs))}`;
     else files[rel] = `o${mode}:`;
   }
   const relToProject = (p: string) => path.relative(config.projectDir, p).split(path.sep).join('/') || '.';
@@ -112,6 +114,12 @@ export async function readContextInputs(
     platform: options.platform ?? null,
     fromImages: baseImages(model),
   };
+}
+
+/** The Dockerfile's base images (FROM, ARGs resolved): cheap, so their ids can be asked for while the context is hashed. */
+export async function dockerfileBaseImages(config: ResolvedConfig): Promise<string[]> {
+  const { parseDockerfile, baseImages } = await import('./dockerfile.js');
+  return baseImages(parseDockerfile(readFileSync(config.image.dockerfile, 'utf8'), config.image.buildArgs));
 }
 
 /** The context listing, reused from the cache while no directory it read has changed. */
@@ -171,9 +179,15 @@ export function buildInputs(context: ContextInputs, baseImages: Readonly<Record<
   return { ...rest, baseImages };
 }
 
-/** sha256 of the inputs in a canonical form (keys sorted), as `sha256:<hex>`. */
+/**
+ * sha256 of the inputs in a canonical form (keys sorted), as `sha256:<hex>`. The file list is fed
+ * to the hash entry by entry rather than as one JSON text: it is most of the input.
+ */
 export function fingerprintOf(inputs: BuildInputs): string {
-  return `sha256:${sha256(canonicalJson(inputs))}`;
+  const { files, ...rest } = inputs;
+  const hash = createHash('sha256').update(canonicalJson(rest));
+  for (const rel of Object.keys(files).sort()) hash.update(`\n${rel}\0${files[rel]}`);
+  return `sha256:${hash.digest('hex')}`;
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   buildInputs,
   type ContextInputs,
   describeChanges,
+  dockerfileBaseImages,
   fingerprintOf,
   readContextInputs,
   short,
@@ -64,8 +65,11 @@ export async function checkBuild(ctx: TaskContext, options: { force?: boolean } 
       lastImage = inspectImage(ctx, history.last.imageId);
       lastImage.catch(() => undefined); // awaited below; never an unhandled rejection if we return first
     }
+    // The base image ids (a docker call) are asked for while the context is hashed.
+    const basesAsked = baseImageDetails(ctx, await dockerfileBaseImages(ctx.config));
+    basesAsked.catch(() => undefined);
     context = await readContextInputs(ctx.config, cache);
-    const bases = await baseImageDetails(ctx, context.fromImages);
+    const bases = await basesAsked;
     if (bases.onBuild) context = await readContextInputs(ctx.config, cache, { allFiles: true });
     inputs = buildInputs(context, bases.ids);
     await cache.save().catch(() => undefined); // a cache that cannot be written only costs re-reading

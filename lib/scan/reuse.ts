@@ -35,13 +35,18 @@ function hashesFile(projectDir: string): string {
 /** Look for a reusable result of scanning `imageId` (never under `--dry-run`; not with `--force`). */
 export async function planScan(ctx: TaskContext, prefix: readonly string[], imageId: string): Promise<ScanPlan> {
   if (ctx.flags.dryRun) return { why: 'dry run: inputs not checked' };
-  const trivy = await trivyVersion(ctx, prefix);
-  let inputs: ScanInputs;
+  // `trivy --version` runs while the other inputs are read.
+  const asked = trivyVersion(ctx, prefix);
+  asked.catch(() => undefined);
+  let rest: ScanInputs;
   try {
-    inputs = await readInputs(ctx, prefix, imageId, trivy);
+    rest = await readInputs(ctx, prefix, imageId, undefined);
   } catch (error) {
+    const trivy = await asked;
     return { why: `the scan inputs could not be read (${messageOf(error)})`, ...(trivy ? { trivy } : {}) };
   }
+  const trivy = await asked;
+  const inputs = withTrivy(rest, trivy);
   const planned = { inputs, ...(trivy ? { trivy } : {}) };
   if (!trivy) return { ...planned, why: 'trivy --version gave no version, so no earlier result can be trusted' };
   if (ctx.flags.force) return { ...planned, why: '--force' };
@@ -95,6 +100,17 @@ export async function rememberScan(
   }).catch((error: unknown) =>
     ctx.progress(`could not record the scan (${messageOf(error)}); the next run scans again`),
   );
+}
+
+/** The inputs with the scanner's version and DB dates filled in. */
+function withTrivy(inputs: ScanInputs, trivy: TrivyVersion | undefined): ScanInputs {
+  return {
+    ...inputs,
+    trivyVersion: trivy?.version ?? null,
+    vulnerabilityDb: trivy?.vulnerabilityDb?.updatedAt ?? null,
+    javaDb: trivy?.javaDb?.updatedAt ?? null,
+    checkBundle: trivy?.checkBundle ?? null,
+  };
 }
 
 async function readInputs(

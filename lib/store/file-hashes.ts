@@ -67,11 +67,23 @@ export class FileHashCache {
    * mtime (and not racily), otherwise read now.
    */
   async hash(key: string, absPath: string, size: number, mtimeMs: number): Promise<string> {
+    return this.known(key, size, mtimeMs) ?? this.#read(key, absPath, size, mtimeMs);
+  }
+
+  /**
+   * The remembered hash of `key` when its size and mtime still match (and it is not racily
+   * clean), without reading anything: the synchronous fast path for an unchanged file.
+   */
+  known(key: string, size: number, mtimeMs: number): string | undefined {
     const known = this.#files[key] ?? this.#old.files[key];
     if (known && known[0] === size && known[1] === mtimeMs && mtimeMs < known[3] - RACY_MS) {
       this.#files[key] = known;
       return known[2];
     }
+    return undefined;
+  }
+
+  async #read(key: string, absPath: string, size: number, mtimeMs: number): Promise<string> {
     const at = Date.now();
     const hash = await sha256File(absPath, size);
     this.hashed++;
