@@ -86,9 +86,11 @@ export async function readContextInputs(
   const model = parseDockerfile(text, config.image.buildArgs);
   const dockerfileRel = toContextPath(context, dockerfile);
   const files: Record<string, string> = {};
+  // Plain concatenation: `rel` is already normalised, and path.join per file shows in profiles.
+  const prefix = context.endsWith(path.sep) ? context : `${context}${path.sep}`;
   for (const rel of selectFiles(listing.files, options.allFiles ? 'all' : contextSources(model))) {
     if (rel === dockerfileRel) continue;
-    const abs = path.join(context, rel);
+    const abs = prefix + (path.sep === '/' ? rel : rel.split('/').join(path.sep));
     const stats = lstatSync(abs, { throwIfNoEntry: false });
     if (!stats) continue; // removed since the listing: docker would not send it either
     const mode = (stats.mode & 0o7777).toString(8);

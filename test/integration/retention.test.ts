@@ -119,6 +119,14 @@ Retention(
       moved.explain['docker'] ?? '',
       new RegExp(`^ran: base image ${base.replace(/[.]/g, '\\.')} digest changed \\(${oldId.slice(0, 19)} → sha256:`),
     );
+    // A scheduled no-cache rebuild records what it built: the next docker task reuses that image.
+    const rebuilt = await run(d, ['update-base-images', 'rebuild-no-cache']);
+    assert.is(rebuilt.code, 0, rebuilt.stderr);
+    const rebuiltId = inspect(`${d.image}:latest`, 'image').Id as string;
+    const after = await run(d, ['docker', '--explain']);
+    assert.not.ok(called(after.dockerCalls, 'build'), 'no cached build after the no-cache one');
+    assert.match(after.explain['docker'] ?? '', /^up to date/);
+    assert.is(inspect(`${d.image}:latest`, 'image').Id, rebuiltId);
     extraImages.push(base);
   },
 );
