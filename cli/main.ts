@@ -233,7 +233,8 @@ async function execute(
   try {
     const summary = await runner.run();
     await view?.finished;
-    explainer?.print(summary, args.json, redact, out);
+    // Under --dry-run stdout is exactly the commands (a script): the explanation goes to stderr.
+    explainer?.print(summary, args.json, redact, args.dryRun ? errLine : out);
     if (!args.json && summary.failures.length > 0) {
       const states = [...summary.states.values()];
       // The listr2 view shows one line per task; the details (stderr tails, findings and check

@@ -37,6 +37,15 @@ Cli('a second docker run builds nothing and says why; --force builds; --explain 
   assert.match(forced.stdout, / {2}docker +ran: --force/);
 });
 
+Cli('--dry-run --explain keeps stdout a script of commands: the explanation goes to stderr', async () => {
+  const p = project();
+  const r = await runCli(p, ['deploy-secure', '--dry-run', '--explain']);
+  assert.is(r.code, 0, r.stderr);
+  assert.not.match(r.stdout, 'why each task ran');
+  assert.match(r.stderr, /why each task ran[^]*docker +ran: dry run: inputs not checked/);
+  assert.equal(p.calls(), [], 'still no docker or trivy process');
+});
+
 Cli('--json --explain adds one task-explained object per task, and nothing else changes', async () => {
   const p = project({
     files: {
