@@ -43,7 +43,7 @@ export class Explainer {
       if (state !== 'succeeded') return { task, status: 'not-run', why: `it ended ${state ?? 'unknown'}` };
       if (decision) return { task, status: decision.upToDate ? 'up-to-date' : 'ran', why: decision.why };
       const provided = this.#provided.get(task);
-      if (provided) return { task, status: 'up-to-date', why: provided };
+      if (provided) return { task, status: 'provided', why: provided };
       return { task, status: 'ran', why: 'it has no up-to-date check (it runs every time)' };
     });
   }

@@ -8,8 +8,11 @@ import { blankControl } from './text.js';
 /** What became of one task, and why. */
 export interface Explanation {
   readonly task: string;
-  /** `up-to-date`: it did nothing, its output is what an earlier run made. */
-  readonly status: 'ran' | 'up-to-date' | 'skipped' | 'failed' | 'not-run';
+  /**
+   * `up-to-date`: it did nothing, its output is what an earlier run made; `provided`: another task
+   * that `provides` it ran instead (rebuild-no-cache for docker).
+   */
+  readonly status: 'ran' | 'up-to-date' | 'provided' | 'skipped' | 'failed' | 'not-run';
   readonly why: string;
 }
 
@@ -19,6 +22,7 @@ export function formatExplain(rows: readonly Explanation[]): string {
   const verb: Record<Explanation['status'], string> = {
     ran: 'ran',
     'up-to-date': 'up to date',
+    provided: 'provided',
     skipped: 'skipped',
     failed: 'failed',
     'not-run': 'not run',

@@ -101,6 +101,18 @@ Cli('a second security-scan reuses the result; a newer Trivy DB scans again', as
   assert.match(due.stdout, /security-scan +ran: Trivy DB is due for an update/);
 });
 
+Cli('--explain of the scheduled job: docker is provided by the no-cache rebuild, which says why it ran', async () => {
+  const p = project({ files: { '.cloudyrc.json': JSON.stringify({ baseImages: ['alpine:latest'] }) } });
+  const r = await runCli(p, ['update-base-images', 'rebuild-no-cache', 'security-scan', '--explain'], { env: CLEAN });
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, / {2}docker +provided: using the output of rebuild-no-cache/);
+  assert.match(r.stdout, / {2}rebuild-no-cache +ran: it rebuilds on every run \(add --if-changed/);
+  const again = await runCli(p, ['update-base-images', 'rebuild-no-cache', '--if-changed', '--explain'], {
+    env: CLEAN,
+  });
+  assert.match(again.stdout, / {2}rebuild-no-cache +up to date: no base image changed since the last rebuild/);
+});
+
 Cli('a failing scan is not cached: the next run scans again', async () => {
   const p = project();
   const critical = { TRIVY_STANDIN_REPORT: path.join(trivyFixtures, 'alpine-39.json.golden') };
