@@ -80,9 +80,17 @@ module.exports = {
       name: 'docker-below-hardening-and-scan',
       severity: 'error',
       comment:
-        'lib/docker is the Docker CLI adapter; hardening, scanning and compose build on it, not the other way round.',
+        'lib/docker is the Docker CLI adapter; hardening, scanning, compose and deploying build on it, not the other way round. It may keep its build records through lib/store, which knows no domain.',
       from: { path: '^lib/docker/' },
-      to: { path: '^lib/(hardening|scan|store|render|compose)/' },
+      to: { path: '^lib/(hardening|scan|render|deploy|compose)/' },
+    },
+    {
+      name: 'deploy-is-on-top',
+      severity: 'error',
+      comment:
+        'lib/deploy (replace, converge, rollback, retention) builds on docker, hardening and store; nothing in lib/ below it imports it.',
+      from: { path: '^lib/(engine|config|docker|hardening|scan|store|render|util)/' },
+      to: { path: '^lib/deploy/' },
     },
     {
       name: 'hardening-policy-is-pure',

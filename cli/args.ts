@@ -22,6 +22,12 @@ export interface CliArgs {
   readonly profiles: readonly string[];
   readonly stdout: boolean;
   readonly noStop: boolean;
+  /** `--force`: rebuild, rescan and redeploy even when the inputs are unchanged. */
+  readonly force: boolean;
+  /** `--explain`: after the run, one line per task saying why it ran or had nothing to do. */
+  readonly explain: boolean;
+  /** `history --limit N`: how many runs to show (0: all kept). */
+  readonly limit: number;
   readonly config: string | undefined;
   readonly cwd: string;
   readonly help: boolean;
@@ -39,6 +45,9 @@ const OPTIONS = {
   profile: { type: 'string', multiple: true },
   stdout: { type: 'boolean' },
   'no-stop': { type: 'boolean' },
+  force: { type: 'boolean' },
+  explain: { type: 'boolean' },
+  limit: { type: 'string' },
   config: { type: 'string', short: 'c' },
   cwd: { type: 'string', short: 'C' },
   help: { type: 'boolean', short: 'h' },
@@ -48,6 +57,7 @@ const OPTIONS = {
 export const HELP = `cloudy-tasks: build, scan and deploy a hardened Docker image with a typed task graph
 
 Usage: cloudy-tasks <task...> [options]
+       cloudy-tasks history [--limit N] [--json]
 
 Built-in tasks:
   preflight            secrets in the build context, Dockerfile hardening lint (no Trivy)
@@ -62,6 +72,11 @@ Built-in tasks:
   dev-up / dev-down    start / remove the compose development stack (volumes kept)
   incident             the incident runbook: stop, keep logs and inspect, scan, summary
 Run cloudy-tasks --list to see all tasks, including those in your config.
+Nothing changed means nothing happens: docker, security-scan and deploy-secure skip their work
+when their inputs are unchanged ("up to date (...)"); --explain says why each task ran.
+
+Commands:
+  history              the recorded runs (.cloudy/history.jsonl) as a table; --json for machines
 
 Options:
   --list               list tasks (name, description, dependencies); with --json for machines
@@ -74,6 +89,9 @@ Options:
   --profile NAME       dev-up: also start this compose profile (repeatable), e.g. --profile ollama
   --stdout             compose-file: print the file on stdout instead of writing it
   --no-stop            incident: collect the evidence without stopping the container
+  --force              rebuild, rescan and redeploy even when nothing changed
+  --explain            after the run, one line per task: why it ran, was up to date or skipped
+  --limit N            history: show the last N runs (default 20; 0 for all)
   -c, --config FILE    use this config file instead of searching for one
   -C, --cwd DIR        run as if started in DIR
   -h, --help           show this help
@@ -121,6 +139,11 @@ export function parseCli(argv: readonly string[]): Result<CliArgs, Failure> {
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     return err({ reason: 'usage', message: `--concurrency takes a whole number >= 1, not "${concurrencyText}"` });
   }
+  const limitText = v.limit ?? '20';
+  const limit = Number(limitText);
+  if (!Number.isInteger(limit) || limit < 0) {
+    return err({ reason: 'usage', message: `--limit takes a whole number >= 0, not "${limitText}"` });
+  }
   return ok({
     targets: parsed.positionals,
     list: v.list ?? false,
@@ -133,6 +156,9 @@ export function parseCli(argv: readonly string[]): Result<CliArgs, Failure> {
     profiles: v.profile ?? [],
     stdout: v.stdout ?? false,
     noStop: v['no-stop'] ?? false,
+    force: v.force ?? false,
+    explain: v.explain ?? false,
+    limit,
     config: v.config,
     cwd: v.cwd ?? process.cwd(),
     help: v.help ?? false,

@@ -67,11 +67,17 @@ export async function execute(
     : args.dryRun
       ? dryRunRenderer(sink)
       : (view?.onEvent ?? lineRenderer(sink));
+  const explainer = args.explain ? new (await import('./explain.js')).Explainer(selection.order) : undefined;
   // The one place secrets are masked: every event (commands, output, failures with stderr or
   // container logs, task outputs) passes here before any renderer sees it. An event with nothing
   // to mask passes as it is (no copy).
-  const render = (event: RunEvent) => renderer(redactValue(event, redact));
-  // One context for every task: nothing in it is per task (the runner adds what is).
+  const render = (event: RunEvent) => {
+    const shown = redactValue(event, redact);
+    explainer?.onEvent(shown);
+    renderer(shown);
+  };
+  // One context for every task but its explain hook: nothing else in it is per task (the runner
+  // adds what is).
   const shared = {
     config,
     env: vars,
@@ -83,8 +89,10 @@ export async function execute(
       profiles: args.profiles,
       stdout: args.stdout,
       noStop: args.noStop,
+      force: args.force,
     },
     projectDir: config.projectDir,
+    explain: (): void => undefined,
   };
 
   const spawner = await Spawner.create({
@@ -102,7 +110,7 @@ export async function execute(
     onFailure: args.keepGoing ? 'continue' : 'no-new',
     spawner,
     emit: render,
-    context: () => shared,
+    context: explainer ? (task) => ({ ...shared, explain: explainer.forTask(task) }) : () => shared,
     convertError: (task, error) =>
       error instanceof UnsafePathError
         ? { reason: 'unsafe-path', path: error.path, kind: error.kind }
@@ -148,6 +156,18 @@ export async function execute(
     const summary = await runner.run();
     sink.flush();
     await view?.finished;
+    // Under --dry-run stdout is exactly the commands (a script): the explanation goes to stderr.
+    explainer?.print(
+      summary,
+      args.json,
+      redact,
+      args.dryRun
+        ? errLine
+        : (line) => {
+            sink.out(line);
+            sink.flush();
+          },
+    );
     if (!args.json && summary.failures.length > 0) {
       const states = [...summary.states.values()];
       // The listr2 view shows one line per task; the details (stderr tails, findings and check

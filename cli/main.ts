@@ -97,6 +97,9 @@ export async function main(
     out(args.graph === 'dot' ? toDot(graph.value, order) : toMermaid(graph.value, order));
     return 0;
   }
+  // `history` is a command unless the config defines a task of that name.
+  if (args.targets[0] === 'history' && !registry.value.tasks.has('history'))
+    return (await import('./history.js')).historyCommand(config.projectDir, args, { out, err: errLine });
   if (args.targets.length === 0)
     return fail([
       {

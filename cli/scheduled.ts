@@ -57,6 +57,7 @@ export async function withRunRecord(
       exitCode: outcome.code,
       digestsChanged: changedDigests(outcome.summary),
       ...(findings ? { findings } : {}),
+      upToDate: upToDateTasks(outcome.summary),
     });
     if (notification)
       finished = runFinished(run, started, result, outcome.code, outcome.summary, notification.projectName);
@@ -126,7 +127,7 @@ function changesOf(summary: RunSummary | undefined): string[] {
 async function record(
   run: { readonly projectDir: string; readonly tasks: readonly string[] },
   started: Date,
-  rest: Pick<RunRecord, 'outcome' | 'exitCode' | 'digestsChanged' | 'findings'>,
+  rest: Pick<RunRecord, 'outcome' | 'exitCode' | 'digestsChanged' | 'findings' | 'upToDate'>,
 ): Promise<void> {
   const finished = new Date();
   const entry: RunRecord = {
@@ -145,6 +146,13 @@ function changedDigests(summary: RunSummary | undefined): RunRecord['digestsChan
     | { images?: { image: string; before: string | null; after: string | null; changed: boolean }[] }
     | undefined;
   return (output?.images ?? []).filter((i) => i.changed).map(({ image, before, after }) => ({ image, before, after }));
+}
+
+/** Tasks whose output says they found nothing to do (`upToDate: true`), in run order. */
+function upToDateTasks(summary: RunSummary | undefined): string[] {
+  return [...(summary?.outputs ?? new Map<string, unknown>())]
+    .filter(([, output]) => (output as { upToDate?: unknown } | null)?.upToDate === true)
+    .map(([task]) => task);
 }
 
 /** Finding counts from the `security-scan` output, when a scan ran. */

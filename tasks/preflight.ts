@@ -14,6 +14,10 @@ export default defineTask({
     const { preflight } = await import('../lib/docker/preflight.js');
     const { formatPreflight } = await import('../lib/render/preflight.js');
     const { image, scan } = ctx.config;
+    ctx.explain({
+      upToDate: false,
+      why: 'it checks the build context and the Dockerfile on every run (no Docker, no cache)',
+    });
     const findings = await preflight({
       contextDir: image.context,
       dockerfile: image.dockerfile,

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { buildArgsFor, buildImage, type ImageBuild } from '../lib/docker/build.js';
 import { composeCommand } from '../lib/docker/compose.js';
 import { inspectImage } from '../lib/docker/image.js';
-import { defineTask } from '../lib/engine/task.js';
+import { defineTask, type TaskContext } from '../lib/engine/task.js';
 import { readState, statePath, writeStateAtomic } from '../lib/store/state.js';
 import dockerTask from './docker.js';
 import preflight from './preflight.js';
@@ -33,7 +33,9 @@ export default defineTask({
       // Skip only when the tag still names the image the last rebuild made: a later cached
       // build under the same tag must not be passed off as the no-cache one.
       if (last && !changed && existing && existing.id === last.imageId) {
-        ctx.progress(`no base image changed since the last rebuild (${last.at}); skipping the rebuild`);
+        const why = `no base image changed since the last rebuild (${last.at})`;
+        ctx.explain({ upToDate: true, why });
+        ctx.progress(`${why}; skipping the rebuild`);
         return {
           imageId: existing.id,
           ref: ctx.config.image.ref,
@@ -41,11 +43,13 @@ export default defineTask({
           labels: existing.labels,
           buildArgs: {},
           noCache: true,
+          upToDate: true,
           rebuilt: false,
         };
       }
     }
-    const build = ctx.config.compose ? await composeBuild(ctx) : await buildImage(ctx, { noCache: true });
+    ctx.explain({ upToDate: false, why: await rebuildReason(ctx, current) });
+    const build = ctx.config.compose ? await composeBuild(ctx) : await noCacheBuild(ctx);
     if (!ctx.flags.dryRun) {
       const state = await readState(file);
       const base = state.ok ? state.state : { version: 1 as const, baseImages: {} };
@@ -58,8 +62,33 @@ export default defineTask({
   },
 });
 
+/** Why the rebuild runs: the changed digests with `--if-changed`, else that it always does. */
+async function rebuildReason(ctx: TaskContext, current: Record<string, string | null>): Promise<string> {
+  if (ctx.flags.dryRun) return 'dry run: inputs not checked';
+  if (!ctx.flags.ifChanged)
+    return 'it rebuilds on every run (add --if-changed to rebuild only after a base image changed)';
+  const state = await readState(statePath(ctx.projectDir));
+  const last = state.ok ? state.state.lastRebuild : undefined;
+  if (!last) return 'never rebuilt without cache before';
+  const moved = Object.entries(current).filter(([image, digest]) => last.baseDigests[image] !== digest);
+  return moved.length > 0
+    ? `base image ${moved.map(([image]) => image).join(', ')} digest changed`
+    : `the tag ${ctx.config.image.ref} no longer names the last rebuild`;
+}
+
+/**
+ * `docker build --no-cache --pull`, recorded with the inputs read before it, so a following
+ * `docker` task (deploy-secure) finds the rebuilt image up to date instead of building again.
+ */
+async function noCacheBuild(ctx: TaskContext): Promise<ImageBuild> {
+  const { checkBuild } = await import('../lib/docker/up-to-date.js');
+  // force: read the inputs for the record without deciding anything.
+  const check = await checkBuild(ctx, { force: true });
+  return buildImage(ctx, { noCache: true, ...(check.upToDate ? {} : check.context ? { context: check.context } : {}) });
+}
+
 /** `docker compose build --no-cache --pull <service>`; the service's image must be `image.ref`. */
-async function composeBuild(ctx: Parameters<typeof buildImage>[0]): Promise<ImageBuild> {
+async function composeBuild(ctx: TaskContext): Promise<ImageBuild> {
   const compose = ctx.config.compose!;
   const command = await composeCommand(ctx);
   if (!command)
@@ -82,6 +111,7 @@ async function composeBuild(ctx: Parameters<typeof buildImage>[0]): Promise<Imag
       labels: {},
       buildArgs,
       noCache: true,
+      upToDate: false,
     };
   const image = await inspectImage(ctx, ctx.config.image.ref);
   if (!image || image.id === previous?.id) {
@@ -101,5 +131,6 @@ async function composeBuild(ctx: Parameters<typeof buildImage>[0]): Promise<Imag
     labels: image.labels,
     buildArgs,
     noCache: true,
+    upToDate: false,
   };
 }

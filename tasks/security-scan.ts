@@ -4,15 +4,19 @@ import { defineTask } from '../lib/engine/task.js';
 import { TaskFailure } from '../lib/failure.js';
 import { scanImageId } from '../lib/scan/image-scan.js';
 import type { ScanResult } from '../lib/scan/result.js';
-import { prepareReportsDir, reportPaths, runTrivy, trivyCommand } from '../lib/scan/run.js';
+import { ensureReportsDir, prepareReportsDir, reportPaths, runTrivy, trivyCommand } from '../lib/scan/run.js';
 import { SEVERITIES, type Severity } from '../lib/scan/severity.js';
 import dockerTask from './docker.js';
 
 /**
  * `make security-scan`: `trivy image` on exactly the image the docker task built (whose
- * preflight checks already passed) and `trivy config` on the project, gated in TypeScript at `scan.failOn`. Writes the raw Trivy JSON, a SARIF 2.1.0
- * file and a summary into the reports directory; the result is typed so deploy-secure can
- * refuse an image that was not scanned or failed.
+ * preflight checks already passed) and `trivy config` on the project, gated in TypeScript at
+ * `scan.failOn`. Writes the raw Trivy JSON, a SARIF 2.1.0 file and a summary into the reports
+ * directory; the result is typed so deploy-secure can refuse an image that was not scanned or failed.
+ *
+ * Up to date when an earlier passing scan had the same inputs (image id, Trivy version and DB
+ * dates, ignore file, gate, config-scan files) and is younger than `scan.maxAge`: its result and
+ * reports are reused (lib/scan/cache.ts). A newer Trivy DB makes it scan again.
  */
 export default defineTask({
   name: 'security-scan',
@@ -22,8 +26,19 @@ export default defineTask({
     const { scan } = ctx.config;
     const built = deps.docker;
     const trivy = await trivyCommand(ctx);
-    const { trivyConfigArgs } = await import('../lib/scan/trivy-args.js');
     const dir = scan.reportsDir;
+    if (!ctx.flags.dryRun) await ensureReportsDir(dir);
+    const { planScan, scannedInputs, rememberScan } = await import('../lib/scan/reuse.js');
+    const plan = await planScan(ctx, trivy, built.imageId);
+    ctx.explain({ upToDate: plan.reuse !== undefined, why: plan.why });
+    if (plan.reuse) {
+      const { countLine } = await import('../lib/render/findings.js');
+      ctx.progress(`up to date (${plan.why})`);
+      ctx.progress(`findings: ${countLine(plan.reuse.counts)} (from the scan at ${plan.reuse.scannedAt ?? '?'})`);
+      return plan.reuse;
+    }
+    if (!ctx.flags.dryRun) ctx.progress(`scanning: ${plan.why}`);
+    const { trivyConfigArgs } = await import('../lib/scan/trivy-args.js');
     const paths = reportPaths(dir);
     const { trivyImage: imageReport, trivyConfig: configReport } = paths;
     if (!ctx.flags.dryRun) await prepareReportsDir(dir, Object.values(paths));
@@ -69,12 +84,20 @@ export default defineTask({
         blocking: 0,
         reports: {},
         dryRun: true,
+        upToDate: false,
       };
     }
-    return gateAndReport(ctx, built.imageId, imageJson, configJson, {
-      trivyImage: imageReport,
-      ...(scan.config ? { trivyConfig: configReport } : {}),
-    });
+    const scanned = await scannedInputs(ctx, trivy, built.imageId, plan);
+    const result = await gateAndReport(
+      ctx,
+      built.imageId,
+      imageJson,
+      configJson,
+      { trivyImage: imageReport, ...(scan.config ? { trivyConfig: configReport } : {}) },
+      scanned?.key,
+    );
+    if (scanned) await rememberScan(ctx, scanned, result);
+    return result;
   },
 });
 
@@ -88,6 +111,7 @@ async function gateAndReport(
   imageJson: unknown,
   configJson: unknown,
   raw: { trivyImage: string; trivyConfig?: string },
+  cacheKey: string | undefined,
 ): Promise<ScanResult> {
   const { parseTrivyReport, countBySeverity } = await import('../lib/scan/parse.js');
   const { gate, isSuppressed, parseTrivyIgnore } = await import('../lib/scan/gate.js');
@@ -125,10 +149,19 @@ async function gateAndReport(
     blocking: decision.blocking.length,
     reports: { ...raw, sarif: sarifFile, summary: summaryFile },
     dryRun: false,
+    upToDate: false,
+    scannedAt: new Date().toISOString(),
   };
+  // cacheKey ties these reports to the scan cache entry: a cached result is reused only while
+  // the reports on disk are this scan's.
   await writeJsonAtomic(
     summaryFile,
-    ctx.redact({ ...result, generatedAt: new Date().toISOString(), blockingFindings: decision.blocking }),
+    ctx.redact({
+      ...result,
+      generatedAt: result.scannedAt,
+      ...(cacheKey ? { cacheKey } : {}),
+      blockingFindings: decision.blocking,
+    }),
   );
   ctx.progress(`findings: ${countLine(counts)}`);
   if (!decision.pass) {

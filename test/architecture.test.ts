@@ -91,6 +91,20 @@ const cases: readonly { rule: string; files: Readonly<Record<string, string>> }[
     },
   },
   {
+    rule: 'deploy-is-on-top',
+    files: {
+      'lib/scan/run.ts': "import { deploy } from '../deploy/deploy.js';\nexport const r = deploy;\n",
+      'lib/deploy/deploy.ts': 'export const deploy = 1;\n',
+    },
+  },
+  {
+    rule: 'docker-below-hardening-and-scan',
+    files: {
+      'lib/docker/cli.ts': "import { verify } from '../hardening/verify.js';\nexport const d = verify;\n",
+      'lib/hardening/verify.ts': 'export const verify = 1;\n',
+    },
+  },
+  {
     rule: 'no-underscore-modules',
     files: {
       'lib/hardening/policy.ts': "import { x } from './_internal.js';\nexport const p = x;\n",
@@ -119,6 +133,10 @@ Arch('a tree that keeps every rule passes (the cases above fail for their rule a
       "import type { ResolvedConfig } from '../config/types.js';\nexport const r = (c: ResolvedConfig) => c;\n",
     'lib/config/types.ts': 'export interface ResolvedConfig { readonly x: number }\n',
     'lib/docker/cli.ts': "import { r } from '../engine/runner.js';\nexport const d = r;\n",
+    // The build records of lib/docker live in the domain-free store.
+    'lib/docker/build-record.ts': "import { s } from '../store/records.js';\nexport const b = s;\n",
+    'lib/store/records.ts': 'export const s = 1;\n',
+    'lib/deploy/deploy.ts': "import { d } from '../docker/cli.js';\nexport const deploy = d;\n",
   });
   try {
     const r = cruise(dir, ['lib']);

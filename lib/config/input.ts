@@ -29,6 +29,8 @@ export interface Config {
     readonly context?: string;
     /** Extra `--build-arg`s (BUILD_DATE, VCS_REF and VERSION are always set). */
     readonly buildArgs?: Readonly<Record<string, string>>;
+    /** Image generations of this project kept after a successful deploy (the running one included). Default 2. */
+    readonly keep?: number;
   };
   readonly container?: Partial<Omit<HardeningPolicy, 'network' | 'cpus'>> & {
     /** `'none'` (default) or a user-defined network the deploy creates. */
@@ -57,6 +59,17 @@ export interface Config {
     readonly config?: boolean;
     /** Preflight: require the final stage to be FROM scratch. Default true. */
     readonly requireScratch?: boolean;
+    /** Reuse a passing scan of the same image and inputs younger than this (`30m`, `24h`, `7d`). Default `24h`. */
+    readonly maxAge?: string;
+  };
+  /** How deploy-secure replaces the running container. */
+  readonly deploy?: {
+    /**
+     * `auto` (default): start the new container before stopping the old one when no host port is
+     * published (no downtime), else stop first. `stop-first`: always stop first (for services
+     * that must never run twice on the same volumes, such as an embedded database).
+     */
+    readonly order?: 'auto' | 'stop-first';
   };
   /** Use docker compose for the no-cache rebuild instead of `docker build`. */
   readonly compose?: {

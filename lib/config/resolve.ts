@@ -40,6 +40,7 @@ export function resolveConfig(config: Config, projectDir: string, file?: string)
       dockerfile: path.resolve(projectDir, image.dockerfile ?? 'Dockerfile'),
       context: path.resolve(projectDir, image.context ?? '.'),
       buildArgs: image.buildArgs ?? {},
+      keep: image.keep ?? 2,
     },
     container: resolveContainer(config.container),
     baseImages: config.baseImages ?? [...DEFAULT_BASE_IMAGES],
@@ -54,7 +55,9 @@ export function resolveConfig(config: Config, projectDir: string, file?: string)
       reportsDir: path.resolve(projectDir, scan.reportsDir ?? 'reports'),
       config: scan.config ?? true,
       requireScratch: scan.requireScratch ?? true,
+      maxAge: scan.maxAge ?? '24h',
     },
+    deploy: { order: config.deploy?.order ?? 'auto' },
     compose: config.compose
       ? {
           file: path.resolve(projectDir, config.compose.file ?? 'docker-compose.yml'),

@@ -112,7 +112,14 @@ export const configSchema: Schema = {
   fields: {
     image: {
       kind: 'object',
-      fields: { name: repository, tag, dockerfile: str, context: str, buildArgs: { kind: 'record', of: str } },
+      fields: {
+        name: repository,
+        tag,
+        dockerfile: str,
+        context: str,
+        buildArgs: { kind: 'record', of: str },
+        keep: { kind: 'number', integer: true, min: 1 },
+      },
     },
     container: {
       kind: 'object',
@@ -175,8 +182,10 @@ export const configSchema: Schema = {
         reportsDir: str,
         config: bool,
         requireScratch: bool,
+        maxAge: { kind: 'string', pattern: /^\d+[smhd]$/, patternText: 'a duration such as "24h" (s, m, h or d)' },
       },
     },
+    deploy: { kind: 'object', fields: { order: { kind: 'enum', values: ['auto', 'stop-first'] } } },
     compose: {
       kind: 'object',
       fields: { file: str, service: { kind: 'string', patternText: 'a compose service name', rule: nameProblem } },

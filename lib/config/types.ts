@@ -19,6 +19,8 @@ export interface ResolvedConfig {
     readonly dockerfile: string;
     readonly context: string;
     readonly buildArgs: Readonly<Record<string, string>>;
+    /** Generations of this project's images kept after a successful deploy (>= 1). */
+    readonly keep: number;
   };
   readonly container: HardeningPolicy;
   readonly baseImages: readonly string[];
@@ -33,7 +35,10 @@ export interface ResolvedConfig {
     readonly reportsDir: string;
     readonly config: boolean;
     readonly requireScratch: boolean;
+    /** How long a passing scan is reused for the same inputs (`24h`). */
+    readonly maxAge: string;
   };
+  readonly deploy: { readonly order: 'auto' | 'stop-first' };
   readonly compose: { readonly file: string; readonly service: string } | undefined;
   // ---- compose profiles, dev stack, incident (issue 12) ----
   readonly dev: {

@@ -1,11 +1,16 @@
 /**
  * `docker build` of the configured image, with the guide's BUILD_DATE, VCS_REF and VERSION
- * build args, and the typed result the `docker` and `rebuild-no-cache` tasks output.
+ * build args and our labels, and the typed result the `docker` and `rebuild-no-cache` tasks
+ * output. A successful build is recorded (lib/docker/build-record.ts) with the fingerprint of
+ * the inputs it was made from, which is what lets the next run say "up to date".
  */
 import path from 'node:path';
 import type { TaskContext } from '../engine/task.js';
+import { recordBuild, stageImagesOf } from './build-record.js';
 import { docker } from './cli.js';
+import { baseImageIds, buildInputs, type ContextInputs, fingerprintOf } from './fingerprint.js';
 import { inspectImage } from './image.js';
+import { LABELS, labelArgs, projectId } from './labels.js';
 
 /** What the `docker` and `rebuild-no-cache` tasks output; `deploy-secure` runs `imageId`. */
 export interface ImageBuild {
@@ -19,6 +24,8 @@ export interface ImageBuild {
   readonly buildArgs: Readonly<Record<string, string>>;
   /** True when this came from a rebuild without cache. */
   readonly noCache: boolean;
+  /** True when nothing was built: the image an earlier build made from the same inputs. */
+  readonly upToDate: boolean;
 }
 
 /** RFC 3339 UTC, seconds precision, as the guide's `date -u +'%Y-%m-%dT%H:%M:%SZ'`. */
@@ -48,8 +55,20 @@ export async function buildArgsFor(ctx: TaskContext): Promise<{ buildArgs: Recor
   return { buildArgs, flags: Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]) };
 }
 
+/** How to build, and what the up-to-date check read (recorded with the result). */
+export interface BuildRequest {
+  readonly noCache: boolean;
+  /**
+   * The inputs read before the build (lib/docker/up-to-date.ts). Without them (`--dry-run`, an
+   * unreadable context) the build runs but is not recorded, so the next run builds again.
+   */
+  readonly context?: ContextInputs;
+  /** The fingerprint the inputs had before the build, put on the image as a label. */
+  readonly fingerprint?: string;
+}
+
 /** `docker build` of the configured image, then `docker image inspect` for its id and labels. */
-export async function buildImage(ctx: TaskContext, options: { noCache: boolean }): Promise<ImageBuild> {
+export async function buildImage(ctx: TaskContext, request: BuildRequest): Promise<ImageBuild> {
   const { image } = ctx.config;
   const { buildArgs, flags } = await buildArgsFor(ctx);
   // A context or Dockerfile named like an option (`--network=host`, `-`) must stay a path.
@@ -57,6 +76,10 @@ export async function buildImage(ctx: TaskContext, options: { noCache: boolean }
     const relative = path.relative(ctx.projectDir, p) || '.';
     return relative.startsWith('-') ? `./${relative}` : relative;
   };
+  const labels: Record<string, string> = { [LABELS.project]: projectId(ctx.projectDir, image.name) };
+  // A --pull build may start from newer bases than the inputs read before it: no fingerprint
+  // label then, so an image is never found by inputs it was not built from.
+  if (request.fingerprint && !request.noCache) labels[LABELS.buildFingerprint] = request.fingerprint;
   const args = [
     'build',
     '--file',
@@ -64,13 +87,22 @@ export async function buildImage(ctx: TaskContext, options: { noCache: boolean }
     '--tag',
     image.ref,
     ...flags,
-    ...(options.noCache ? ['--no-cache', '--pull'] : []),
+    ...labelArgs(labels),
+    ...(request.noCache ? ['--no-cache', '--pull'] : []),
     rel(image.context),
   ];
-  ctx.progress(`building ${image.ref}${options.noCache ? ' without cache' : ''}`);
-  await docker(ctx, args);
+  ctx.progress(`building ${image.ref}${request.noCache ? ' without cache' : ''}`);
+  const built = await docker(ctx, args);
   if (ctx.flags.dryRun)
-    return { imageId: image.ref, ref: image.ref, tags: [image.ref], labels: {}, buildArgs, noCache: options.noCache };
+    return {
+      imageId: image.ref,
+      ref: image.ref,
+      tags: [image.ref],
+      labels: {},
+      buildArgs,
+      noCache: request.noCache,
+      upToDate: false,
+    };
   const inspected = await inspectImage(ctx, image.ref);
   if (!inspected)
     ctx.fail({
@@ -79,12 +111,47 @@ export async function buildImage(ctx: TaskContext, options: { noCache: boolean }
       hint: 'check `docker image ls`',
     });
   ctx.progress(`built ${inspected.id.slice(0, 19)}`);
+  await record(ctx, request, inspected.id, buildArgs, built.stdout);
   return {
     imageId: inspected.id,
     ref: image.ref,
     tags: inspected.repoTags,
     labels: inspected.labels,
     buildArgs,
-    noCache: options.noCache,
+    noCache: request.noCache,
+    upToDate: false,
   };
+}
+
+/**
+ * Record the build: its generation (with the stage images, for retention) always; its inputs
+ * only when they were read before the build. Base image ids are read after it: a `--pull` build
+ * may have moved them, and the record must say what the image was really built from. A record
+ * that cannot be written costs a rebuild next time, never this build.
+ */
+async function record(
+  ctx: TaskContext,
+  request: BuildRequest,
+  imageId: string,
+  buildArgs: Record<string, string>,
+  output: string,
+): Promise<void> {
+  const { ref } = ctx.config.image;
+  const stages = stageImagesOf(output);
+  const at = new Date().toISOString();
+  let last: Parameters<typeof recordBuild>[1];
+  if (request.context) {
+    const inputs = buildInputs(request.context, await baseImageIds(ctx, request.context.fromImages));
+    last = { fingerprint: fingerprintOf(inputs), inputs, imageId, ref, at, buildArgs, noCache: request.noCache };
+  }
+  await recordBuild(ctx.projectDir, last, ref, {
+    imageId,
+    at,
+    producedStages: stages.produced,
+    usedStages: stages.used,
+  }).catch((error: unknown) =>
+    ctx.progress(
+      `could not record the build (${error instanceof Error ? error.message : String(error)}); the next run builds again`,
+    ),
+  );
 }

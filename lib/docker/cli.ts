@@ -7,6 +7,12 @@
 import type { CommandResult, ShellOptions } from '../engine/spawn.js';
 import type { TaskContext } from '../engine/task.js';
 import { type Failure, TaskFailure } from '../failure.js';
+import type { DockerTarget } from './target.js';
+
+/** Shell options plus the engine to talk to (default: the one the environment selects). */
+export interface DockerOptions extends ShellOptions {
+  readonly target?: DockerTarget;
+}
 
 /**
  * Lines docker prints that are never the cause of a failure: the legacy builder's deprecation
@@ -139,16 +145,18 @@ function clean(line: string): string {
 }
 
 /**
- * Run `docker <args>`. A failure ends the task with the classified failure. With `nothrow`
- * the result is returned as is (for commands whose failure is expected, like inspecting a
- * container that may not exist).
+ * Run `docker <args>` (on `options.target` when given). A failure ends the task with the
+ * classified failure. With `nothrow` the result is returned as is (for commands whose failure is
+ * expected, like inspecting a container that may not exist).
  */
 export async function docker(
   ctx: TaskContext,
   args: readonly string[],
-  options: ShellOptions = {},
+  options: DockerOptions = {},
 ): Promise<CommandResult> {
-  const result = await ctx.$.with({ ...options, nothrow: true })`docker ${args}`;
+  const { target, ...shell } = options;
+  const argv = target && target.globalArgs.length > 0 ? [...target.globalArgs, ...args] : args;
+  const result = await ctx.$.with({ ...shell, nothrow: true })`docker ${argv}`;
   if (result.exitCode === 0) return result;
   const known = classifyDockerError(
     `${result.stderr}\n${result.exitCode === 127 ? 'docker: command not found' : ''}`,

@@ -5,7 +5,18 @@
  * `--build-arg` overrides them, which FROMs name an earlier stage, and whether a
  * HEALTHCHECK is in exec form.
  */
-import { Add, Arg, DockerfileParser, Env, From, Healthcheck, type Instruction, User } from 'dockerfile-ast';
+import {
+  Add,
+  Arg,
+  DockerfileParser,
+  Env,
+  From,
+  Healthcheck,
+  type Instruction,
+  JSONInstruction,
+  ModifiableInstruction,
+  User,
+} from 'dockerfile-ast';
 
 /** Something in the Dockerfile that findings can point at. */
 export interface Located {
@@ -19,6 +30,10 @@ export interface InstructionLine extends Located {
   readonly keyword: string;
   /** Whitespace-split arguments without `--flags`, as written (variables not expanded). */
   readonly args: readonly string[];
+  /** `--name=value` flags in order (`value` is '' for a bare flag), e.g. COPY's `from`, RUN's `mount`. */
+  readonly flags: readonly { readonly name: string; readonly value: string }[];
+  /** The strings of a JSON-array argument (`COPY ["a", "/d/"]`); undefined when not in that form. */
+  readonly json?: readonly string[];
 }
 
 /** A FROM line after ARG resolution. */
@@ -146,7 +161,12 @@ export function parseDockerfile(text: string, buildArgs: Readonly<Record<string,
       if (ins instanceof Arg) declareArgs(ins, line, globalVars, globalArgs, ctx);
       continue;
     }
-    current.instructions.push({ keyword: ins.getKeyword().toUpperCase(), args: argValues(ins), line });
+    current.instructions.push({
+      keyword: ins.getKeyword().toUpperCase(),
+      args: argValues(ins),
+      line,
+      ...flagsAndJson(ins),
+    });
     if (ins instanceof Arg) {
       declareArgs(ins, line, vars, current.args, ctx);
     } else if (ins instanceof Env) {
@@ -264,6 +284,18 @@ function healthcheckLine(ins: Healthcheck, line: number): HealthcheckLine {
           ? ['NONE']
           : undefined;
   return { form, ...(test ? { test } : {}), options, line };
+}
+
+function flagsAndJson(ins: Instruction): Pick<InstructionLine, 'flags' | 'json'> {
+  const flags =
+    ins instanceof ModifiableInstruction
+      ? ins.getFlags().map((f) => ({ name: f.getName(), value: f.getValue() ?? '' }))
+      : [];
+  const json =
+    ins instanceof JSONInstruction && ins.getOpeningBracket() !== null
+      ? ins.getJSONStrings().map((j) => j.getJSONValue())
+      : undefined;
+  return { flags, ...(json ? { json } : {}) };
 }
 
 /** Docker treats the command as exec form exactly when it parses as a JSON string array. */

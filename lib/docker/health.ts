@@ -3,17 +3,17 @@
  * health to settle (healthy, unhealthy, exited, timed out), with the reason when it is not healthy.
  */
 
-import type { ShellOptions } from '../engine/spawn.js';
 import type { TaskContext } from '../engine/task.js';
 import { TaskFailure } from '../failure.js';
 import { unreachable } from '../util/unreachable.js';
-import { docker } from './cli.js';
+import { type DockerOptions, docker } from './cli.js';
+import type { DockerTarget } from './target.js';
 
 /** `docker inspect <name>` element [0], or undefined when no such container exists. */
 export async function inspectContainer(
   ctx: TaskContext,
   name: string,
-  options: ShellOptions = {},
+  options: DockerOptions = {},
 ): Promise<Record<string, unknown> | undefined> {
   const result = await docker(ctx, ['container', 'inspect', name], { ...options, nothrow: true, silent: true });
   if (result.exitCode !== 0) return undefined;
@@ -57,13 +57,16 @@ export async function awaitHealth(
   ctx: TaskContext,
   name: string,
   timeoutSeconds: number,
-  options: { critical?: boolean } = {},
+  options: { critical?: boolean; target?: DockerTarget } = {},
 ): Promise<HealthOutcome> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   let last: string | undefined = '';
   for (;;) {
     if (ctx.signal.aborted && !options.critical) return { kind: 'interrupted' };
-    const info = await inspectContainer(ctx, name, options.critical ? { critical: true } : {});
+    const info = await inspectContainer(ctx, name, {
+      ...(options.critical ? { critical: true } : {}),
+      ...(options.target ? { target: options.target } : {}),
+    });
     if (!info) return { kind: 'gone' };
     const state = (info['State'] ?? {}) as ContainerState;
     if (!state.Running && !state.Restarting) return { kind: 'exited', exitCode: state.ExitCode };
@@ -93,8 +96,13 @@ export async function awaitHealth(
 }
 
 /** Wait until the container is healthy; anything else ends the task with the reason. */
-export async function waitHealthy(ctx: TaskContext, name: string, timeoutSeconds: number): Promise<void> {
-  const outcome = await awaitHealth(ctx, name, timeoutSeconds);
+export async function waitHealthy(
+  ctx: TaskContext,
+  name: string,
+  timeoutSeconds: number,
+  options: { target?: DockerTarget } = {},
+): Promise<void> {
+  const outcome = await awaitHealth(ctx, name, timeoutSeconds, options);
   switch (outcome.kind) {
     case 'healthy':
       return;
@@ -108,7 +116,7 @@ export async function waitHealthy(ctx: TaskContext, name: string, timeoutSeconds
     case 'exited': {
       // Read now: a failed new container is removed by the rollback, and its name then belongs
       // to the previous one, so "see docker logs <name>" would show the wrong container.
-      const log = await lastLogLine(ctx, name);
+      const log = await lastLogLine(ctx, name, options.target);
       return ctx.fail({
         reason: 'task-error',
         message: `container ${name} exited with code ${outcome.exitCode ?? '?'}${outcome.restarts ? ` (restarted ${outcome.restarts} time${outcome.restarts === 1 ? '' : 's'} by its restart policy)` : ''} before becoming healthy${log ? `; its last log line: ${log}` : ', logging nothing'}`,
@@ -122,7 +130,7 @@ export async function waitHealthy(ctx: TaskContext, name: string, timeoutSeconds
         hint: 'add an exec-form HEALTHCHECK to the Dockerfile',
       });
     case 'unhealthy': {
-      const log = await lastLogLine(ctx, name);
+      const log = await lastLogLine(ctx, name, options.target);
       const times =
         outcome.streak === undefined ? '' : ` ${outcome.streak} time${outcome.streak === 1 ? '' : 's'} in a row`;
       const code = outcome.probeExitCode === undefined ? '' : ` with exit code ${outcome.probeExitCode}`;
@@ -145,8 +153,12 @@ export async function waitHealthy(ctx: TaskContext, name: string, timeoutSeconds
 }
 
 /** The last line the container logged (stdout or stderr), to say why it failed. */
-async function lastLogLine(ctx: TaskContext, name: string): Promise<string | undefined> {
-  const logs = await docker(ctx, ['logs', '--tail', '5', name], { nothrow: true, silent: true });
+async function lastLogLine(ctx: TaskContext, name: string, target?: DockerTarget): Promise<string | undefined> {
+  const logs = await docker(ctx, ['logs', '--tail', '5', name], {
+    nothrow: true,
+    silent: true,
+    ...(target ? { target } : {}),
+  });
   return `${logs.stdout}\n${logs.stderr}`
     .split('\n')
     .map((l) => l.trim())

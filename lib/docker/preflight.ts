@@ -6,9 +6,9 @@
  * and some (secrets in the context) no image scan can see at all.
  * Rules follow docs/docker-hardening.md sections 2 and 3.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import dockerignore from '@balena/dockerignore';
+import { listContext, toContextPath } from './context.js';
 import type { DockerfileModel, FromRef } from './dockerfile.js';
 import { parseDockerfile, splitImageRef, stageLineage } from './dockerfile.js';
 
@@ -38,49 +38,15 @@ export interface PreflightOptions {
   readonly buildArgs?: Readonly<Record<string, string>>;
 }
 
-type Factory = typeof dockerignore.default;
-// The package is CommonJS (`module.exports = factory`) while its typings claim
-// `export default`, so under NodeNext the runtime value is the factory itself.
-const ignore: Factory =
-  typeof dockerignore === 'function' ? (dockerignore as unknown as Factory) : dockerignore.default;
-
 /**
- * Every file (context-relative, `/`-separated, sorted) that `docker build`
- * would send. Matching is @balena/dockerignore's port of Docker's; the walk
- * follows BuildKit: an ignored directory is skipped only when the ignore file
- * has no `!` exceptions, because an exception may re-include a file deep inside.
- * A `<Dockerfile>.dockerignore` next to the Dockerfile wins over `.dockerignore`,
- * as in BuildKit. The Dockerfile and the ignore file are always sent.
+ * Every file (context-relative, `/`-separated, sorted) that `docker build` would send; see
+ * {@link listContext} for the rules (the same walk the build fingerprint uses).
  */
 export async function buildContextFiles(
   contextDir: string,
   dockerfile = path.join(contextDir, 'Dockerfile'),
 ): Promise<string[]> {
-  const ignoreFile =
-    (await readIfExists(`${dockerfile}.dockerignore`)) ?? (await readIfExists(path.join(contextDir, '.dockerignore')));
-  const patterns = (ignoreFile ?? '')
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'));
-  const ig = ignore().add(patterns);
-  const hasExceptions = patterns.some((p) => p.startsWith('!'));
-  const files = new Set<string>();
-  const walk = async (rel: string): Promise<void> => {
-    for (const entry of await readdir(path.join(contextDir, rel), { withFileTypes: true })) {
-      const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
-      if (!entry.isDirectory()) {
-        if (!ig.ignores(child)) files.add(child);
-      } else if (hasExceptions || !ig.ignores(child)) {
-        await walk(child);
-      }
-    }
-  };
-  await walk('');
-  for (const always of [path.join(contextDir, '.dockerignore'), dockerfile]) {
-    const rel = toContextPath(contextDir, always);
-    if (!rel.startsWith('../') && (await readIfExists(always)) !== undefined) files.add(rel);
-  }
-  return [...files].sort();
+  return [...listContext(contextDir, dockerfile).files];
 }
 
 /** Runs every preflight rule; findings come back context secrets first, then by Dockerfile line. */
@@ -306,10 +272,6 @@ function checkFrom(
       `pin a version tag (\`${ref.name}:<version>\`), ideally with an @sha256 digest`,
     );
   }
-}
-
-function toContextPath(contextDir: string, file: string): string {
-  return path.relative(contextDir, path.resolve(file)).split(path.sep).join('/');
 }
 
 async function readIfExists(file: string): Promise<string | undefined> {

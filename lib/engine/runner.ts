@@ -191,6 +191,7 @@ export class Runner {
       flags: base.flags,
       projectDir: base.projectDir,
       redact: base.redact,
+      explain: base.explain,
       signal: this.#abort.signal,
       // Made on first use: most in-process tasks never run a command.
       get $() {

@@ -32,6 +32,16 @@ export interface RunFlags {
   readonly stdout?: boolean;
   /** `--no-stop`: incident collects evidence without stopping the container. */
   readonly noStop?: boolean;
+  /** `--force`: do the work even when the inputs are unchanged (rebuild, rescan, redeploy). */
+  readonly force: boolean;
+}
+
+/** Why a task did its work or found nothing to do; `--explain` shows one line per task. */
+export interface Decision {
+  /** True when nothing needed doing: the output is what an earlier run made from the same inputs. */
+  readonly upToDate: boolean;
+  /** One short phrase naming the input that changed, or why nothing did (`Dockerfile changed`). */
+  readonly why: string;
 }
 
 /** What a task's `run` receives as its first argument. */
@@ -57,6 +67,8 @@ export interface TaskContext {
   redact<T>(value: T): T;
   /** Progress: shown as the task's current status line on a terminal, and logged otherwise. */
   progress(message: string): void;
+  /** Record why the task ran or had nothing to do (shown by `--explain`; the last call wins). */
+  explain(decision: Decision): void;
   /** End the task with a failure. A string becomes a `task-error` failure with that message. */
   fail(failure: Failure | string): never;
 }

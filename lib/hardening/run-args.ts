@@ -10,10 +10,17 @@ import { refuseUnsafe } from './refuse.js';
  * nothing here is ever joined into a shell string. The order is fixed so that logs and tests can
  * compare argv verbatim.
  *
+ * `labels` (our project, run-spec and service labels) are added as `--label key=value`.
+ *
  * Precondition: `refuseUnsafe(policy)` returned `[]` (config loading does that); a caller that
  * skipped it is a bug, so an unsafe policy throws rather than being deployed.
  */
-export function runArgs(policy: HardeningPolicy, imageId: string, containerName: string): string[] {
+export function runArgs(
+  policy: HardeningPolicy,
+  imageId: string,
+  containerName: string,
+  labels: Readonly<Record<string, string>> = {},
+): string[] {
   const problems = refuseUnsafe(policy);
   if (problems.length > 0)
     throw new Error(`Internal error: runArgs called with an unsafe policy: ${problems.join('; ')}`);
@@ -35,6 +42,7 @@ export function runArgs(policy: HardeningPolicy, imageId: string, containerName:
   for (const [name, value] of Object.entries(policy.logOpts)) args.push('--log-opt', `${name}=${value}`);
   for (const v of policy.volumes) args.push('-v', v);
   for (const p of policy.ports) args.push('-p', p);
+  for (const key of Object.keys(labels).sort()) args.push('--label', `${key}=${labels[key]}`);
   args.push(imageId);
   return args;
 }

@@ -5,6 +5,7 @@
  */
 import { docker } from '../docker/cli.js';
 import { inspectContainer } from '../docker/health.js';
+import type { DockerTarget } from '../docker/target.js';
 import type { TaskContext } from '../engine/task.js';
 import { TaskFailure } from '../failure.js';
 import { formatChecksTable } from '../render/checks.js';
@@ -17,12 +18,14 @@ export async function hardeningChecks(
   name: string,
   policy: HardeningPolicy,
   expectedImageId?: string,
+  options: { target?: DockerTarget } = {},
 ): Promise<Check[] | undefined> {
-  const info = await inspectContainer(ctx, name);
+  const on = options.target ? { target: options.target } : {};
+  const info = await inspectContainer(ctx, name, on);
   if (!info) return undefined;
   let networkInspect: unknown;
   if (policy.network.mode === 'network') {
-    const net = await docker(ctx, ['network', 'inspect', policy.network.name], { nothrow: true, silent: true });
+    const net = await docker(ctx, ['network', 'inspect', policy.network.name], { nothrow: true, silent: true, ...on });
     if (net.exitCode === 0) networkInspect = (JSON.parse(net.stdout) as unknown[])[0];
   }
   return verifyContainer(info, policy, {

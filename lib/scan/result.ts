@@ -20,4 +20,8 @@ export interface ScanResult {
   };
   /** True under --dry-run: nothing was scanned. */
   readonly dryRun: boolean;
+  /** True when this is an earlier scan's result, reused because nothing it depends on changed. */
+  readonly upToDate: boolean;
+  /** ISO time the scan ran (absent under --dry-run). */
+  readonly scannedAt?: string;
 }

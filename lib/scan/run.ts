@@ -120,6 +120,25 @@ export async function prepareReportsDir(dir: string, files: readonly string[]): 
   for (const file of files) rmSync(file, { force: true });
 }
 
+/**
+ * Create the reports directory (mode from the process umask), keeping what is in it. It must
+ * exist before Trivy's container runs at all: docker would create a missing bind source as root.
+ */
+export async function ensureReportsDir(dir: string): Promise<void> {
+  await ensureDirectory(dir);
+}
+
+/** `trivy --version`, parsed; undefined when it fails or prints no version (then nothing is cached). */
+export async function trivyVersion(
+  ctx: TaskContext,
+  prefix: readonly string[],
+): Promise<import('./trivy-version.js').TrivyVersion | undefined> {
+  const result = await ctx.$.with({ nothrow: true, silent: true })`${[...prefix, '--version']}`;
+  if (result.exitCode !== 0) return undefined;
+  const { parseTrivyVersion } = await import('./trivy-version.js');
+  return parseTrivyVersion(result.stdout);
+}
+
 /** The files one scan writes into the reports directory. */
 export function reportPaths(dir: string): { trivyImage: string; trivyConfig: string; sarif: string; summary: string } {
   return {

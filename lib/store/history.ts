@@ -9,11 +9,15 @@
  * file on a local file system one write is not interleaved with another. Node's `appendFile`
  * issues one write for anything under 512 KiB, far above one record. A writer cut short (disk
  * full, power loss) leaves at most one partial line, which readers skip.
+ *
+ * Capped: a scheduled job appends forever, so when the file would grow past
+ * {@link HISTORY_MAX_BYTES} it is renamed to `history.1.jsonl` (replacing the older one) and a new
+ * file begins. Readers read both, so the history shown never has a hole at the rotation.
  */
 
 import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, rename, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { errorCode, messageOf } from '../util/errors.js';
 import { ensureDirectory, UnsafePathError } from './confine.js';
@@ -55,7 +59,12 @@ export interface RunRecord {
    * ran, unlike all-zero counts. Keyed by string: the store knows no scanner.
    */
   readonly findings?: Readonly<Record<string, number>>;
+  /** Tasks that found nothing to do (their output said `upToDate`); absent in records of older versions. */
+  readonly upToDate?: readonly string[];
 }
+
+/** Past this size the history is rotated (one older generation is kept). */
+export const HISTORY_MAX_BYTES = 5 * 1024 * 1024;
 
 /** Result of {@link readRunHistory}. */
 export type ReadRunHistoryResult =
@@ -73,12 +82,34 @@ export function historyPath(projectDir: string): string {
   return path.join(projectDir, CLOUDY_DIR, 'history.jsonl');
 }
 
+/** Where the history goes when it is rotated: `history.1.jsonl` next to it. */
+export function rotatedHistoryPath(file: string): string {
+  return file.replace(/(\.jsonl)?$/, '.1.jsonl');
+}
+
 /**
- * Appends one record as one line. The file is created with mode 0o666 reduced by the umask.
- * I/O errors reject: the caller decides whether a lost history line should fail the run.
+ * Appends one record as one line, first rotating the file when the line would take it past
+ * `maxBytes`. The file is created with mode 0o666 reduced by the umask. I/O errors reject: the
+ * caller decides whether a lost history line should fail the run.
  */
-export async function appendRunRecord(file: string, record: RunRecord): Promise<void> {
+export async function appendRunRecord(
+  file: string,
+  record: RunRecord,
+  options: { maxBytes?: number } = {},
+): Promise<void> {
   await ensureDirectory(path.dirname(file));
+  const line = `${JSON.stringify(record)}\n`;
+  // stat only reads a size; nothing is written through a symlinked history (O_NOFOLLOW below).
+  const size = await stat(file).then(
+    (s) => s.size,
+    () => 0,
+  );
+  if (size > 0 && size + line.length > (options.maxBytes ?? HISTORY_MAX_BYTES)) {
+    // Another run may rotate at the same moment: its rename then finds no file, which is fine.
+    await rename(file, rotatedHistoryPath(file)).catch((error: unknown) => {
+      if (errorCode(error) !== 'ENOENT') throw error;
+    });
+  }
   // If an earlier writer was cut off mid-line, start on a fresh line so that only the broken
   // record is lost, not this one too. (Two runs could both add the newline; an empty line is skipped.)
   const prefix = (await endsWithNewline(file)) ? '' : '\n';
@@ -91,24 +122,26 @@ export async function appendRunRecord(file: string, record: RunRecord): Promise<
     throw errorCode(error) === 'ELOOP' ? new UnsafePathError(file, 'symlink') : error;
   });
   try {
-    await handle.appendFile(`${prefix}${JSON.stringify(record)}\n`, 'utf8');
+    await handle.appendFile(`${prefix}${line}`, 'utf8');
   } finally {
     await handle.close();
   }
 }
 
 /**
- * Reads the history, oldest first; with `limit`, only the `limit` most recent records. A missing
- * file is an empty history. Lines that are not valid records are counted, not fatal, so one bad
- * line never hides the rest.
+ * Reads the history (the rotated file first), oldest first; with `limit`, only the `limit` most
+ * recent records. A missing file is an empty history. Lines that are not valid records are
+ * counted, not fatal, so one bad line never hides the rest.
  */
 export async function readRunHistory(file: string, limit?: number): Promise<ReadRunHistoryResult> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return { ok: true, records: [], skippedLines: 0 };
-    return { ok: false, problem: `Cannot read the run history ${file}: ${messageOf(error)}.` };
+  let text = '';
+  for (const f of [rotatedHistoryPath(file), file]) {
+    try {
+      text += `${await readFile(f, 'utf8')}\n`;
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT')
+        return { ok: false, problem: `Cannot read the run history ${f}: ${messageOf(error)}.` };
+    }
   }
   const records: RunRecord[] = [];
   let skippedLines = 0;
@@ -166,7 +199,8 @@ function isRunRecord(raw: unknown): raw is RunRecord {
     typeof r.exitCode === 'number' &&
     Array.isArray(r.digestsChanged) &&
     r.digestsChanged.every(isDigestChange) &&
-    (r.findings === undefined || isFindings(r.findings))
+    (r.findings === undefined || isFindings(r.findings)) &&
+    (r.upToDate === undefined || (Array.isArray(r.upToDate) && r.upToDate.every((t) => typeof t === 'string')))
   );
 }
 

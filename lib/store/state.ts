@@ -114,10 +114,16 @@ const TEMP_DEBRIS_AGE_MS = 60 * 60 * 1000;
  * `file` itself being a symlink is harmless: the rename replaces the link, not what it points to.
  * Files and directories are created with 0o666/0o777 and the process umask decides the real mode,
  * so a `UMASK=077` policy yields a 0o600 file. See https://lwn.net/Articles/457667/ for why both
- * fsyncs are needed. I/O errors (disk full, permissions) reject the promise.
+ * fsyncs are needed. I/O errors (disk full, permissions) reject the promise. `compact` writes
+ * one line instead of indented JSON (for large machine-only caches).
  */
-export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+export async function writeJsonAtomic(
+  file: string,
+  value: unknown,
+  options: { compact?: boolean } = {},
+): Promise<void> {
+  // Compact for machine-only caches (tens of thousands of entries); indented for what people read.
+  await writeFileAtomic(file, `${options.compact ? JSON.stringify(value) : JSON.stringify(value, null, 2)}\n`);
 }
 
 /** {@link writeJsonAtomic} for any text (a generated compose file, a report). */

@@ -68,7 +68,8 @@ async function setup(defs: readonly AnyTask[], targets: readonly string[], optio
       config: {} as never,
       env: {},
       redact: <T>(value: T) => value,
-      flags: { dryRun: false, ifChanged: false, json: false },
+      flags: { dryRun: false, ifChanged: false, json: false, force: false },
+      explain: () => undefined,
       projectDir: dir,
     }),
     convertError: (task, error): Failure => ({

@@ -59,7 +59,9 @@ export function makeProject(options: ProjectOptions = {}): Project {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     writeFileSync(path.join(dir, file), content);
   }
-  const log = path.join(dir, '.standin.log');
+  // Next to the project, not in it: a log inside would be part of the build context and change
+  // it on every call (every run would look like a code change).
+  const log = `${dir}.standin.log`;
   return {
     dir,
     log,
@@ -71,14 +73,21 @@ export function makeProject(options: ProjectOptions = {}): Project {
             .filter(Boolean)
             .map((l) => JSON.parse(l) as { cmd: string; argv: string[]; cwd: string })
         : [],
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    cleanup: () => {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(log, { force: true });
+      rmSync(`${log}.failed`, { force: true });
+    },
   };
 }
 
 export interface RunOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Put the recording docker stand-in first on PATH (default true). */
-  readonly fakeDocker?: boolean;
+  /**
+   * Put the recording docker stand-in first on PATH (default true). `'record'`: the stand-in
+   * records every call and forwards it to the real docker (test/fixtures/fake-docker/docker).
+   */
+  readonly fakeDocker?: boolean | 'record';
   /** Put the trivy stand-in on PATH (default true). */
   readonly trivy?: boolean;
   readonly timeoutMs?: number;
@@ -102,12 +111,22 @@ export function cliEnv(project: Project, options: RunOptions = {}): NodeJS.Proce
     HOME: process.env['HOME'] ?? os.tmpdir(),
     STANDIN_LOG: project.log,
     CI: '1',
+    ...(options.fakeDocker === 'record' ? { FAKE_DOCKER_FORWARD: realDocker() } : {}),
   };
   for (const [k, v] of Object.entries(options.env ?? {})) {
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
   return env;
+}
+
+/** The real docker CLI on the test process's PATH (what the recording stand-in forwards to). */
+export function realDocker(): string {
+  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter)) {
+    const candidate = path.join(dir, 'docker');
+    if (dir && dir !== fakeDockerDir && existsSync(candidate)) return candidate;
+  }
+  throw new Error('no docker CLI on PATH');
 }
 
 export function startCli(project: Project, args: readonly string[], options: RunOptions = {}): ChildProcess {

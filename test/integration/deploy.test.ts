@@ -150,7 +150,8 @@ Deploy('a file in the data volume survives a redeploy; the old container is repl
   assert.is((await deploy(d)).code, 0);
   const first = inspect(d.name).Id;
   docker(['exec', d.name, '/app/cloudy', 'sh', '-c', 'echo kept > /app/data/marker'], { check: true });
-  const again = await deploy(d);
+  // Nothing changed, so only --force replaces the container.
+  const again = await deploy(d, CLEAN, ['--force']);
   assert.is(again.code, 0, again.stderr);
   const second = inspect(d.name);
   assert.is.not(second.Id, first, 'a new container runs');
@@ -174,7 +175,11 @@ Deploy('an unhealthy image exits 1 and leaves the previous container running, he
   const bad = await deploy(d);
   assert.is(bad.code, 1, bad.stdout);
   assert.match(bad.stderr, 'unhealthy');
-  assert.match(bad.stderr, /rollback: the previous container .* restored and restarted \(healthy\)/);
+  // network none: start-first, so the previous container was never stopped.
+  assert.match(
+    bad.stderr,
+    /rollback: the new container was removed; the previous container .* kept running and was never stopped \(healthy\)/,
+  );
   const after = inspect(d.name);
   assert.is(after.Id, before.Id, 'same container');
   assert.is(after.Image, before.Image, 'same image');
@@ -273,7 +278,10 @@ Deploy('SIGINT during a redeploy leaves a container running under the name', asy
   made.push(d);
   assert.is((await deploy(d)).code, 0);
   const before = inspect(d.name);
-  const child = startCli(d.project, ['deploy-secure'], { fakeDocker: false, env: { TRIVY_STANDIN_REPORT: CLEAN } });
+  const child = startCli(d.project, ['deploy-secure', '--force'], {
+    fakeDocker: false,
+    env: { TRIVY_STANDIN_REPORT: CLEAN },
+  });
   const done = collect(child, 120_000);
   // Interrupt while the new container is starting: the old one is stopped at that point.
   await new Promise<void>((resolve) =>
@@ -282,7 +290,7 @@ Deploy('SIGINT during a redeploy leaves a container running under the name', asy
   child.kill('SIGINT');
   const r = await done;
   assert.is(r.code, 130, r.stderr);
-  assert.match(r.stderr, /rollback: the previous container .* restored/);
+  assert.match(r.stderr, /rollback: .*the previous container .* (restored|kept running)/);
   const running = inspect(d.name);
   assert.is(running?.Id, before.Id, 'the previous (verified) container is the service again');
   assert.ok(running?.State?.Running);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type Finding, parseTrivyReport } from '../../lib/scan/parse.js';
+import { parseTrivyVersion } from '../../lib/scan/trivy-version.js';
 import { trivyFixtures, trivyStandin } from '../helpers/paths.js';
 
 const FIXTURES = trivyFixtures;
@@ -39,11 +40,22 @@ standin.before(() => {
 });
 standin.after(() => rmSync(work, { recursive: true, force: true }));
 
-standin('is executable and answers --version', () => {
+standin("is executable and answers --version in Trivy's format, with the DB date a test sets", () => {
   assert.ok((statSync(STANDIN).mode & 0o111) !== 0, 'the file has an execute bit');
   const direct = spawnSync(STANDIN, ['--version'], { encoding: 'utf8' });
   assert.is(direct.status, 0);
-  assert.is(direct.stdout, 'Version: 0.0.0-standin\n');
+  const lines = direct.stdout.split('\n');
+  assert.is(lines[0], 'Version: 0.0.0-standin');
+  assert.is(lines[1], 'Vulnerability DB:');
+  // Go's time.Time.String() in UTC, as real Trivy prints it.
+  assert.match(lines[3]!, /^ {2}UpdatedAt: 2026-11-01 00:00:00 \+0000 UTC$/);
+  const parsed = parseTrivyVersion(
+    trivy(['--version'], { TRIVY_STANDIN_DB_UPDATED_AT: '2026-12-01T06:30:00Z' }).stdout,
+  );
+  assert.equal(parsed?.vulnerabilityDb?.updatedAt, '2026-12-01T06:30:00.000Z');
+  assert.equal(parsed?.version, '0.0.0-standin');
+  const none = parseTrivyVersion(trivy(['--version'], { TRIVY_STANDIN_NO_DB: '1' }).stdout);
+  assert.equal(none, { version: '0.0.0-standin' }, 'no DB section when none was downloaded');
 });
 
 standin('-o writes the replayed report to the file (byte for byte when nothing is filtered), nothing to stdout', () => {

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendRunRecord, historyPath, type RunRecord, readRunHistory } from '../../lib/store/history.js';
+import {
+  appendRunRecord,
+  historyPath,
+  type RunRecord,
+  readRunHistory,
+  rotatedHistoryPath,
+} from '../../lib/store/history.js';
 
 interface Context {
   dir: string;
@@ -127,6 +133,33 @@ History('an unreadable history is a problem, not a throw', async ({ dir }) => {
   const result = await readRunHistory(dir); // a directory: EISDIR
   if (result.ok) return assert.unreachable('reading a directory must fail');
   assert.match(result.problem, `Cannot read the run history ${dir}`);
+});
+
+History('a full history is rotated to history.1.jsonl; reads span both, records stay whole', async ({ dir }) => {
+  const file = historyPath(dir);
+  const line = JSON.stringify(record(0)).length + 1;
+  const maxBytes = line * 3 + 10; // three records fit, the fourth rotates
+  for (let n = 0; n < 7; n++) await appendRunRecord(file, record(n), { maxBytes });
+  assert.is(rotatedHistoryPath(file), path.join(dir, '.cloudy', 'history.1.jsonl'));
+  const current = (await readFile(file, 'utf8')).trim().split('\n');
+  const rotated = (await readFile(rotatedHistoryPath(file), 'utf8')).trim().split('\n');
+  assert.is(current.length, 1, 'the seventh record began a new file');
+  assert.is(rotated.length, 3);
+  assert.ok((await stat(file)).size <= maxBytes && (await stat(rotatedHistoryPath(file))).size <= maxBytes);
+  // The oldest generation (records 0-2) is gone; the newest four read back in order.
+  const result = await readRunHistory(file);
+  if (!result.ok) return assert.unreachable(result.problem);
+  assert.equal(result.records, [record(3), record(4), record(5), record(6)]);
+  const last2 = await readRunHistory(file, 2);
+  assert.equal(last2.ok && last2.records, [record(5), record(6)]);
+});
+
+History('records carry which tasks were up to date; older records without it still read', async ({ dir }) => {
+  const file = historyPath(dir);
+  await appendRunRecord(file, record(0));
+  await appendRunRecord(file, record(1, { upToDate: ['docker', 'security-scan'] }));
+  const result = await readRunHistory(file);
+  assert.equal(result.ok && result.records.map((r) => r.upToDate), [undefined, ['docker', 'security-scan']]);
 });
 
 History.run();

@@ -74,6 +74,9 @@ export const deployOutput = defineTask({
   deps: [deploySecure],
   run: (_ctx, deps) => {
     const replaced: boolean = deps['deploy-secure'].replaced;
+    // A smoke test can tell "nothing changed" from "just redeployed".
+    const upToDate: boolean = deps['deploy-secure'].upToDate;
+    void upToDate;
     // @ts-expect-error: deploy-secure outputs `container`, not `containerName`
     return deps['deploy-secure'].containerName ?? replaced;
   },

@@ -1,0 +1,115 @@
+/**
+ * `deploy-secure` as a function of an engine: converge, replace, record, retain. The task file
+ * (tasks/deploy-secure.ts) checks the scan and calls this; a fleet deploy calls it once per
+ * engine (`engineFor(ctx, hostTarget(url))`).
+ *
+ * 1. repair what an interrupted deploy left (./leftovers.ts);
+ * 2. converge: when the service already runs this image with these settings, healthy and
+ *    passing every check, do nothing (./converge.ts) — unless `--force`;
+ * 3. replace, start-first when no host port is published (./replace.ts), rolling back on failure;
+ * 4. record the deploy (./record.ts) and remove old image generations (./retention.ts).
+ */
+import { LABELS, projectId } from '../docker/labels.js';
+import type { Check } from '../hardening/checks/index.js';
+import { networkCreateArgs, runArgs } from '../hardening/run-args.js';
+import { messageOf } from '../util/errors.js';
+import { assess, type Desired } from './converge.js';
+import type { Engine } from './engine.js';
+import { settleLeftovers } from './leftovers.js';
+import { readDeployRecord, writeDeployRecord } from './record.js';
+import { replaceContainer, replaceOrder } from './replace.js';
+import { pruneImages } from './retention.js';
+import { runSettings, runSpecHash } from './run-spec.js';
+
+/** The typed output of `deploy-secure`. */
+export interface Deployment {
+  readonly container: string;
+  readonly imageId: string;
+  /** True when a running container was replaced (false on a first deploy and when up to date). */
+  readonly replaced: boolean;
+  /** True when nothing was changed: the service already was this deployment. */
+  readonly upToDate: boolean;
+  readonly checks: Check[];
+  /** The engine deployed to (`local`, a host URL, `context:<name>`). */
+  readonly engine: string;
+}
+
+export async function deploy(engine: Engine, imageId: string): Promise<Deployment> {
+  const { ctx } = engine;
+  const policy = ctx.config.container;
+  const name = policy.name;
+  const runSpec = runSpecHash(policy);
+  const labels = {
+    [LABELS.project]: projectId(ctx.projectDir, ctx.config.image.name),
+    [LABELS.runSpec]: runSpec,
+    [LABELS.service]: name,
+  };
+  const networkInspect = await ensureNetwork(engine);
+  const base = { container: name, imageId, engine: engine.target.label };
+  if (ctx.flags.dryRun) {
+    ctx.explain({ upToDate: false, why: 'dry run: the running container is not checked' });
+    await engine.docker(runArgs(policy, imageId, name, labels));
+    return { ...base, replaced: false, upToDate: false, checks: [] };
+  }
+
+  const { oldId, current } = await settleLeftovers(engine, name);
+  const record = await readDeployRecord(ctx.projectDir, engine.target.label, name);
+  const desired: Desired = { imageId, runSpec, settings: runSettings(policy) };
+  const assessment = await assess(engine, name, desired, record, networkInspect, current);
+  if (assessment.upToDate && !ctx.flags.force) {
+    ctx.explain({ upToDate: true, why: assessment.why });
+    ctx.progress(`up to date (${assessment.why})`);
+    return { ...base, replaced: false, upToDate: true, checks: assessment.checks };
+  }
+  const why = ctx.flags.force ? `--force (${assessment.why})` : assessment.why;
+  ctx.explain({ upToDate: false, why });
+  const order = replaceOrder(policy, ctx.config.deploy.order);
+  ctx.progress(oldId ? `replacing ${name} (${order}): ${why}` : `starting ${name}: ${why}`);
+  const previousImage = oldId
+    ? ((current ?? (await engine.inspect(oldId)))?.['Image'] as string | undefined)
+    : undefined;
+  const { newId, checks } = await replaceContainer(engine, { name, imageId, labels, oldId, order });
+
+  const after = new Date().toISOString();
+  await writeDeployRecord(ctx.projectDir, engine.target.label, name, {
+    containerId: newId,
+    imageId,
+    runSpec,
+    settings: desired.settings,
+    at: after,
+    ...(previousImage ? { previousImageId: previousImage } : {}),
+  }).catch((error: unknown) => ctx.progress(`could not record the deploy (${messageOf(error)})`));
+  // Committed: removing old images is housekeeping, and never fails the deploy.
+  try {
+    const retention = await pruneImages(engine, { deployed: imageId, previous: previousImage });
+    if (retention.removed.length > 0)
+      ctx.progress(
+        `removed ${retention.removed.length} old image generation${retention.removed.length === 1 ? '' : 's'} (image.keep ${ctx.config.image.keep})`,
+      );
+    for (const s of retention.spared) ctx.progress(`kept old image ${s.imageId.slice(0, 19)}: ${s.why}`);
+  } catch (error) {
+    ctx.progress(`old images were not removed (${messageOf(error)}); the next deploy tries again`);
+  }
+  ctx.progress(
+    `${name} is running ${imageId.slice(0, 19)}, healthy, ${checks.filter((c) => c.status === 'pass').length} checks passed`,
+  );
+  return { ...base, replaced: oldId !== undefined, upToDate: false, checks };
+}
+
+/**
+ * Create the user-defined network (ICC and masquerading off) when configured and missing;
+ * returns its inspect document for the network checks (undefined for `network: none`).
+ */
+async function ensureNetwork(engine: Engine): Promise<unknown> {
+  const policy = engine.ctx.config.container;
+  const args = networkCreateArgs(policy);
+  if (!args || policy.network.mode !== 'network') return undefined;
+  if (!engine.ctx.flags.dryRun) {
+    const found = await engine.docker(['network', 'inspect', policy.network.name], { nothrow: true, silent: true });
+    if (found.exitCode === 0) return (JSON.parse(found.stdout) as unknown[])[0];
+  }
+  await engine.docker(args);
+  if (engine.ctx.flags.dryRun) return undefined;
+  const created = await engine.docker(['network', 'inspect', policy.network.name], { nothrow: true, silent: true });
+  return created.exitCode === 0 ? (JSON.parse(created.stdout) as unknown[])[0] : undefined;
+}
