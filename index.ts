@@ -8,6 +8,7 @@ export type { Config, DeclarativeTask } from './lib/config/input.js';
 export { defineConfig } from './lib/config/input.js';
 export type { ResolvedConfig } from './lib/config/types.js';
 export type { ImageBuild } from './lib/docker/build.js';
+export type { PushResult } from './lib/docker/push.js';
 export type { Arg, CommandResult, Shell, ShellOptions } from './lib/engine/spawn.js';
 export type { AnyTask, DepOutputs, RunFlags, Task, TaskContext, TaskOutput } from './lib/engine/task.js';
 export { defineTask, isTask } from './lib/engine/task.js';
@@ -22,6 +23,7 @@ export {
   deploySecure,
   docker,
   preflight,
+  push,
   rebuildNoCache,
   securityScan,
   updateBaseImages,

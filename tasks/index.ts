@@ -7,16 +7,18 @@ import audit from './audit.js';
 import deploySecure from './deploy-secure.js';
 import docker from './docker.js';
 import preflight from './preflight.js';
+import push from './push.js';
 import rebuildNoCache from './rebuild-no-cache.js';
 import securityScan from './security-scan.js';
 import updateBaseImages from './update-base-images.js';
 
-export { audit, deploySecure, docker, preflight, rebuildNoCache, securityScan, updateBaseImages };
+export { audit, deploySecure, docker, preflight, push, rebuildNoCache, securityScan, updateBaseImages };
 
 export const builtinTasks: readonly AnyTask[] = [
   docker,
   securityScan,
   deploySecure,
+  push,
   audit,
   updateBaseImages,
   rebuildNoCache,

@@ -12,6 +12,7 @@ import type { AnyTask } from '../engine/task.js';
 import type { Failure } from '../failure.js';
 import { refuseUnsafe } from '../hardening/refuse.js';
 import { resolveBindSources } from '../hardening/volumes.js';
+import { refusalProblems, refusedBy, swarmUnsupported } from '../swarm/unsupported.js';
 import { err, ok, type Result } from '../util/result.js';
 import type { Config, DeclarativeTask } from './input.js';
 import { projectRoot, resolveConfig } from './resolve.js';
@@ -88,10 +89,16 @@ export async function loadConfig(options: LoadOptions): Promise<Result<LoadedCon
   // for what it is, and docker gets the same path whatever directory it runs from.
   const resolved = { ...base, container: resolveBindSources(base.container, projectDir) };
   // A config that weakens the container is refused before anything runs, not at deploy time.
-  const unsafe = refuseUnsafe(resolved.container).map(
+  const unsafe = [...refuseUnsafe(resolved.container), ...refuseSwarm(resolved)].map(
     (problem): Failure => ({ reason: 'unsafe-config', ...(shown ? { file: shown } : {}), problem }),
   );
   return unsafe.length > 0 ? err(unsafe) : ok({ config: resolved, tasks: (config as Config).tasks ?? {} });
+}
+
+/** A Swarm deploy is never silently weaker: settings it cannot apply refuse unless accepted (issue 13). */
+function refuseSwarm(config: ResolvedConfig): string[] {
+  if (config.deploy.target !== 'swarm') return [];
+  return refusalProblems(refusedBy(swarmUnsupported(config.container), config.swarm.allowUnsupported));
 }
 
 function firstLines(message: string): string {

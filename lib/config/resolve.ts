@@ -39,6 +39,7 @@ export function resolveConfig(config: Config, projectDir: string, file?: string)
       dockerfile: path.resolve(projectDir, image.dockerfile ?? 'Dockerfile'),
       context: path.resolve(projectDir, image.context ?? '.'),
       buildArgs: image.buildArgs ?? {},
+      registry: image.registry?.replace(/\/+$/, ''),
     },
     container: resolveContainer(config.container),
     baseImages: config.baseImages ?? [...DEFAULT_BASE_IMAGES],
@@ -61,6 +62,41 @@ export function resolveConfig(config: Config, projectDir: string, file?: string)
         }
       : undefined,
     env: { file: config.env?.file ?? '.env', example: config.env?.example },
+    ...resolveBeyondOneHost(config, projectDir),
+  };
+}
+
+// -- beyond one host (issue 13): deploy target, Swarm, Kubernetes --
+function resolveBeyondOneHost(
+  config: Config,
+  projectDir: string,
+): Pick<ResolvedConfig, 'deploy' | 'swarm' | 'kubernetes'> {
+  const deploy = config.deploy ?? {};
+  const swarm = config.swarm ?? {};
+  const k8s = config.kubernetes ?? {};
+  const memory = config.container?.memory ?? DEFAULT_HARDENING.memory;
+  return {
+    deploy: {
+      target: deploy.target ?? 'engine',
+      replicas: deploy.replicas ?? 1,
+      reservations: {
+        memory: deploy.reservations?.memory ?? memory,
+        cpus: deploy.reservations?.cpus === undefined ? '0.25' : String(deploy.reservations.cpus),
+      },
+    },
+    swarm: {
+      allowUnsupported: swarm.allowUnsupported ?? [],
+      updateMonitorSeconds: swarm.updateMonitorSeconds ?? 30,
+      restartMaxAttempts: swarm.restartMaxAttempts ?? 5,
+      nodeHosts: swarm.nodeHosts ?? [],
+    },
+    kubernetes: {
+      namespace: k8s.namespace,
+      outDir: path.resolve(projectDir, k8s.outDir ?? 'k8s'),
+      storage: k8s.storage ?? '1Gi',
+      storageClassName: k8s.storageClassName,
+      serviceType: k8s.serviceType ?? 'ClusterIP',
+    },
   };
 }
 

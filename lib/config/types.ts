@@ -5,6 +5,7 @@
  */
 import type { HardeningPolicy } from '../hardening/policy.js';
 import type { Severity } from '../scan/severity.js';
+import type { SwarmUnsupportedId } from '../swarm/unsupported.js';
 
 /** The config tasks see: every default applied, paths absolute. */
 export interface ResolvedConfig {
@@ -19,6 +20,8 @@ export interface ResolvedConfig {
     readonly dockerfile: string;
     readonly context: string;
     readonly buildArgs: Readonly<Record<string, string>>;
+    /** Registry (and path) `push` pushes to; undefined when none is configured. (issue 13) */
+    readonly registry: string | undefined;
   };
   readonly container: HardeningPolicy;
   readonly baseImages: readonly string[];
@@ -36,4 +39,24 @@ export interface ResolvedConfig {
   };
   readonly compose: { readonly file: string; readonly service: string } | undefined;
   readonly env: { readonly file: string; readonly example: string | undefined };
+  // -- beyond one host (issue 13) --
+  readonly deploy: {
+    readonly target: 'engine' | 'swarm';
+    readonly replicas: number;
+    readonly reservations: { readonly memory: string; readonly cpus: string };
+  };
+  readonly swarm: {
+    readonly allowUnsupported: readonly SwarmUnsupportedId[];
+    readonly updateMonitorSeconds: number;
+    readonly restartMaxAttempts: number;
+    readonly nodeHosts: readonly string[];
+  };
+  readonly kubernetes: {
+    readonly namespace: string | undefined;
+    /** Absolute. */
+    readonly outDir: string;
+    readonly storage: string;
+    readonly storageClassName: string | undefined;
+    readonly serviceType: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  };
 }
