@@ -35,6 +35,11 @@ export default defineTask({
         hint: 'fix the scan findings first',
       });
     }
+    // deploy.target "swarm": a Swarm service instead of a container (lib/swarm, issue 13).
+    if (ctx.config.deploy.target === 'swarm') {
+      const { deploySwarm } = await import('../lib/swarm/deploy.js');
+      return deploySwarm(ctx, image.imageId);
+    }
     const policy = ctx.config.container;
     const name = policy.name;
     await ensureNetwork(ctx);
