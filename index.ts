@@ -22,6 +22,7 @@ export {
   builtinTasks,
   deploySecure,
   docker,
+  k8sManifests,
   preflight,
   push,
   rebuildNoCache,

@@ -19,15 +19,19 @@
 #   The engine starts with no images: `load IMAGE...` copies images from the first engine
 #   (docker save | docker load: image ids are kept, so a deploy by image id works on both).
 #
-# Usage: scripts/docker-engine-2.sh start|stop|purge|status|host|load IMAGE...
+# Usage: scripts/docker-engine-2.sh start|stop|purge|status|host|load IMAGE...|forward PORT
 #   start   start it (idempotent: a running, answering engine is reused); prints the
 #           DOCKER_HOST value (unix:///run/cloudy-engine-eN/docker.sock) on stdout
-#   stop    stop dockerd (bounded: SIGTERM, then SIGKILL after CLOUDY_ENGINE_WAIT s) and remove the
+#   stop    stop the relays and dockerd (bounded: SIGTERM, then SIGKILL after CLOUDY_ENGINE_WAIT s) and remove the
 #           network namespace and the veth; images and volumes are kept in the data root
 #   purge   stop, then delete the data root as well
 #   status  exit 0 when the engine answers, 1 otherwise
 #   host    print the DOCKER_HOST value
 #   load    copy the named images from the first engine into this one
+#   forward PORT  make 127.0.0.1:PORT inside the namespace reach 127.0.0.1:PORT of the host (a
+#           local test registry), through two small TCP relays (node): one on the host end of the
+#           veth, one inside the namespace. Docker trusts plain-HTTP registries on 127.0.0.0/8
+#           only, so both engines can then push and pull the same 127.0.0.1:PORT/name@digest
 # Environment: CLOUDY_ENGINE_INDEX (2..250, default 2), CLOUDY_ENGINE_WAIT (seconds, default 60).
 # Needs root, iproute2 (ip), util-linux (nsenter) and dockerd. Output: status lines on stdout;
 # on failure one "docker-engine-2: ERROR: ..." line on stderr and exit status 1.
@@ -142,9 +146,43 @@ cmd_start() {
   echo "$host"
 }
 
+# TCP relay: listen on $1:$2, connect each client to $3:$4. Ends when its parent namespace goes.
+relay_js='const net=require("net");const [,lh,lp,th,tp]=process.argv;net.createServer((c)=>{const u=net.connect(+tp,th);c.pipe(u).pipe(c);const end=()=>{c.destroy();u.destroy()};c.on("error",end);u.on("error",end)}).listen(+lp,lh)'
+
+cmd_forward() {
+  local port="${1:-}" node pid
+  case "$port" in '' | *[!0-9]*) die "usage: $0 forward PORT" ;; esac
+  answers || die "engine $name is not running (run: $0 start)"
+  node="$(command -v node)" || die "node is not installed (the relays are small node scripts)"
+  if [ -s "$run/forward-$port.pids" ]; then
+    local alive=1
+    for pid in $(cat "$run/forward-$port.pids"); do [ -d "/proc/$pid" ] || alive=0; done
+    [ "$alive" = 1 ] && { echo "docker-engine-2: 127.0.0.1:$port already forwarded into $name"; return 0; }
+    for pid in $(cat "$run/forward-$port.pids"); do kill "$pid" 2>/dev/null || true; done
+  fi
+  setsid "$node" -e "$relay_js" "$host_ip" "$port" 127.0.0.1 "$port" </dev/null >>"$log" 2>&1 &
+  echo "$!" >"$run/forward-$port.pids"
+  setsid nsenter "--net=/var/run/netns/$ns" "$node" -e "$relay_js" 127.0.0.1 "$port" "$host_ip" "$port" </dev/null >>"$log" 2>&1 &
+  echo "$!" >>"$run/forward-$port.pids"
+  # Ready when a connection through both relays reaches the host's port.
+  local deadline=$(($(date +%s) + 10))
+  until nsenter "--net=/var/run/netns/$ns" timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; do
+    [ "$(date +%s)" -lt "$deadline" ] || die "the relay for port $port did not answer within 10s (log: $log)"
+    sleep 0.2
+  done
+  echo "docker-engine-2: 127.0.0.1:$port in $name now reaches 127.0.0.1:$port of the host"
+}
+
 cmd_stop() {
   need_root_tools
-  local pid _
+  local pid _ f
+  for f in "$run"/forward-*.pids; do
+    [ -e "$f" ] || continue
+    for pid in $(cat "$f"); do
+      tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'net.createServer' && kill "$pid" 2>/dev/null || true
+    done
+    rm -f "$f"
+  done
   pid="$(daemon_pid)"
   if [ -n "$pid" ]; then
     kill "$pid" 2>/dev/null || true
@@ -199,5 +237,6 @@ case "$cmd" in
   status) answers ;;
   host) echo "$host" ;;
   load) cmd_load "$@" ;;
-  *) echo "usage: $0 start|stop|purge|status|host|load IMAGE..." >&2; exit 2 ;;
+  forward) cmd_forward "$@" ;;
+  *) echo "usage: $0 start|stop|purge|status|host|load IMAGE...|forward PORT" >&2; exit 2 ;;
 esac

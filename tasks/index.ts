@@ -6,19 +6,21 @@ import type { AnyTask } from '../lib/engine/task.js';
 import audit from './audit.js';
 import deploySecure from './deploy-secure.js';
 import docker from './docker.js';
+import k8sManifests from './k8s-manifests.js';
 import preflight from './preflight.js';
 import push from './push.js';
 import rebuildNoCache from './rebuild-no-cache.js';
 import securityScan from './security-scan.js';
 import updateBaseImages from './update-base-images.js';
 
-export { audit, deploySecure, docker, preflight, push, rebuildNoCache, securityScan, updateBaseImages };
+export { audit, deploySecure, docker, k8sManifests, preflight, push, rebuildNoCache, securityScan, updateBaseImages };
 
 export const builtinTasks: readonly AnyTask[] = [
   docker,
   securityScan,
   deploySecure,
   push,
+  k8sManifests,
   audit,
   updateBaseImages,
   rebuildNoCache,

@@ -115,11 +115,15 @@ const TEMP_DEBRIS_AGE_MS = 60 * 60 * 1000;
  * fsyncs are needed. I/O errors (disk full, permissions) reject the promise.
  */
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  await writeTextAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** {@link writeJsonAtomic} for text (generated manifests): same temp file, fsync, rename, fsync. */
+export async function writeTextAtomic(file: string, data: string): Promise<void> {
   const dir = path.dirname(file);
   await mkdir(dir, { recursive: true, mode: 0o777 });
   const prefix = tempPrefix(file);
   const temp = path.join(dir, `${prefix}${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const data = `${JSON.stringify(value, null, 2)}\n`;
   try {
     const handle = await open(temp, 'wx', 0o666);
     try {

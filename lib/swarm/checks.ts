@@ -25,6 +25,7 @@ const FIELD_CHECKS: Readonly<Record<ShapeField, { readonly cis: string; readonly
   mounts: { cis: '-', title: 'Service volumes and tmpfs mounts' },
   networks: { cis: '5.30', title: 'Service attached to its overlay networks only' },
   ports: { cis: '5.9', title: 'Service publishes only the configured ports' },
+  placement: { cis: '-', title: 'Replicas spread over nodes' },
   log: { cis: '-', title: 'Service log driver and rotation' },
   labels: { cis: '-', title: 'Service labels' },
   containerLabels: { cis: '-', title: 'Task container labels' },

@@ -47,6 +47,7 @@ const ROLLING: ReadonlySet<ShapeField> = new Set<ShapeField>([
   'mounts',
   'networks',
   'ports',
+  'placement',
   'log',
   'containerLabels',
   'restart',

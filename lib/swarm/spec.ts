@@ -46,6 +46,8 @@ export type Shape = {
   readonly mounts: readonly string[];
   readonly networks: readonly string[];
   readonly ports: readonly string[];
+  /** Placement preferences: `spread=node.id`, so replicas land on different nodes. */
+  readonly placement: readonly string[];
   readonly log: string;
   readonly labels: readonly string[];
   readonly containerLabels: readonly string[];
@@ -58,6 +60,8 @@ export type ShapeField = keyof Shape;
 
 /** Nanoseconds per second: Swarm stores durations in nanoseconds. */
 export const NS = 1e9;
+/** Replicas spread over nodes (`--replicas-max-per-node 1` would deadlock start-first updates on one node). */
+const SPREAD = 'spread=node.id';
 const sorted = (items: Iterable<string>): string[] => [...items].sort();
 const pairs = (r: Readonly<Record<string, unknown>>): string[] =>
   sorted(Object.entries(r).map(([k, v]) => `${k}=${String(v)}`));
@@ -134,6 +138,7 @@ export function desiredShape(plan: ServicePlan): Shape {
     mounts: sorted(mountArgs(p).map((m) => m.shape)),
     networks: sorted(plan.networks.map((n) => n.id)),
     ports: sorted(portArgs(p).map((x) => x.shape)),
+    placement: [SPREAD],
     log: `json-file ${pairs(p.logOpts).join(' ')}`,
     labels: pairs(plan.labels),
     containerLabels: pairs(plan.labels),
@@ -179,6 +184,9 @@ export function shapeOf(service: unknown): Shape {
     mounts: sorted(mounts),
     networks: sorted(list(at(task, 'Networks')).map((n) => str(at(n, 'Target')) ?? '')),
     ports: sorted(ports),
+    placement: sorted(
+      list(at(task, 'Placement', 'Preferences')).map((x) => `spread=${str(at(x, 'Spread', 'SpreadDescriptor')) ?? ''}`),
+    ),
     log: `${str(at(task, 'LogDriver', 'Name')) ?? ''} ${pairs(record(at(task, 'LogDriver', 'Options'))).join(' ')}`,
     labels: pairs(record(at(spec, 'Labels'))),
     containerLabels: pairs(record(at(c, 'Labels'))),
@@ -272,6 +280,8 @@ export function createArgs(plan: ServicePlan): string[] {
     ...mountArgs(p).flatMap((m) => ['--mount', m.value]),
     ...plan.networks.flatMap((n) => ['--network', n.name]),
     ...portArgs(p).flatMap((x) => ['--publish', x.value]),
+    '--placement-pref',
+    SPREAD,
     ...(plan.image.includes('@') ? ['--with-registry-auth'] : []),
     plan.image,
   ];
@@ -307,6 +317,8 @@ export function updateArgs(plan: ServicePlan, current: Shape, currentService: un
   const wantIds = new Set(plan.networks.map((n) => n.id));
   for (const id of current.networks) if (!wantIds.has(id)) args.push('--network-rm', id);
   for (const n of plan.networks) if (!current.networks.includes(n.id)) args.push('--network-add', n.name);
+  for (const pref of current.placement) if (pref !== SPREAD) args.push('--placement-pref-rm', pref);
+  if (!current.placement.includes(SPREAD)) args.push('--placement-pref-add', SPREAD);
   if (!portsMatch(desiredShape(plan).ports, current.ports)) {
     const targets = new Set(current.ports.map((s) => s.slice(s.indexOf(':') + 1, s.indexOf('/'))));
     for (const t of targets) args.push('--publish-rm', t);

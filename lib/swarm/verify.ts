@@ -64,6 +64,14 @@ export async function verifySwarm(ctx: TaskContext, v: VerifyInput): Promise<Che
       continue;
     }
     checks.push(
+      check(
+        `${label}:node`,
+        '-',
+        'Task container inspected on its node',
+        'the engine of its node',
+        `${node} via ${host || 'the manager'}`,
+        'pass',
+      ),
       ...taskContainerChecks(info, {
         policy: v.plan.policy,
         expectedImageId: v.imageId,
