@@ -45,6 +45,7 @@ export function dnsName(text: string): string {
   const name = text
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-{2,}/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 63)
     .replace(/-+$/, '');

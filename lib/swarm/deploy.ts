@@ -80,7 +80,7 @@ export async function deploySwarm(ctx: TaskContext, imageId: string): Promise<Sw
   });
   if (ctx.flags.dryRun) {
     for (const n of networks) await ensureOverlay(ctx, n.name, n.internal, `${PROJECT_LABEL}=${labelValue}`);
-    await docker(ctx, createArgs(plan(imageId, [])));
+    await docker(ctx, createArgs(plan(imageId, []), { printOnly: true }));
     return { container: name, imageId, replaced: false, checks: [] };
   }
 

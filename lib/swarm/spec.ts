@@ -259,9 +259,12 @@ function scalarArgs(plan: ServicePlan): string[] {
   ];
 }
 
-/** `docker service create` argv (without `docker`); `--detach`: the deploy waits itself, bounded. */
-export function createArgs(plan: ServicePlan): string[] {
-  guardImage(plan.image);
+/**
+ * `docker service create` argv (without `docker`); `--detach`: the deploy waits itself, bounded.
+ * `printOnly` (`--dry-run`, where the image is only known by its tag) skips the digest guard.
+ */
+export function createArgs(plan: ServicePlan, options: { printOnly?: boolean } = {}): string[] {
+  if (!options.printOnly) guardImage(plan.image);
   const p = plan.policy;
   return [
     'service',
