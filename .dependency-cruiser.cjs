@@ -92,6 +92,14 @@ module.exports = {
       to: { path: '^lib/(engine|docker|scan|store|render|config)/', pathNot: '^lib/docker/units\\.ts$' },
     },
     {
+      name: 'swarm-and-kubernetes-models-are-pure',
+      severity: 'error',
+      comment:
+        'What Swarm cannot apply, the service spec and its checks (lib/swarm) and the Kubernetes manifests (lib/kubernetes) are pure: they run nothing and load no config.',
+      from: { path: ['^lib/swarm/(unsupported|spec|checks)\\.ts$', '^lib/kubernetes/'] },
+      to: { path: '^lib/(engine|docker|scan|store|render|config)/', pathNot: '^lib/docker/units\\.ts$' },
+    },
+    {
       name: 'render-runs-nothing',
       severity: 'error',
       comment: 'lib/render turns values into text; it may read any type but never runs a process or a task.',
@@ -117,6 +125,13 @@ module.exports = {
         'listr2 lives in lib/render/listr.ts, cosmiconfig in lib/config/load.ts, dotenv-safe in lib/config/env.ts.',
       from: { pathNot: ['^lib/render/listr\\.ts$', '^lib/config/load\\.ts$', '^lib/config/env\\.ts$', '^test/'] },
       to: { path: ['^node_modules/(listr2|cosmiconfig|dotenv-safe|dotenv)/'] },
+    },
+    {
+      name: 'one-adapter-per-library-kubernetes',
+      severity: 'error',
+      comment: 'kubernetes-models lives in lib/kubernetes/validate.ts, js-yaml in lib/kubernetes/yaml.ts (issue 13).',
+      from: { pathNot: ['^lib/kubernetes/(validate|yaml)\\.ts$', '^test/'] },
+      to: { path: ['^node_modules/(kubernetes-models|@kubernetes-models|js-yaml)/'] },
     },
     {
       name: 'no-underscore-modules',
