@@ -89,7 +89,7 @@ export async function deploySwarm(ctx: TaskContext, imageId: string): Promise<Sw
     return ctx.fail({
       reason: 'task-error',
       message: `deploy.target is "swarm" but this Docker engine is ${swarm.active ? 'a swarm worker, not a manager' : 'not in a swarm'}`,
-      hint: 'run docker swarm init (a one-node swarm), or point DOCKER_HOST at a swarm manager',
+      hint: 'run docker swarm init for a one-node swarm, or point DOCKER_HOST at a swarm manager',
     });
   const forEngine = engineUnsupported(policy, await apiVersion(ctx));
   const refused = refusedBy(forEngine, allow);

@@ -23,7 +23,7 @@ import {
   waitFor,
 } from '../helpers/docker.js';
 import { type Engine2, startEngine2 } from '../helpers/engine2.js';
-import { makeProject, type Project, runCli, startCli, trivyFixtures } from '../helpers/rig.js';
+import { collect, makeProject, type Project, runCli, startCli, trivyFixtures } from '../helpers/rig.js';
 
 const CLEAN = path.join(trivyFixtures, 'sl-micro-rancher5.4.json.golden');
 const ACCEPT = ['no-new-privileges', 'memory-swap', 'network-none', 'icc'];
@@ -287,6 +287,28 @@ Swarm('an update whose health fails is rolled back by Swarm and reported; the pr
   } finally {
     setConfig(main, (c) => delete c.image.dockerfile);
   }
+});
+
+Swarm('SIGINT during an update asks Swarm to roll back, and the previous spec runs again', async () => {
+  const previous = service(main.name).Spec.TaskTemplate.ContainerSpec.Image;
+  const child = startCli(main.project, ['deploy-secure'], { fakeDocker: false, env: { TRIVY_STANDIN_REPORT: CLEAN } });
+  const done = collect(child, 300_000);
+  await new Promise<void>((resolve) =>
+    child.stdout!.on(
+      'data',
+      (b: Buffer) => String(b).includes(`waiting for service ${main.name} to converge: updating`) && resolve(),
+    ),
+  );
+  child.kill('SIGINT');
+  const r = await done;
+  assert.is(r.code, 130, r.stderr);
+  assert.match(r.stderr, `rollback: Swarm put service ${main.name} back on its previous spec`);
+  const svc = service(main.name);
+  assert.is(svc.Spec.TaskTemplate.ContainerSpec.Image, previous);
+  assert.equal(
+    runningTasks(main.name).map((t) => [t.Spec.ContainerSpec.Image, t.Status.State]),
+    [[previous, 'running']],
+  );
 });
 
 Swarm('a service this project did not create is refused and left as it was', async () => {
