@@ -96,7 +96,7 @@ module.exports = {
       severity: 'error',
       comment:
         'What Swarm cannot apply, the service spec and its checks (lib/swarm) and the Kubernetes manifests (lib/kubernetes) are pure: they run nothing and load no config.',
-      from: { path: ['^lib/swarm/(unsupported|spec|checks)\\.ts$', '^lib/kubernetes/'] },
+      from: { path: ['^lib/swarm/(unsupported|spec|flags|checks)\\.ts$', '^lib/kubernetes/'] },
       to: { path: '^lib/(engine|docker|scan|store|render|config)/', pathNot: '^lib/docker/units\\.ts$' },
     },
     {

@@ -13,9 +13,8 @@
 import { parseCpus, parseMemory } from '../docker/units.js';
 import { normalizeCapability, parseRestart } from '../hardening/options.js';
 import type { HardeningPolicy } from '../hardening/policy.js';
-import { parseVolume } from '../hardening/volumes.js';
 import { at, bool, list, num, record, str, strings } from '../util/json-path.js';
-import { tmpfsOptions } from './unsupported.js';
+import { mountArgs, portArgs, ulimitPair } from './flags.js';
 
 /** Everything a service is made from. */
 export type ServicePlan = {
@@ -71,52 +70,6 @@ export function restartOf(plan: ServicePlan): { condition: string; maxAttempts: 
   const r = parseRestart(plan.policy.restart);
   const n = r?.name === 'on-failure' && r.maximumRetryCount > 0 ? r.maximumRetryCount : plan.restartMaxAttempts;
   return { condition: 'on-failure', maxAttempts: n };
-}
-
-/** `--mount` values: named volumes, binds and tmpfs, as the CSV the CLI parses. */
-export function mountArgs(policy: HardeningPolicy): { target: string; value: string; shape: string }[] {
-  const mounts: { target: string; value: string; shape: string }[] = [];
-  for (const spec of policy.volumes) {
-    const v = parseVolume(spec);
-    if (!v) continue;
-    const type = v.bind ? 'bind' : 'volume';
-    const ro = v.options.split(',').includes('ro');
-    mounts.push({
-      target: v.target,
-      value: [`type=${type}`, `source=${v.source}`, `target=${v.target}`, ...(ro ? ['readonly'] : [])]
-        .map(csvField)
-        .join(','),
-      shape: `${type}:${v.source}:${v.target}${ro ? ':ro' : ''}`,
-    });
-  }
-  for (const spec of policy.tmpfs) {
-    const t = tmpfsOptions(spec);
-    const fields = [
-      'type=tmpfs',
-      `target=${t.path}`,
-      ...(t.sizeBytes !== undefined ? [`tmpfs-size=${t.sizeBytes}`] : []),
-      ...(t.mode !== undefined ? [`tmpfs-mode=${t.mode.toString(8)}`] : []),
-    ];
-    mounts.push({
-      target: t.path,
-      value: fields.map(csvField).join(','),
-      shape: `tmpfs:${t.path}:${t.sizeBytes ?? 0}:${t.mode ?? 0}`,
-    });
-  }
-  return mounts;
-}
-
-/** `--publish` values; a spec without a host port lets Swarm pick one (shape `*`). */
-export function portArgs(policy: HardeningPolicy): { target: number; value: string; shape: string }[] {
-  return policy.ports.flatMap((spec) => {
-    const [ports = '', proto = 'tcp'] = spec.split('/');
-    const parts = ports.replace(/^\[[^\]]*\]:/, '').split(':');
-    const target = Number(parts.at(-1));
-    const published = parts.length >= 2 ? parts.at(-2) : undefined;
-    if (!Number.isInteger(target)) return [];
-    const fields = [...(published ? [`published=${published}`] : []), `target=${target}`, `protocol=${proto}`];
-    return [{ target, value: [...fields, 'mode=ingress'].join(','), shape: `${published ?? '*'}:${target}/${proto}` }];
-  });
 }
 
 const memoryBytes = (text: string): number => parseMemory(text) ?? 0;
@@ -329,17 +282,6 @@ export function updateArgs(plan: ServicePlan, current: Shape, currentService: un
   }
   args.push(plan.name);
   return args;
-}
-
-/** `1024:1024` stays; a single value means soft = hard, as `docker run --ulimit` reads it. */
-function ulimitPair(value: string): string {
-  const [soft, hard = soft] = value.trim().split(':');
-  return `${soft}:${hard}`;
-}
-
-/** A CSV field as the CLI's `--mount` parser reads it: quoted when it holds a comma or a quote. */
-function csvField(field: string): string {
-  return /[",\n]/.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
 }
 
 /** The image is the one positional argument: it must be a digest or an id, and not an option. */

@@ -75,7 +75,8 @@ export async function verifySwarm(ctx: TaskContext, v: VerifyInput): Promise<Che
       ...taskContainerChecks(info, {
         policy: v.plan.policy,
         expectedImageId: v.imageId,
-        networks: v.networks.map((n) => n.name),
+        // Published ports (routing mesh) attach each task to the ingress network as well (observed).
+        networks: [...v.networks.map((n) => n.name), ...(v.plan.policy.ports.length > 0 ? ['ingress'] : [])],
         accepted: v.accepted,
         label,
       }),
