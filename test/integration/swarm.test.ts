@@ -311,6 +311,34 @@ Swarm('SIGINT during an update asks Swarm to roll back, and the previous spec ru
   );
 });
 
+Swarm('a configured internal network becomes an internal overlay; a local bridge of that name is refused', async () => {
+  const network = uniqueName('cloudy-swnet');
+  const s = stack(
+    { swarm: { updateMonitorSeconds: 5, allowUnsupported: ['no-new-privileges', 'memory-swap', 'icc'] } },
+    {
+      network: { name: network, internal: true },
+    },
+  );
+  docker(['network', 'create', '--driver', 'bridge', network], { check: true });
+  try {
+    const clash = await deploy(s);
+    assert.is(clash.code, 1);
+    assert.match(clash.error, `network ${network} exists as a local bridge network with Internal=false`);
+    assert.is(docker(['service', 'inspect', s.name]).code, 1, 'no service was created');
+  } finally {
+    docker(['network', 'rm', network]);
+  }
+  const r = await deploy(s);
+  assert.is(r.code, 0, `${r.error}\n${r.stderr}`);
+  const net = inspect(network, 'network');
+  assert.equal([net.Driver, net.Scope, net.Internal, net.Attachable], ['overlay', 'swarm', true, false]);
+  assert.equal(Object.keys(taskContainer(s.name).NetworkSettings.Networks), [network]);
+  assert.is(r.checks.find((c) => c.id === 'swarm-network-isolation')?.status, 'pass');
+  assert.not.ok(r.checks.some((c) => c.id === 'swarm-not-applied:network-none'));
+  removeStack(s);
+  await waitFor(() => docker(['network', 'rm', network]).code === 0, 60_000);
+});
+
 Swarm('a service this project did not create is refused and left as it was', async () => {
   const s = stack();
   docker(
