@@ -25,6 +25,18 @@ module.exports = {
       to: { path: '^(cli|tasks)/' },
     },
     {
+      name: 'tasks-load-their-work-lazily',
+      severity: 'error',
+      comment:
+        'A built-in task file is its definition (name, description, deps); what it runs is imported inside run(), so --list, which loads every definition, loads none of it (test/cli/startup.test.ts counts).',
+      from: { path: '^tasks/' },
+      to: {
+        path: '^lib/',
+        pathNot: ['^lib/engine/task\\.ts$', '^lib/failure\\.ts$'],
+        dependencyTypesNot: ['type-only', 'dynamic-import'],
+      },
+    },
+    {
       name: 'tasks-not-to-cli',
       severity: 'error',
       comment: 'A built-in task never knows how it was invoked.',
@@ -101,6 +113,14 @@ module.exports = {
       to: { path: '^lib/(engine|docker|scan|store|render|config)/', pathNot: '^lib/docker/units\\.ts$' },
     },
     {
+      name: 'swarm-and-kubernetes-models-are-pure',
+      severity: 'error',
+      comment:
+        'What Swarm cannot apply, the service spec and its checks (lib/swarm) and the Kubernetes manifests (lib/kubernetes) are pure: they run nothing and load no config.',
+      from: { path: ['^lib/swarm/(unsupported|spec|flags|checks)\\.ts$', '^lib/kubernetes/'] },
+      to: { path: '^lib/(engine|docker|scan|store|render|config)/', pathNot: '^lib/docker/units\\.ts$' },
+    },
+    {
       name: 'render-runs-nothing',
       severity: 'error',
       comment: 'lib/render turns values into text; it may read any type but never runs a process or a task.',
@@ -141,6 +161,13 @@ module.exports = {
         ],
       },
       to: { path: ['^node_modules/(listr2|cosmiconfig|dotenv-safe|dotenv|js-yaml)/'] },
+    },
+    {
+      name: 'one-adapter-per-library-kubernetes',
+      severity: 'error',
+      comment: 'kubernetes-models lives in lib/kubernetes/validate.ts, js-yaml in lib/kubernetes/yaml.ts (issue 13).',
+      from: { pathNot: ['^lib/kubernetes/(validate|yaml)\\.ts$', '^test/'] },
+      to: { path: ['^node_modules/(kubernetes-models|@kubernetes-models|js-yaml)/'] },
     },
     {
       name: 'no-underscore-modules',

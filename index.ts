@@ -9,6 +9,7 @@ export { defineConfig } from './lib/config/input.js';
 export type { ResolvedConfig } from './lib/config/types.js';
 export type { Deployment } from './lib/deploy/deploy.js';
 export type { ImageBuild } from './lib/docker/build.js';
+export type { PushResult } from './lib/docker/push.js';
 export type { DockerTarget } from './lib/docker/target.js';
 export type { Arg, CommandResult, Shell, ShellOptions } from './lib/engine/spawn.js';
 export type { AnyTask, Decision, DepOutputs, RunFlags, Task, TaskContext, TaskOutput } from './lib/engine/task.js';
@@ -28,7 +29,9 @@ export {
   devUp,
   docker,
   incident,
+  k8sManifests,
   preflight,
+  push,
   rebuildNoCache,
   securityScan,
   updateBaseImages,

@@ -1,8 +1,5 @@
-import { docker } from '../lib/docker/cli.js';
 import { defineTask } from '../lib/engine/task.js';
 import type { Check } from '../lib/hardening/checks/index.js';
-import { hardeningChecks, verificationFailure } from '../lib/hardening/verify.js';
-import { formatChecksTable } from '../lib/render/checks.js';
 
 /**
  * The guide's "security monitoring", done properly: the deploy's hardening checks against the
@@ -13,6 +10,9 @@ export default defineTask({
   name: 'audit',
   description: 'Check the running container against the hardening policy (CIS Docker Benchmark ids)',
   run: async (ctx): Promise<{ container: string; checks: Check[] }> => {
+    const { docker } = await import('../lib/docker/cli.js');
+    const { hardeningChecks, verificationFailure } = await import('../lib/hardening/verify.js');
+    const { formatChecksTable } = await import('../lib/render/checks.js');
     const { name } = ctx.config.container;
     if (ctx.flags.dryRun) {
       await docker(ctx, ['container', 'inspect', name]);

@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { auditCompose, type ComposeFinding } from '../lib/compose/audit.js';
-import { effectiveConfig, requireCompose, toolName } from '../lib/compose/run.js';
+import type { ComposeFinding } from '../lib/compose/audit.js';
 import { defineTask } from '../lib/engine/task.js';
 import { TaskFailure } from '../lib/failure.js';
-import { findingName, formatComposeAudit } from '../lib/render/compose.js';
 
 /**
  * The compose file as compose will run it, checked against the guide: it reads the effective
@@ -19,6 +17,9 @@ export default defineTask({
   name: 'compose-audit',
   description: 'Check the effective compose config against the hardening guide (CIS ids)',
   run: async (ctx): Promise<{ file: string; compose: string; services: string[]; checks: ComposeFinding[] }> => {
+    const { auditCompose } = await import('../lib/compose/audit.js');
+    const { effectiveConfig, requireCompose, toolName } = await import('../lib/compose/run.js');
+    const { findingName, formatComposeAudit } = await import('../lib/render/compose.js');
     const { dev } = ctx.config;
     const shown = path.relative(ctx.projectDir, dev.file) || dev.file;
     if (!ctx.flags.dryRun && !existsSync(dev.file))

@@ -1,13 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { composeFromConfig } from '../lib/compose/from-config.js';
-import { GENERATED_MARKER } from '../lib/compose/generate.js';
-import { toYaml } from '../lib/compose/yaml.js';
 import { defineTask } from '../lib/engine/task.js';
-import { printDocument } from '../lib/render/compose.js';
-import { writeFileAtomic } from '../lib/store/state.js';
-import { messageOf } from '../lib/util/errors.js';
-import { kindOf } from '../lib/util/safe-files.js';
 
 /**
  * The guide's docker-compose.yml, made to keep the `docker run` line's promises: generated from
@@ -19,6 +12,13 @@ export default defineTask({
   name: 'compose-file',
   description: 'Write a hardened docker-compose.yml from the policy deploy-secure uses (--stdout prints it)',
   run: async (ctx): Promise<{ file: string | undefined; written: boolean; services: string[]; yaml?: string }> => {
+    const { composeFromConfig } = await import('../lib/compose/from-config.js');
+    const { GENERATED_MARKER } = await import('../lib/compose/generate.js');
+    const { toYaml } = await import('../lib/compose/yaml.js');
+    const { printDocument } = await import('../lib/render/compose.js');
+    const { writeFileAtomic } = await import('../lib/store/state.js');
+    const { messageOf } = await import('../lib/util/errors.js');
+    const { kindOf } = await import('../lib/util/safe-files.js');
     const config = ctx.config;
     const generated = await composeFromConfig(config);
     for (const note of generated.notes) ctx.progress(`note: ${note}`);

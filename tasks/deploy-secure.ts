@@ -27,6 +27,11 @@ export default defineTask({
         hint: 'fix the scan findings first',
       });
     }
+    // deploy.target "swarm": a Swarm service instead of a container (lib/swarm, issue 13).
+    if (ctx.config.deploy.target === 'swarm') {
+      const { deploySwarm } = await import('../lib/swarm/deploy.js');
+      return deploySwarm(ctx, image.imageId);
+    }
     const { deploy } = await import('../lib/deploy/deploy.js');
     const { engineFor } = await import('../lib/deploy/engine.js');
     return deploy(engineFor(ctx), image.imageId);

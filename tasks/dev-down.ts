@@ -1,7 +1,4 @@
 import { existsSync } from 'node:fs';
-import { composePrefix, requireCompose } from '../lib/compose/run.js';
-import { projectContainers } from '../lib/compose/stack.js';
-import { docker } from '../lib/docker/cli.js';
 import { defineTask } from '../lib/engine/task.js';
 
 /**
@@ -14,6 +11,9 @@ export default defineTask({
   name: 'dev-down',
   description: 'Stop and remove the dev stack containers and networks (volumes are kept)',
   run: async (ctx): Promise<{ project: string; removed: string[]; volumesKept: string[] }> => {
+    const { composePrefix, requireCompose } = await import('../lib/compose/run.js');
+    const { projectContainers } = await import('../lib/compose/stack.js');
+    const { docker } = await import('../lib/docker/cli.js');
     const { dev } = ctx.config;
     const tool = await requireCompose(ctx);
     const before = ctx.flags.dryRun ? [] : await projectContainers(ctx, dev.project);

@@ -1,15 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { activeServices } from '../lib/compose/effective.js';
-import { composeFromConfig } from '../lib/compose/from-config.js';
-import { composePrefix, effectiveConfig, requireCompose, toolName } from '../lib/compose/run.js';
-import { planStart, projectContainers } from '../lib/compose/stack.js';
-import { waitHealthy } from '../lib/docker/health.js';
 import { defineTask } from '../lib/engine/task.js';
 import { type Failure, TaskFailure } from '../lib/failure.js';
 import type { Check } from '../lib/hardening/checks/index.js';
-import { hardeningChecks, verificationFailure } from '../lib/hardening/verify.js';
-import { findingName, formatComposeAudit } from '../lib/render/compose.js';
 import dockerTask from './docker.js';
 
 interface Started {
@@ -34,6 +27,13 @@ export default defineTask({
   description: 'Start the compose development profile(s) hardened, and verify each container (--profile ollama)',
   deps: [dockerTask],
   run: async (ctx, deps): Promise<{ project: string; profiles: string[]; services: Started[] }> => {
+    const { activeServices } = await import('../lib/compose/effective.js');
+    const { composeFromConfig } = await import('../lib/compose/from-config.js');
+    const { composePrefix, effectiveConfig, requireCompose, toolName } = await import('../lib/compose/run.js');
+    const { planStart, projectContainers } = await import('../lib/compose/stack.js');
+    const { waitHealthy } = await import('../lib/docker/health.js');
+    const { hardeningChecks, verificationFailure } = await import('../lib/hardening/verify.js');
+    const { findingName, formatComposeAudit } = await import('../lib/render/compose.js');
     const { dev } = ctx.config;
     const shown = path.relative(ctx.projectDir, dev.file) || dev.file;
     const profiles = [...new Set([...dev.profiles, ...(ctx.flags.profiles ?? [])])];

@@ -1,4 +1,3 @@
-import { buildImage } from '../lib/docker/build.js';
 import { defineTask } from '../lib/engine/task.js';
 import preflight from './preflight.js';
 
@@ -15,6 +14,7 @@ export default defineTask({
   description: 'Build the image (docker build with BUILD_DATE, VCS_REF, VERSION build args); skipped when up to date',
   deps: [preflight],
   run: async (ctx) => {
+    const { buildImage } = await import('../lib/docker/build.js');
     const { checkBuild } = await import('../lib/docker/up-to-date.js');
     const check = await checkBuild(ctx);
     ctx.explain({ upToDate: check.upToDate, why: check.why });

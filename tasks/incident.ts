@@ -1,18 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { docker } from '../lib/docker/cli.js';
-import { inspectContainer } from '../lib/docker/health.js';
-import { inspectImage } from '../lib/docker/image.js';
 import { defineTask, type TaskContext } from '../lib/engine/task.js';
 import { TaskFailure } from '../lib/failure.js';
-import { type Check, verifyContainer } from '../lib/hardening/checks/index.js';
-import { failureHeadline } from '../lib/render/failure.js';
-import { formatIncidentSummary, type IncidentSummary } from '../lib/render/incident.js';
-import { isSecretName, MASK } from '../lib/render/redact.js';
-import { scanImageId } from '../lib/scan/image-scan.js';
-import { trivyCommand } from '../lib/scan/run.js';
-import { messageOf } from '../lib/util/errors.js';
-import { kindOf, makeNewDirectory, restrictFile, writeNewFile } from '../lib/util/safe-files.js';
+import type { Check } from '../lib/hardening/checks/index.js';
+import type { IncidentSummary } from '../lib/render/incident.js';
 
 interface IncidentOutput {
   readonly dir: string;
@@ -35,6 +26,14 @@ export default defineTask({
   name: 'incident',
   description: 'Incident runbook: stop the container, keep logs/inspect/image, scan it, write a summary (--no-stop)',
   run: async (ctx): Promise<IncidentOutput> => {
+    const { docker } = await import('../lib/docker/cli.js');
+    const { inspectContainer } = await import('../lib/docker/health.js');
+    const { inspectImage } = await import('../lib/docker/image.js');
+    const { verifyContainer } = await import('../lib/hardening/checks/index.js');
+    const { formatIncidentSummary } = await import('../lib/render/incident.js');
+    const { maskContainerEnv } = await import('../lib/render/redact.js');
+    const { messageOf } = await import('../lib/util/errors.js');
+    const { writeNewFile } = await import('../lib/util/safe-files.js');
     const { name } = ctx.config.container;
     const stop = !ctx.flags.noStop;
     if (ctx.flags.dryRun) {
@@ -66,7 +65,7 @@ export default defineTask({
       String((c?.['State'] as { Status?: string } | undefined)?.Status ?? 'gone');
 
     // The state as found, before anything changes it.
-    await save('inspect.json', `${JSON.stringify(maskEnv(ctx.redact(found)), null, 2)}\n`);
+    await save('inspect.json', `${JSON.stringify(maskContainerEnv(ctx.redact(found)), null, 2)}\n`);
     let stopped: IncidentSummary['stop'] = stop ? 'already-stopped' : 'not-stopped';
     if (stop && state(found) !== 'exited' && state(found) !== 'created') {
       const result = await docker(ctx, ['stop', name], { nothrow: true, silent: true });
@@ -124,6 +123,7 @@ export default defineTask({
 
 /** `incidents/<UTC time>` (`-2`, `-3`… when taken): a new 0700 directory, never reached through a link. */
 async function createFolder(ctx: TaskContext, at: Date): Promise<string> {
+  const { kindOf, makeNewDirectory } = await import('../lib/util/safe-files.js');
   const base = ctx.config.incident.dir;
   const shown = path.relative(ctx.projectDir, base) || base;
   const kind = await kindOf(base);
@@ -153,6 +153,11 @@ async function scanExactImage(
   files: string[],
   missing: { what: string; why: string }[],
 ): Promise<IncidentSummary['scan']> {
+  const { failureHeadline } = await import('../lib/render/failure.js');
+  const { scanImageId } = await import('../lib/scan/image-scan.js');
+  const { trivyCommand } = await import('../lib/scan/run.js');
+  const { messageOf } = await import('../lib/util/errors.js');
+  const { restrictFile } = await import('../lib/util/safe-files.js');
   const { scan } = ctx.config;
   const outputFile = path.join(dir, 'trivy-image.json');
   try {
@@ -192,17 +197,6 @@ async function scanExactImage(
 }
 
 /** Environment values of secret-looking names in `Config.Env` become `***` (the image may set its own). */
-function maskEnv(inspect: Record<string, unknown>): Record<string, unknown> {
-  const config = inspect['Config'] as { Env?: unknown } | undefined;
-  if (!config || !Array.isArray(config.Env)) return inspect;
-  const env = config.Env.map((e) => {
-    if (typeof e !== 'string') return e;
-    const eq = e.indexOf('=');
-    return eq > 0 && isSecretName(e.slice(0, eq)) ? `${e.slice(0, eq)}=${MASK}` : e;
-  });
-  return { ...inspect, Config: { ...config, Env: env } };
-}
-
 function lastLine(text: string): string {
   return (
     text

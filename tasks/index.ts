@@ -11,7 +11,9 @@ import devDown from './dev-down.js';
 import devUp from './dev-up.js';
 import docker from './docker.js';
 import incident from './incident.js';
+import k8sManifests from './k8s-manifests.js';
 import preflight from './preflight.js';
+import push from './push.js';
 import rebuildNoCache from './rebuild-no-cache.js';
 import securityScan from './security-scan.js';
 import updateBaseImages from './update-base-images.js';
@@ -25,7 +27,9 @@ export {
   devUp,
   docker,
   incident,
+  k8sManifests,
   preflight,
+  push,
   rebuildNoCache,
   securityScan,
   updateBaseImages,
@@ -35,6 +39,8 @@ export const builtinTasks: readonly AnyTask[] = [
   docker,
   securityScan,
   deploySecure,
+  push,
+  k8sManifests,
   audit,
   updateBaseImages,
   rebuildNoCache,

@@ -1,9 +1,6 @@
 import path from 'node:path';
-import { buildArgsFor, buildImage, type ImageBuild } from '../lib/docker/build.js';
-import { composeCommand } from '../lib/docker/compose.js';
-import { inspectImage } from '../lib/docker/image.js';
+import type { ImageBuild } from '../lib/docker/build.js';
 import { defineTask, type TaskContext } from '../lib/engine/task.js';
-import { readState, statePath, writeStateAtomic } from '../lib/store/state.js';
 import dockerTask from './docker.js';
 import preflight from './preflight.js';
 import updateBaseImages from './update-base-images.js';
@@ -22,6 +19,8 @@ export default defineTask({
   deps: [updateBaseImages, preflight],
   provides: dockerTask,
   run: async (ctx, deps): Promise<ImageBuild & { rebuilt: boolean }> => {
+    const { inspectImage } = await import('../lib/docker/image.js');
+    const { readState, statePath, writeStateAtomic } = await import('../lib/store/state.js');
     const file = statePath(ctx.projectDir);
     const current = Object.fromEntries(deps['update-base-images'].images.map((u) => [u.image, u.after]));
     if (ctx.flags.ifChanged && !ctx.flags.dryRun) {
@@ -64,6 +63,7 @@ export default defineTask({
 
 /** Why the rebuild runs: the changed digests with `--if-changed`, else that it always does. */
 async function rebuildReason(ctx: TaskContext, current: Record<string, string | null>): Promise<string> {
+  const { readState, statePath } = await import('../lib/store/state.js');
   if (ctx.flags.dryRun) return 'dry run: inputs not checked';
   if (!ctx.flags.ifChanged)
     return 'it rebuilds on every run (add --if-changed to rebuild only after a base image changed)';
@@ -81,6 +81,7 @@ async function rebuildReason(ctx: TaskContext, current: Record<string, string | 
  * `docker` task (deploy-secure) finds the rebuilt image up to date instead of building again.
  */
 async function noCacheBuild(ctx: TaskContext): Promise<ImageBuild> {
+  const { buildImage } = await import('../lib/docker/build.js');
   const { checkBuild } = await import('../lib/docker/up-to-date.js');
   // force: read the inputs for the record without deciding anything.
   const check = await checkBuild(ctx, { force: true });
@@ -89,6 +90,9 @@ async function noCacheBuild(ctx: TaskContext): Promise<ImageBuild> {
 
 /** `docker compose build --no-cache --pull <service>`; the service's image must be `image.ref`. */
 async function composeBuild(ctx: TaskContext): Promise<ImageBuild> {
+  const { buildArgsFor } = await import('../lib/docker/build.js');
+  const { composeCommand } = await import('../lib/docker/compose.js');
+  const { inspectImage } = await import('../lib/docker/image.js');
   const compose = ctx.config.compose!;
   const command = await composeCommand(ctx);
   if (!command)

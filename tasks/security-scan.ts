@@ -2,10 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { TaskContext } from '../lib/engine/task.js';
 import { defineTask } from '../lib/engine/task.js';
 import { TaskFailure } from '../lib/failure.js';
-import { scanImageId } from '../lib/scan/image-scan.js';
 import type { ScanResult } from '../lib/scan/result.js';
-import { ensureReportsDir, prepareReportsDir, reportPaths, runTrivy, trivyCommand } from '../lib/scan/run.js';
-import { SEVERITIES, type Severity } from '../lib/scan/severity.js';
 import dockerTask from './docker.js';
 
 /**
@@ -23,6 +20,11 @@ export default defineTask({
   description: 'Preflight checks, then Trivy image and config scans gated on severity',
   deps: [dockerTask],
   run: async (ctx, deps): Promise<ScanResult> => {
+    const { scanImageId } = await import('../lib/scan/image-scan.js');
+    const { ensureReportsDir, prepareReportsDir, reportPaths, runTrivy, trivyCommand } = await import(
+      '../lib/scan/run.js'
+    );
+    const { zeroCounts } = await import('../lib/scan/severity.js');
     const { scan } = ctx.config;
     const built = deps.docker;
     const trivy = await trivyCommand(ctx);
@@ -101,10 +103,6 @@ export default defineTask({
   },
 });
 
-function zeroCounts(): Record<Severity, number> {
-  return Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-}
-
 async function gateAndReport(
   ctx: TaskContext,
   imageId: string,
@@ -113,6 +111,7 @@ async function gateAndReport(
   raw: { trivyImage: string; trivyConfig?: string },
   cacheKey: string | undefined,
 ): Promise<ScanResult> {
+  const { reportPaths } = await import('../lib/scan/run.js');
   const { parseTrivyReport, countBySeverity } = await import('../lib/scan/parse.js');
   const { gate, isSuppressed, parseTrivyIgnore } = await import('../lib/scan/gate.js');
   const { countLine, findingsTable } = await import('../lib/render/findings.js');

@@ -1,9 +1,5 @@
-import { type BaseImageUpdate, projectBaseImages } from '../lib/docker/base-images.js';
-import { docker } from '../lib/docker/cli.js';
-import { localDigest } from '../lib/docker/image.js';
+import type { BaseImageUpdate } from '../lib/docker/base-images.js';
 import { defineTask } from '../lib/engine/task.js';
-import { formatTable } from '../lib/render/table.js';
-import { readState, statePath, writeStateAtomic } from '../lib/store/state.js';
 
 /**
  * The guide's "regular updates": pull every base image (configured ones and the Dockerfile's
@@ -15,6 +11,11 @@ export default defineTask({
   name: 'update-base-images',
   description: 'Pull the base images and report which digests changed',
   run: async (ctx): Promise<{ images: BaseImageUpdate[]; anyChanged: boolean }> => {
+    const { projectBaseImages } = await import('../lib/docker/base-images.js');
+    const { docker } = await import('../lib/docker/cli.js');
+    const { localDigest } = await import('../lib/docker/image.js');
+    const { formatTable } = await import('../lib/render/table.js');
+    const { readState, statePath, writeStateAtomic } = await import('../lib/store/state.js');
     const images = await projectBaseImages(ctx.config);
     const file = statePath(ctx.projectDir);
     const state = ctx.flags.dryRun ? undefined : await readState(file);

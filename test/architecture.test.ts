@@ -105,6 +105,13 @@ const cases: readonly { rule: string; files: Readonly<Record<string, string>> }[
     },
   },
   {
+    rule: 'swarm-and-kubernetes-models-are-pure',
+    files: {
+      'lib/kubernetes/manifests.ts': "import { docker } from '../docker/cli.js';\nexport const m = docker;\n",
+      'lib/docker/cli.ts': 'export const docker = 1;\n',
+    },
+  },
+  {
     rule: 'no-underscore-modules',
     files: {
       'lib/hardening/policy.ts': "import { x } from './_internal.js';\nexport const p = x;\n",

@@ -5,6 +5,7 @@
 import type { AnyTask } from '../engine/task.js';
 import type { HardeningPolicy } from '../hardening/policy.js';
 import type { Severity } from '../scan/severity.js';
+import type { SwarmUnsupportedId } from '../swarm/unsupported.js';
 
 /** A Make-style task declared as data (works in JSON, YAML and package.json configs). */
 export interface DeclarativeTask {
@@ -31,6 +32,12 @@ export interface Config {
     readonly buildArgs?: Readonly<Record<string, string>>;
     /** Image generations of this project kept after a successful deploy (the running one included). Default 2. */
     readonly keep?: number;
+    // -- beyond one host (issue 13) --
+    /**
+     * Registry (and optional path) `push` pushes to, e.g. `registry.example.com/team` or
+     * `127.0.0.1:5000`: the image goes to `<registry>/<name>:<tag>` and is deployed by digest.
+     */
+    readonly registry?: string;
   };
   readonly container?: Partial<Omit<HardeningPolicy, 'network' | 'cpus'>> & {
     /** `'none'` (default) or a user-defined network the deploy creates. */
@@ -61,15 +68,6 @@ export interface Config {
     readonly requireScratch?: boolean;
     /** Reuse a passing scan of the same image and inputs younger than this (`30m`, `24h`, `7d`). Default `24h`. */
     readonly maxAge?: string;
-  };
-  /** How deploy-secure replaces the running container. */
-  readonly deploy?: {
-    /**
-     * `auto` (default): start the new container before stopping the old one when no host port is
-     * published (no downtime), else stop first. `stop-first`: always stop first (for services
-     * that must never run twice on the same volumes, such as an embedded database).
-     */
-    readonly order?: 'auto' | 'stop-first';
   };
   /** Use docker compose for the no-cache rebuild instead of `docker build`. */
   readonly compose?: {
@@ -111,6 +109,52 @@ export interface Config {
     readonly file?: string;
     /** Default `.env.example` (the built-in one when the project has none). */
     readonly example?: string;
+  };
+  // -- beyond one host (issue 13): where deploy-secure deploys, Swarm and Kubernetes settings --
+  /** Where and how deploy-secure deploys. */
+  readonly deploy?: {
+    /**
+     * `auto` (default): start the new container before stopping the old one when no host port is
+     * published (no downtime), else stop first. `stop-first`: always stop first (for services
+     * that must never run twice on the same volumes, such as an embedded database).
+     */
+    readonly order?: 'auto' | 'stop-first';
+    /**
+     * `engine` (default): the local Docker engine (`DOCKER_HOST`) runs the container.
+     * `swarm`: a Swarm service, through the manager `DOCKER_HOST` points at.
+     */
+    readonly target?: 'engine' | 'swarm';
+    /** Replicas of a Swarm service or a Kubernetes Deployment. Default 1. */
+    readonly replicas?: number;
+    /** What the scheduler reserves per replica (Swarm reservations, Kubernetes requests). */
+    readonly reservations?: {
+      /** Default: `container.memory` (memory cannot be overcommitted without OOM kills). */
+      readonly memory?: string;
+      /** Default `0.25` (CPU is shared, not killed for). */
+      readonly cpus?: string | number;
+    };
+  };
+  readonly swarm?: {
+    /** Settings Swarm cannot apply that you accept losing (see docs/growing-beyond-one-host.md). */
+    readonly allowUnsupported?: readonly SwarmUnsupportedId[];
+    /** How long Swarm watches each updated task before the update counts as good. Default 30. */
+    readonly updateMonitorSeconds?: number;
+    /** Restart attempts per task (condition on-failure). Default 5, or N of `container.restart: on-failure:N`. */
+    readonly restartMaxAttempts?: number;
+    /** Docker endpoints of the other nodes, so their task containers can be inspected. */
+    readonly nodeHosts?: readonly string[];
+  };
+  readonly kubernetes?: {
+    /** Namespace written into the manifests. Default: none (kubectl's current namespace). */
+    readonly namespace?: string;
+    /** Where `k8s-manifests` writes, relative to the project. Default `k8s`. */
+    readonly outDir?: string;
+    /** Size of each volume's PersistentVolumeClaim. Default `1Gi`. */
+    readonly storage?: string;
+    /** StorageClass of the claims. Default: the cluster's default class. */
+    readonly storageClassName?: string;
+    /** Service type when ports are published. Default `ClusterIP`. */
+    readonly serviceType?: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
   };
   /** Your own tasks: declarative (`{ run: '...' }`) or made with `defineTask`. */
   readonly tasks?: Readonly<Record<string, DeclarativeTask | AnyTask>>;

@@ -13,6 +13,7 @@ import type { Failure } from '../failure.js';
 import { refuseUnsafe } from '../hardening/refuse.js';
 import { seccompProfileProblems } from '../hardening/seccomp.js';
 import { resolveBindSources } from '../hardening/volumes.js';
+import { refusalProblems, refusedBy, swarmUnsupported } from '../swarm/unsupported.js';
 import { err, ok, type Result } from '../util/result.js';
 import { contradictions } from './consistency.js';
 import type { Config, DeclarativeTask } from './input.js';
@@ -129,9 +130,16 @@ export async function loadConfig(options: LoadOptions): Promise<Result<LoadedCon
   const unsafe = [
     ...refuseUnsafe(resolved.container),
     ...seccompProfileProblems(resolved.container.securityOpt, projectDir),
+    ...refuseSwarm(resolved),
   ].map((problem): Failure => ({ reason: 'unsafe-config', ...(shown ? { file: shown } : {}), problem }));
   const refused = [...unsafe, ...contradictions(resolved, shown)];
   return refused.length > 0 ? err(refused) : ok({ config: resolved, tasks: (config as Config).tasks ?? {} });
+}
+
+/** A Swarm deploy is never silently weaker: settings it cannot apply refuse unless accepted (issue 13). */
+function refuseSwarm(config: ResolvedConfig): string[] {
+  if (config.deploy.target !== 'swarm') return [];
+  return refusalProblems(refusedBy(swarmUnsupported(config.container), config.swarm.allowUnsupported));
 }
 
 function firstLines(message: string): string {

@@ -41,6 +41,7 @@ export function resolveConfig(config: Config, projectDir: string, file?: string)
       context: path.resolve(projectDir, image.context ?? '.'),
       buildArgs: image.buildArgs ?? {},
       keep: image.keep ?? 2,
+      registry: image.registry?.replace(/\/+$/, ''),
     },
     container: resolveContainer(config.container),
     baseImages: config.baseImages ?? [...DEFAULT_BASE_IMAGES],
@@ -57,7 +58,6 @@ export function resolveConfig(config: Config, projectDir: string, file?: string)
       requireScratch: scan.requireScratch ?? true,
       maxAge: scan.maxAge ?? '24h',
     },
-    deploy: { order: config.deploy?.order ?? 'auto' },
     compose: config.compose
       ? {
           file: path.resolve(projectDir, config.compose.file ?? 'docker-compose.yml'),
@@ -71,6 +71,42 @@ export function resolveConfig(config: Config, projectDir: string, file?: string)
       webhook: config.notify?.webhook,
       on: config.notify?.on ?? ['failure'],
       timeoutMs: durationMs(config.notify?.timeout ?? '10s'),
+    },
+    ...resolveBeyondOneHost(config, projectDir),
+  };
+}
+
+// -- beyond one host (issue 13): deploy target, Swarm, Kubernetes --
+function resolveBeyondOneHost(
+  config: Config,
+  projectDir: string,
+): Pick<ResolvedConfig, 'deploy' | 'swarm' | 'kubernetes'> {
+  const deploy = config.deploy ?? {};
+  const swarm = config.swarm ?? {};
+  const k8s = config.kubernetes ?? {};
+  const memory = config.container?.memory ?? DEFAULT_HARDENING.memory;
+  return {
+    deploy: {
+      order: deploy.order ?? 'auto',
+      target: deploy.target ?? 'engine',
+      replicas: deploy.replicas ?? 1,
+      reservations: {
+        memory: deploy.reservations?.memory ?? memory,
+        cpus: deploy.reservations?.cpus === undefined ? '0.25' : String(deploy.reservations.cpus),
+      },
+    },
+    swarm: {
+      allowUnsupported: swarm.allowUnsupported ?? [],
+      updateMonitorSeconds: swarm.updateMonitorSeconds ?? 30,
+      restartMaxAttempts: swarm.restartMaxAttempts ?? 5,
+      nodeHosts: swarm.nodeHosts ?? [],
+    },
+    kubernetes: {
+      namespace: k8s.namespace,
+      outDir: path.resolve(projectDir, k8s.outDir ?? 'k8s'),
+      storage: k8s.storage ?? '1Gi',
+      storageClassName: k8s.storageClassName,
+      serviceType: k8s.serviceType ?? 'ClusterIP',
     },
   };
 }

@@ -10,6 +10,7 @@ import { isTask } from '../engine/task.js';
 import type { Failure } from '../failure.js';
 import { FORBIDDEN_CONTAINER_KEYS } from '../hardening/refuse.js';
 import { SEVERITIES } from '../scan/severity.js';
+import { SWARM_UNSUPPORTED_IDS } from '../swarm/unsupported.js';
 import { closest } from '../util/suggest.js';
 
 export type Schema =
@@ -107,6 +108,72 @@ const declarativeTask: Schema = {
   required: ['run'],
 };
 
+// -- beyond one host (issue 13): image.registry, deploy, swarm, kubernetes --
+/** `host[:port][/path]`, lower case, as a registry part of an image reference. */
+const registry: Schema = {
+  kind: 'string',
+  pattern: /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*\/?$/,
+  patternText: 'a registry host[:port][/path] such as "registry.example.com/team" or "127.0.0.1:5000"',
+};
+/** A Docker endpoint: passed to `docker --host`, so never something docker could read as a flag. */
+const endpoint: Schema = {
+  kind: 'string',
+  pattern: /^(unix|tcp|ssh|npipe):\/\/[^\s]+$/,
+  patternText: 'a Docker endpoint such as "unix:///run/docker.sock", "tcp://10.0.0.2:2376" or "ssh://user@host"',
+};
+const positiveInt: Schema = { kind: 'number', integer: true, min: 1 };
+const beyondOneHost: Readonly<Record<string, Schema>> = {
+  deploy: {
+    kind: 'object',
+    fields: {
+      order: { kind: 'enum', values: ['auto', 'stop-first'] },
+      target: { kind: 'enum', values: ['engine', 'swarm'] },
+      replicas: positiveInt,
+      reservations: {
+        kind: 'object',
+        fields: {
+          memory: size,
+          cpus: {
+            kind: 'oneOf',
+            options: [
+              { kind: 'number', min: 0 },
+              { kind: 'string', pattern: /^\d+(\.\d+)?$/, patternText: 'a number' },
+            ],
+            expected: 'a number such as 0.25',
+          },
+        },
+      },
+    },
+  },
+  swarm: {
+    kind: 'object',
+    fields: {
+      allowUnsupported: { kind: 'array', of: { kind: 'enum', values: SWARM_UNSUPPORTED_IDS } },
+      updateMonitorSeconds: positiveInt,
+      restartMaxAttempts: positiveInt,
+      nodeHosts: { kind: 'array', of: endpoint },
+    },
+  },
+  kubernetes: {
+    kind: 'object',
+    fields: {
+      namespace: {
+        kind: 'string',
+        pattern: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+        patternText: 'a DNS label such as "prod"',
+      },
+      outDir: str,
+      storage: {
+        kind: 'string',
+        pattern: /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/,
+        patternText: 'a Kubernetes quantity such as "1Gi"',
+      },
+      storageClassName: { kind: 'string', patternText: 'a storage class name', rule: nameProblem },
+      serviceType: { kind: 'enum', values: ['ClusterIP', 'NodePort', 'LoadBalancer'] },
+    },
+  },
+};
+
 export const configSchema: Schema = {
   kind: 'object',
   fields: {
@@ -119,6 +186,7 @@ export const configSchema: Schema = {
         context: str,
         buildArgs: { kind: 'record', of: str },
         keep: { kind: 'number', integer: true, min: 1 },
+        registry,
       },
     },
     container: {
@@ -185,7 +253,6 @@ export const configSchema: Schema = {
         maxAge: { kind: 'string', pattern: /^\d+[smhd]$/, patternText: 'a duration such as "24h" (s, m, h or d)' },
       },
     },
-    deploy: { kind: 'object', fields: { order: { kind: 'enum', values: ['auto', 'stop-first'] } } },
     compose: {
       kind: 'object',
       fields: { file: str, service: { kind: 'string', patternText: 'a compose service name', rule: nameProblem } },
@@ -229,6 +296,7 @@ export const configSchema: Schema = {
         timeout: { kind: 'string', pattern: /^\d+[smh]$/, patternText: 'a duration such as "10s"' },
       },
     },
+    ...beyondOneHost,
     tasks: {
       kind: 'record',
       // A name starting with "-" could never be typed on the command line: it reads as an option.

@@ -5,6 +5,7 @@
  */
 import type { HardeningPolicy } from '../hardening/policy.js';
 import type { Severity } from '../scan/severity.js';
+import type { SwarmUnsupportedId } from '../swarm/unsupported.js';
 
 /** The config tasks see: every default applied, paths absolute. */
 export interface ResolvedConfig {
@@ -21,6 +22,8 @@ export interface ResolvedConfig {
     readonly buildArgs: Readonly<Record<string, string>>;
     /** Generations of this project's images kept after a successful deploy (>= 1). */
     readonly keep: number;
+    /** Registry (and path) `push` pushes to; undefined when none is configured. (issue 13) */
+    readonly registry: string | undefined;
   };
   readonly container: HardeningPolicy;
   readonly baseImages: readonly string[];
@@ -38,7 +41,6 @@ export interface ResolvedConfig {
     /** How long a passing scan is reused for the same inputs (`24h`). */
     readonly maxAge: string;
   };
-  readonly deploy: { readonly order: 'auto' | 'stop-first' };
   readonly compose: { readonly file: string; readonly service: string } | undefined;
   // ---- compose profiles, dev stack, incident (issue 12) ----
   readonly dev: {
@@ -67,5 +69,27 @@ export interface ResolvedConfig {
     readonly webhook: string | undefined;
     readonly on: readonly ('failure' | 'change' | 'always')[];
     readonly timeoutMs: number;
+  };
+  // -- beyond one host (issue 13) --
+  readonly deploy: {
+    /** How deploy-secure replaces the running container (see Config.deploy.order). */
+    readonly order: 'auto' | 'stop-first';
+    readonly target: 'engine' | 'swarm';
+    readonly replicas: number;
+    readonly reservations: { readonly memory: string; readonly cpus: string };
+  };
+  readonly swarm: {
+    readonly allowUnsupported: readonly SwarmUnsupportedId[];
+    readonly updateMonitorSeconds: number;
+    readonly restartMaxAttempts: number;
+    readonly nodeHosts: readonly string[];
+  };
+  readonly kubernetes: {
+    readonly namespace: string | undefined;
+    /** Absolute. */
+    readonly outDir: string;
+    readonly storage: string;
+    readonly storageClassName: string | undefined;
+    readonly serviceType: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
   };
 }

@@ -69,3 +69,15 @@ function walk<T>(value: T, redact: (text: string) => string, seen: WeakSet<objec
   }
   return (copy ?? value) as T;
 }
+
+/** `docker inspect` of a container with the values of its secret-looking `Config.Env` entries masked. */
+export function maskContainerEnv(inspect: Record<string, unknown>): Record<string, unknown> {
+  const config = inspect['Config'] as { Env?: unknown } | undefined;
+  if (!config || !Array.isArray(config.Env)) return inspect;
+  const env = config.Env.map((e) => {
+    if (typeof e !== 'string') return e;
+    const eq = e.indexOf('=');
+    return eq > 0 && isSecretName(e.slice(0, eq)) ? `${e.slice(0, eq)}=${MASK}` : e;
+  });
+  return { ...inspect, Config: { ...config, Env: env } };
+}

@@ -26,7 +26,7 @@ const cases: readonly {
   {
     what: 'an unknown key with no close match lists the keys of its section',
     files: json({ scan: { speed: 'fast' } }),
-    line: 'cloudy-tasks: .cloudyrc.json: scan.speed is not a config key; the keys here are severity, failOn, ignoreUnfixed, ignoreFile, timeout, skipDbUpdate, trivyImage, reportsDir, config, requireScratch',
+    line: 'cloudy-tasks: .cloudyrc.json: scan.speed is not a config key; the keys here are severity, failOn, ignoreUnfixed, ignoreFile, timeout, skipDbUpdate, trivyImage, reportsDir, config, requireScratch, maxAge',
   },
   {
     what: 'a value of the wrong type names the rule and the value',

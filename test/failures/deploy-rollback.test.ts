@@ -1,6 +1,8 @@
 /**
  * A deploy that fails after it started replacing the service: exit 1, one line that leads with
- * the cause and says what the rollback did, and the previous container running and healthy.
+ * the cause and says what the rollback did, and the previous container running and healthy. With
+ * no published port the new container starts first as <name>-next, so the previous one is never
+ * stopped.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -30,7 +32,7 @@ Rollback('a new version that never turns healthy is rolled back; the line says w
   assert.match(
     firstErrorLine(r),
     new RegExp(
-      `^\\[deploy-secure\\] FAILED after Ns: deploy failed: container ${d.name} is unhealthy: its health check failed 3 times in a row with exit code 1 and printed nothing; its last log line: cloudy: started at \\d+ as uid 1001 \\(heartbeat in /app/logs\\); rollback: the previous container ${d.name} was restored and restarted \\(healthy\\)$`,
+      `^\\[deploy-secure\\] FAILED after Ns: deploy failed: container ${d.name}-next is unhealthy: its health check failed 3 times in a row with exit code 1 and printed nothing; its last log line: cloudy: started at \\d+ as uid 1001 \\(heartbeat in /app/logs\\); rollback: the new container was removed; the previous container ${d.name} kept running and was never stopped \\(healthy\\)$`,
     ),
   );
   const after = inspect(d.name);
@@ -54,7 +56,7 @@ Rollback('a new version that exits at once says "exited with code N" and what it
   assert.match(
     firstErrorLine(r),
     new RegExp(
-      `^\\[deploy-secure\\] FAILED after Ns: deploy failed: container ${d.name} exited with code 3( \\(restarted \\d+ times? by its restart policy\\))? before becoming healthy; its last log line: cannot open /app/config/app.yaml; rollback: the previous container ${d.name} was restored and restarted \\(healthy\\)$`,
+      `^\\[deploy-secure\\] FAILED after Ns: deploy failed: container ${d.name}-next exited with code 3( \\(restarted \\d+ times? by its restart policy\\))? before becoming healthy; its last log line: cannot open /app/config/app.yaml; rollback: the new container was removed; the previous container ${d.name} kept running and was never stopped \\(healthy\\)$`,
     ),
   );
   assert.is(inspect(d.name).Id, before.Id, 'the previous container is the service again');

@@ -41,8 +41,10 @@ echo "cloudy: started at $started as uid $uid (heartbeat in $LOGS)"
 n=0
 while [ "$running" = 1 ]; do
   n=$((n + 1))
-  echo "$("$BB" date +%s) $n" >"$LOGS/.heartbeat.tmp"
-  "$BB" mv -f "$LOGS/.heartbeat.tmp" "$LOGS/heartbeat"
+  # A temporary file per process: during a start-first update (Swarm, Kubernetes) the old and the
+  # new instance share the volume for a moment, and one shared name made the loser's mv fail.
+  echo "$("$BB" date +%s) $n" >"$LOGS/.heartbeat.$$.tmp"
+  "$BB" mv -f "$LOGS/.heartbeat.$$.tmp" "$LOGS/heartbeat"
   echo "$n" >"$DATA/counter"
   # Background sleep + wait, so that SIGTERM (docker stop) is handled at once.
   "$BB" sleep "$INTERVAL" &
