@@ -90,6 +90,10 @@ const ON_THE_SERVICE: Readonly<Record<string, string>> = {
   'published-ports': 'ports are published by the routing mesh: see swarm-ports',
   'privileged-ports': 'see swarm-ports',
   'port-interface': 'see swarm-ports',
+  // Swarm has no per-container soft memory minimum or CPU weight: its reservations
+  // (deploy.reservations) are for scheduling and are checked on the service spec.
+  'memory-reservation': 'Swarm reserves memory for scheduling: see the service reservations',
+  'cpu-shares': 'Swarm has no per-task CPU weight: see the service reservations',
 };
 
 /** Container checks that fail for an accepted unsupported setting: WARN instead, saying so. */

@@ -16,7 +16,12 @@ const Keys = suite('config: beyond one host');
 Keys('defaults: a local engine, one replica, reservations from the limits, nothing accepted', () => {
   const c = resolveConfig({}, '/p');
   assert.is(c.image.registry, undefined);
-  assert.equal(c.deploy, { target: 'engine', replicas: 1, reservations: { memory: '512m', cpus: '0.25' } });
+  assert.equal(c.deploy, {
+    order: 'auto',
+    target: 'engine',
+    replicas: 1,
+    reservations: { memory: '512m', cpus: '0.25' },
+  });
   assert.equal(c.swarm, { allowUnsupported: [], updateMonitorSeconds: 30, restartMaxAttempts: 5, nodeHosts: [] });
   assert.equal(c.kubernetes, {
     namespace: undefined,
