@@ -24,6 +24,8 @@ export interface CliArgs {
   readonly noStop: boolean;
   /** `--force`: rebuild, rescan and redeploy even when the inputs are unchanged. */
   readonly force: boolean;
+  /** `--adopt`: deploy-secure may replace a container of that name this project did not create. */
+  readonly adopt: boolean;
   /** `--explain`: after the run, one line per task saying why it ran or had nothing to do. */
   readonly explain: boolean;
   /** `history --limit N`: how many runs to show (0: all kept). */
@@ -46,6 +48,7 @@ const OPTIONS = {
   stdout: { type: 'boolean' },
   'no-stop': { type: 'boolean' },
   force: { type: 'boolean' },
+  adopt: { type: 'boolean' },
   explain: { type: 'boolean' },
   limit: { type: 'string' },
   config: { type: 'string', short: 'c' },
@@ -90,6 +93,7 @@ Options:
   --stdout             compose-file: print the file on stdout instead of writing it
   --no-stop            incident: collect the evidence without stopping the container
   --force              rebuild, rescan and redeploy even when nothing changed
+  --adopt              deploy-secure: take over a container of that name this project did not start
   --explain            after the run, one line per task: why it ran, was up to date or skipped
   --limit N            history: show the last N runs (default 20; 0 for all)
   -c, --config FILE    use this config file instead of searching for one
@@ -157,6 +161,7 @@ export function parseCli(argv: readonly string[]): Result<CliArgs, Failure> {
     stdout: v.stdout ?? false,
     noStop: v['no-stop'] ?? false,
     force: v.force ?? false,
+    adopt: v.adopt ?? false,
     explain: v.explain ?? false,
     limit,
     config: v.config,

@@ -9,6 +9,7 @@ import { type RunEvent, Runner, type RunSummary } from '../lib/engine/runner.js'
 import { Spawner } from '../lib/engine/spawn.js';
 import { exitCodeOf } from '../lib/failure.js';
 import { dryRunRenderer } from '../lib/render/dry-run.js';
+import { formatFailure } from '../lib/render/failure.js';
 import { jsonRenderer } from '../lib/render/json.js';
 import { formatSummary, lineRenderer } from '../lib/render/line.js';
 import { LISTR_MAX_TASKS } from '../lib/render/listr.js';
@@ -90,6 +91,7 @@ export async function execute(
       stdout: args.stdout,
       noStop: args.noStop,
       force: args.force,
+      adopt: args.adopt,
     },
     projectDir: config.projectDir,
     explain: (): void => undefined,
@@ -153,6 +155,12 @@ export async function execute(
     once: true,
   });
   try {
+    // What can be known to fail fails now, before anything is built or stopped (Task.check).
+    const refused = args.dryRun ? [] : await runner.checkPreconditions();
+    if (refused.length > 0) {
+      for (const { failure } of refused) errLine(redact(`cloudy-tasks: ${formatFailure(failure)}`));
+      return { states: new Map(), failures: refused, outputs: new Map(), interruptedBy: undefined };
+    }
     const summary = await runner.run();
     sink.flush();
     await view?.finished;

@@ -42,6 +42,19 @@ export type Failure =
       /** The closest known key, as a full path, when one is plausibly meant. */
       readonly suggestion?: string;
     }
+  /**
+   * A container under the service's name that this project did not create (another project's,
+   * or one started by hand): never replaced without `--adopt`. Exit 2: nothing was built or stopped.
+   */
+  | {
+      readonly reason: 'not-ours';
+      readonly container: string;
+      /** Its `io.cloudy-tasks.project` label; absent when it has none (not made by cloudy-tasks). */
+      readonly owner?: string;
+      readonly ownerDir?: string;
+      readonly ours: string;
+      readonly oursDir: string;
+    }
   /** A container setting that would weaken the hardening (privileged, seccomp off, root...). Exit 2. */
   | { readonly reason: 'unsafe-config'; readonly file?: string; readonly problem: string }
   /** More than one config file in the project directory: which one was meant is a guess. Exit 2. */
@@ -158,6 +171,7 @@ export function exitCodeOf(failure: Failure): number {
     case 'cycle':
     case 'invalid-config':
     case 'unknown-key':
+    case 'not-ours':
     case 'unsafe-config':
     case 'config-load':
     case 'config-conflict':

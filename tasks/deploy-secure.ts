@@ -17,6 +17,11 @@ export default defineTask({
   name: 'deploy-secure',
   description: 'Run the scanned image with hardening flags, verify it, roll back on failure; nothing when up to date',
   deps: [dockerTask, securityScan],
+  // Before anything is built: a container of that name that is not ours, more CPUs than the engine has.
+  check: async (ctx) =>
+    ctx.config.deploy.target === 'engine' && !ctx.flags.dryRun
+      ? (await import('../lib/deploy/preconditions.js')).deployPreconditions(ctx)
+      : undefined,
   run: async (ctx, deps) => {
     const image = deps.docker;
     const scan = deps['security-scan'];

@@ -16,7 +16,7 @@ export default defineTask({
   deps: [push],
   run: async (ctx, deps): Promise<{ file: string; image: string; objects: { kind: string; name: string }[] }> => {
     const { docker } = await import('../lib/docker/cli.js');
-    const { PROJECT_LABEL, projectLabelValue } = await import('../lib/docker/project-label.js');
+    const { LABELS, projectId } = await import('../lib/docker/labels.js');
     const { config } = ctx;
     const k8s = config.kubernetes;
     const relative = path.relative(config.projectDir, k8s.outDir);
@@ -52,7 +52,7 @@ export default defineTask({
       replicas: config.deploy.replicas,
       reservations: config.deploy.reservations,
       healthcheck,
-      labels: { [PROJECT_LABEL]: projectLabelValue(config) },
+      labels: { [LABELS.project]: projectId(config.projectDir, config.image.name) },
       storage: k8s.storage,
       storageClassName: k8s.storageClassName,
       serviceType: k8s.serviceType,

@@ -6,10 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { ResolvedConfig } from '../config/types.js';
+import { LABELS, ownerLabels } from '../docker/labels.js';
 import type { HardeningPolicy } from '../hardening/policy.js';
 import { runArgs } from '../hardening/run-args.js';
 import type { ComposeHealthcheck } from './healthcheck.js';
-import { CONFIG_HASH_LABEL, PROJECT_LABEL } from './labels.js';
+import { CONFIG_HASH_LABEL } from './labels.js';
 import { OLLAMA_EXTRAS, OLLAMA_PROFILE, OLLAMA_SERVICE, ollamaPolicy } from './ollama.js';
 import { type ComposeService, serviceFromRunArgs } from './service.js';
 
@@ -28,17 +29,20 @@ export interface GeneratedCompose {
   readonly services: readonly { readonly name: string; readonly policy: HardeningPolicy; readonly hash: string }[];
   /** Things the user should know about the result (one line each). */
   readonly notes: readonly string[];
+  /** The project id every service is labelled with (`io.cloudy-tasks.project`). */
+  readonly owner: string;
 }
 
 /** The compose document for `config`; `healthcheck` is the image's, from its Dockerfile. */
 export function generateCompose(config: ResolvedConfig, healthcheck: ComposeHealthcheck | undefined): GeneratedCompose {
   const { dev } = config;
+  const owner = ownerLabels(config.projectDir, config.image.name);
   const appPolicy = config.container;
   const ollama = ollamaPolicy(config);
-  const app = serviceFor(appPolicy, config.image.ref, [DEVELOPMENT_PROFILE], dev.project, {
+  const app = serviceFor(appPolicy, config.image.ref, [DEVELOPMENT_PROFILE], owner, {
     ...(healthcheck ? { healthcheck } : {}),
   });
-  const ai = serviceFor(ollama, dev.ollama.image, [OLLAMA_PROFILE], dev.project, OLLAMA_EXTRAS);
+  const ai = serviceFor(ollama, dev.ollama.image, [OLLAMA_PROFILE], owner, OLLAMA_EXTRAS);
   const volumes = [...new Set([...app.namedVolumes, ...ai.namedVolumes])];
   const network = appPolicy.network;
   const document: Record<string, unknown> = {
@@ -83,6 +87,7 @@ export function generateCompose(config: ResolvedConfig, healthcheck: ComposeHeal
       { name: OLLAMA_SERVICE, policy: ollama, hash: ai.hash },
     ],
     notes,
+    owner: owner[LABELS.project]!,
   };
 }
 
@@ -90,7 +95,7 @@ function serviceFor(
   policy: HardeningPolicy,
   image: string,
   profiles: readonly string[],
-  project: string,
+  owner: Readonly<Record<string, string>>,
   extras: Readonly<Record<string, unknown>>,
 ): { service: ComposeService; namedVolumes: readonly string[]; hash: string } {
   // The container name runArgs wants is dropped by the translation: compose names containers.
@@ -101,7 +106,7 @@ function serviceFor(
     profiles: [...profiles],
     ...rest,
     ...extras,
-    labels: { ...(labels as Record<string, string> | undefined), [PROJECT_LABEL]: project },
+    labels: { ...(labels as Record<string, string> | undefined), ...owner },
   };
   const hash = configHash(body);
   const service = { ...body, labels: { ...(body['labels'] as object), [CONFIG_HASH_LABEL]: hash } };

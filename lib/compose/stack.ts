@@ -5,12 +5,13 @@
  * pass compose-audit. Nothing starts when any of that does not hold.
  */
 import { docker } from '../docker/cli.js';
+import { LABELS } from '../docker/labels.js';
 import type { TaskContext } from '../engine/task.js';
 import type { HardeningPolicy } from '../hardening/policy.js';
 import { type AuditContext, auditCompose, type ComposeFinding } from './audit.js';
 import type { EffectiveConfig, EffectiveService } from './effective.js';
 import type { GeneratedCompose } from './generate.js';
-import { COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL, CONFIG_HASH_LABEL, PROJECT_LABEL } from './labels.js';
+import { COMPOSE_PROJECT_LABEL, COMPOSE_SERVICE_LABEL, CONFIG_HASH_LABEL } from './labels.js';
 import { scopedPolicy } from './project.js';
 
 /** Names of the containers of `project` (optionally of one service), running or not. */
@@ -61,8 +62,10 @@ export function planStart(
       problems.push(`service ${s.name} is not one compose-file generates, so it has no policy to be verified against`);
       continue;
     }
-    if (s.labels[PROJECT_LABEL] !== project) {
-      problems.push(`service ${s.name} lacks the label ${PROJECT_LABEL}=${project} that compose-file puts on it`);
+    if (s.labels[LABELS.project] !== expected.owner) {
+      problems.push(
+        `service ${s.name} lacks the label ${LABELS.project}=${expected.owner} that compose-file puts on it`,
+      );
       continue;
     }
     if (s.labels[CONFIG_HASH_LABEL] !== generated.hash) {

@@ -9,9 +9,10 @@
  * 3. replace, start-first when no host port is published (./replace.ts), rolling back on failure;
  * 4. record the deploy (./record.ts) and remove old image generations (./retention.ts).
  */
-import { LABELS, projectId } from '../docker/labels.js';
+import { LABELS, labelArgs, ownerLabels } from '../docker/labels.js';
 import type { Check } from '../hardening/checks/index.js';
 import { networkCreateArgs, runArgs } from '../hardening/run-args.js';
+import { parseVolume } from '../hardening/volumes.js';
 import { messageOf } from '../util/errors.js';
 import { assess, type Desired } from './converge.js';
 import type { Engine } from './engine.js';
@@ -40,7 +41,7 @@ export async function deploy(engine: Engine, imageId: string): Promise<Deploymen
   const name = policy.name;
   const runSpec = runSpecHash(policy);
   const labels = {
-    [LABELS.project]: projectId(ctx.projectDir, ctx.config.image.name),
+    ...ownerLabels(ctx.projectDir, ctx.config.image.name),
     [LABELS.runSpec]: runSpec,
     [LABELS.service]: name,
   };
@@ -68,6 +69,7 @@ export async function deploy(engine: Engine, imageId: string): Promise<Deploymen
   const previousImage = oldId
     ? ((current ?? (await engine.inspect(oldId)))?.['Image'] as string | undefined)
     : undefined;
+  await ensureVolumes(engine);
   const { newId, checks } = await replaceContainer(engine, { name, imageId, labels, oldId, order });
 
   const after = new Date().toISOString();
@@ -102,7 +104,7 @@ export async function deploy(engine: Engine, imageId: string): Promise<Deploymen
  */
 async function ensureNetwork(engine: Engine): Promise<unknown> {
   const policy = engine.ctx.config.container;
-  const args = networkCreateArgs(policy);
+  const args = networkCreateArgs(policy, ownerLabels(engine.ctx.projectDir, engine.ctx.config.image.name));
   if (!args || policy.network.mode !== 'network') return undefined;
   if (!engine.ctx.flags.dryRun) {
     const found = await engine.docker(['network', 'inspect', policy.network.name], { nothrow: true, silent: true });
@@ -112,4 +114,26 @@ async function ensureNetwork(engine: Engine): Promise<unknown> {
   if (engine.ctx.flags.dryRun) return undefined;
   const created = await engine.docker(['network', 'inspect', policy.network.name], { nothrow: true, silent: true });
   return created.exitCode === 0 ? (JSON.parse(created.stdout) as unknown[])[0] : undefined;
+}
+
+/**
+ * Create the named volumes with the project's labels before the first container uses them
+ * (`docker run -v` would create them unlabelled). An existing volume is left as it is: never
+ * relabelled, never recreated, never removed.
+ */
+async function ensureVolumes(engine: Engine): Promise<void> {
+  const { ctx } = engine;
+  const names = ctx.config.container.volumes.map(parseVolume).flatMap((v) => (v && !v.bind ? [v.source] : []));
+  if (names.length === 0) return;
+  const found = await engine.docker(['volume', 'inspect', '--format', '{{.Name}}', ...names], {
+    nothrow: true,
+    silent: true,
+  });
+  const existing = new Set(found.stdout.split('\n').filter(Boolean));
+  for (const volume of names.filter((n) => !existing.has(n))) {
+    await engine.docker(
+      ['volume', 'create', ...labelArgs(ownerLabels(ctx.projectDir, ctx.config.image.name)), volume],
+      { silent: true },
+    );
+  }
 }

@@ -10,9 +10,12 @@
  *   verified. It is kept only if it runs, is healthy and passes every check; otherwise it is
  *   removed and the previous one (the last verified service) takes the name back.
  */
+
+import { TaskFailure } from '../failure.js';
 import { failingChecks } from '../hardening/checks/index.js';
 import { hardeningChecks } from '../hardening/verify.js';
 import { type Engine, idOf, stateOf } from './engine.js';
+import { ownershipProblem } from './ownership.js';
 
 export const previousName = (name: string) => `${name}-previous`;
 export const nextName = (name: string) => `${name}-next`;
@@ -28,6 +31,9 @@ export async function settleLeftovers(
   const { ctx } = engine;
   const previous = previousName(name);
   const found = await engine.inspectMany([name, nextName(name), previous]);
+  // Checked before anything is touched (also, earlier, as the task's precondition on the local engine).
+  const notOurs = ownershipProblem(found, ctx.projectDir, ctx.config.image.name, ctx.flags.adopt === true);
+  if (notOurs) throw new TaskFailure(notOurs);
   const next = found.get(nextName(name));
   if (next) {
     ctx.progress(`removing ${nextName(name)}, a new container an interrupted deploy never committed`);

@@ -10,7 +10,7 @@ import { recordBuild, stageImagesOf } from './build-record.js';
 import { docker } from './cli.js';
 import { baseImageIds, buildInputs, type ContextInputs, fingerprintOf } from './fingerprint.js';
 import { inspectImage } from './image.js';
-import { LABELS, labelArgs, projectId } from './labels.js';
+import { LABELS, labelArgs, ownerLabels } from './labels.js';
 
 /** What the `docker` and `rebuild-no-cache` tasks output; `deploy-secure` runs `imageId`. */
 export interface ImageBuild {
@@ -76,7 +76,7 @@ export async function buildImage(ctx: TaskContext, request: BuildRequest): Promi
     const relative = path.relative(ctx.projectDir, p) || '.';
     return relative.startsWith('-') ? `./${relative}` : relative;
   };
-  const labels: Record<string, string> = { [LABELS.project]: projectId(ctx.projectDir, image.name) };
+  const labels: Record<string, string> = ownerLabels(ctx.projectDir, image.name);
   // A --pull build may start from newer bases than the inputs read before it: no fingerprint
   // label then, so an image is never found by inputs it was not built from.
   if (request.fingerprint && !request.noCache) labels[LABELS.buildFingerprint] = request.fingerprint;

@@ -9,28 +9,46 @@ import { realpathSync } from 'node:fs';
 
 /** Label keys. Values are plain strings; never put secrets in them (labels are public metadata). */
 export const LABELS = Object.freeze({
-  /** On images and containers: {@link projectId} of the project that built or started them. */
-  project: 'cloudy-tasks.project',
+  /**
+   * On every image, container, volume, network and service we create: {@link projectId} of the
+   * project that made it. What carries another value (or none) is never replaced or removed.
+   */
+  project: 'io.cloudy-tasks.project',
+  /** Next to `project`: the project's directory, so a refusal can say which project owns a container. */
+  projectDir: 'io.cloudy-tasks.project-dir',
   /** On images: the build fingerprint (lib/docker/fingerprint.ts) of the inputs they were built from. */
-  buildFingerprint: 'cloudy-tasks.build-fingerprint',
+  buildFingerprint: 'io.cloudy-tasks.build-fingerprint',
   /** On containers: the hash of the normalised run settings (lib/deploy/run-spec.ts). */
-  runSpec: 'cloudy-tasks.run-spec',
+  runSpec: 'io.cloudy-tasks.run-spec',
   /** On containers: the service (`container.name`) the container is, or is about to become. */
-  service: 'cloudy-tasks.service',
+  service: 'io.cloudy-tasks.service',
 });
 
 /**
- * A short, stable identity for a project: its real directory and image name. Two checkouts of
- * the same repository are two projects (they have two states); a symlinked path is the same one.
+ * A short, stable identity for a project: its image name, readable, and a hash of its real
+ * directory and image name (`cloudy-mc-codeface.3f2a9c01b7de5a10`). Two checkouts of the same
+ * repository are two projects (they have two states); a symlinked path is the same one.
  */
 export function projectId(projectDir: string, imageName: string): string {
-  let dir = projectDir;
+  return `${imageName.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 40)}.${createHash('sha256')
+    .update(`${realDir(projectDir)}\n${imageName}`)
+    .digest('hex')
+    .slice(0, 16)}`;
+}
+
+/** The project's real directory (the value of the projectDir label). */
+export function realDir(projectDir: string): string {
   try {
-    dir = realpathSync(projectDir);
+    return realpathSync(projectDir);
   } catch {
     // A project directory that cannot be resolved is still a name; keep it as given.
+    return projectDir;
   }
-  return createHash('sha256').update(`${dir}\n${imageName}`).digest('hex').slice(0, 16);
+}
+
+/** The two ownership labels of this project, for `--label` on what it creates. */
+export function ownerLabels(projectDir: string, imageName: string): Record<string, string> {
+  return { [LABELS.project]: projectId(projectDir, imageName), [LABELS.projectDir]: realDir(projectDir) };
 }
 
 /** `--label key=value` argv for docker build / run, in a fixed order. */

@@ -89,6 +89,31 @@ export class Runner {
     await this.#o.spawner.abort(signal);
   }
 
+  /**
+   * Run the preconditions of the selected tasks (`Task.check`), before anything starts. Returns
+   * every failure found, in selection order; `[]` when the run may start. Tasks that stand in for
+   * a provider's output run nothing, so they check nothing.
+   */
+  async checkPreconditions(): Promise<{ task: string; failure: Failure }[]> {
+    const { order, substitutes } = this.#o.selection;
+    const checked = order.filter((id) => this.#o.tasks.get(id)?.check !== undefined && !substitutes.has(id));
+    const results = await Promise.all(
+      checked.map(async (id) => {
+        try {
+          const found = await this.#o.tasks.get(id)!.check!(this.#contextFor(id));
+          return (found === undefined ? [] : Array.isArray(found) ? found : [found as Failure]).map((failure) => ({
+            task: id,
+            failure,
+          }));
+        } catch (error) {
+          if (error instanceof TaskFailure) return [{ task: id, failure: error.failure }];
+          return [{ task: id, failure: this.#o.convertError(id, error) }];
+        }
+      }),
+    );
+    return results.flat();
+  }
+
   async run(): Promise<RunSummary> {
     await new Promise<void>((resolve) => {
       this.#done = resolve;
@@ -180,6 +205,18 @@ export class Runner {
     }
     const depIds = this.#o.graph.nodes.get(id)!.deps;
     const deps = depIds.length === 0 ? {} : Object.fromEntries(depIds.map((d) => [d, this.#outputs.get(d)]));
+    const ctx = this.#contextFor(id);
+    try {
+      return { ok: true, output: await task.run(ctx, deps as never) };
+    } catch (error) {
+      if (error instanceof TaskFailure) return { ok: false, failure: error.failure };
+      if (this.#interruptedBy) return { ok: false, failure: { reason: 'aborted', signal: this.#interruptedBy } };
+      return { ok: false, failure: this.#o.convertError(id, error) };
+    }
+  }
+
+  /** A task's context: the CLI's part (config, env, flags, …) and the runner's (signal, shell, progress, fail). */
+  #contextFor(id: TaskId): TaskContext {
     const spawner = this.#o.spawner;
     const emit = this.#o.emit;
     const base = this.#o.context(id);
@@ -203,13 +240,7 @@ export class Runner {
         throw new TaskFailure(typeof failure === 'string' ? { reason: 'task-error', message: failure } : failure);
       },
     };
-    try {
-      return { ok: true, output: await task.run(ctx, deps as never) };
-    } catch (error) {
-      if (error instanceof TaskFailure) return { ok: false, failure: error.failure };
-      if (this.#interruptedBy) return { ok: false, failure: { reason: 'aborted', signal: this.#interruptedBy } };
-      return { ok: false, failure: this.#o.convertError(id, error) };
-    }
+    return ctx;
   }
 
   /**

@@ -34,6 +34,8 @@ export interface RunFlags {
   readonly noStop?: boolean;
   /** `--force`: do the work even when the inputs are unchanged (rebuild, rescan, redeploy). */
   readonly force: boolean;
+  /** `--adopt`: deploy-secure may replace a container of that name that this project did not create. */
+  readonly adopt?: boolean;
 }
 
 /** Why a task did its work or found nothing to do; `--explain` shows one line per task. */
@@ -93,10 +95,19 @@ export interface Task<
    * (which depend on `docker`) instead of a second, cached build.
    */
   readonly provides?: AnyTask;
+  /**
+   * Preconditions, checked before any task of the run starts (not under `--dry-run`): what can be
+   * known to fail must fail before anything is built or stopped. Read-only: it must change
+   * nothing. A failure here ends the run at once with that failure (a bad input: exit 2).
+   */
+  readonly check?: (ctx: TaskContext) => Precondition | Promise<Precondition>;
   // Method syntax on purpose: it makes `run` bivariant in its parameters, so any task is
   // assignable to `AnyTask` whatever its dependencies' outputs are.
   run(ctx: TaskContext, deps: DepOutputs<Deps>): Out | Promise<Out>;
 }
+
+/** What a precondition check finds: nothing wrong, or the failures that make the run pointless. */
+export type Precondition = undefined | Failure | readonly Failure[];
 
 /** Any task, whatever its name, output and dependencies. */
 // biome-ignore lint/suspicious/noExplicitAny: the widest task type; `unknown` would make every task unassignable to it.
@@ -136,6 +147,8 @@ export function defineTask<
   readonly deps?: Deps;
   /** A task whose output type this task's output satisfies (checked by the compiler). */
   readonly provides?: Provided;
+  /** Read-only preconditions checked before any task of the run starts (see {@link Task.check}). */
+  readonly check?: (ctx: TaskContext) => Precondition | Promise<Precondition>;
   readonly run: (ctx: TaskContext, deps: DepOutputs<Deps>) => Out | Promise<Out>;
 }): Task<Name, Awaited<Out>, Deps> {
   return {
@@ -144,6 +157,7 @@ export function defineTask<
     description: definition.description,
     deps: (definition.deps ?? []) as unknown as Deps,
     ...(definition.provides ? { provides: definition.provides } : {}),
+    ...(definition.check ? { check: definition.check } : {}),
     run: definition.run as Task<Name, Awaited<Out>, Deps>['run'],
   };
 }

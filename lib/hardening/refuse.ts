@@ -3,6 +3,7 @@
  * anything runs (config loading) and again by `runArgs`: the long list of rules, one message each.
  */
 
+import { nameProblem } from '../docker/reference.js';
 import { parseCpus, parseMemory } from '../docker/units.js';
 import {
   isAppArmorUnconfined,
@@ -105,6 +106,11 @@ export function refuseUnsafe(policy: HardeningPolicy): string[] {
       problems.push(
         `${at}: '${spec}' binds the relative host path '${volume.source}', which cannot be checked until it is resolved against the project directory; use an absolute host path or a named volume`,
       );
+      return;
+    }
+    const badName = volume.bind ? undefined : nameProblem(volume.source);
+    if (badName !== undefined) {
+      problems.push(`${at}: volume name '${volume.source}' is refused: ${badName}; use e.g. 'cloudy_data'`);
       return;
     }
     const risk = volume.bind ? hostPathRisk(volume.source) : undefined;

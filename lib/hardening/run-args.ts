@@ -51,7 +51,10 @@ export function runArgs(
  * `docker network create` argv (without `docker`) for a user-defined network, or undefined for
  * `mode: 'none'`, where there is nothing to create.
  */
-export function networkCreateArgs(policy: HardeningPolicy): string[] | undefined {
+export function networkCreateArgs(
+  policy: HardeningPolicy,
+  labels: Readonly<Record<string, string>> = {},
+): string[] | undefined {
   const network = policy.network;
   if (network.mode === 'none') return undefined;
   return [
@@ -64,6 +67,9 @@ export function networkCreateArgs(policy: HardeningPolicy): string[] | undefined
     '-o',
     'com.docker.network.bridge.enable_ip_masquerade=false',
     ...(network.internal ? ['--internal'] : []),
+    ...Object.keys(labels)
+      .sort()
+      .flatMap((key) => ['--label', `${key}=${labels[key]}`]),
     network.name,
   ];
 }

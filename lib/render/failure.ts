@@ -39,6 +39,8 @@ export function formatFailure(f: Failure): string {
         : `${f.file ? `${f.file}: ` : ''}${f.path} is not a config key; the keys here are ${f.known.join(', ')}`;
     case 'unsafe-config':
       return `${f.file ? `${f.file}: ` : ''}refusing an unsafe container setting: ${f.problem}`;
+    case 'not-ours':
+      return notOurs(f);
     case 'config-load':
       return `cannot load ${f.file}: ${f.message}`;
     case 'config-conflict':
@@ -127,4 +129,12 @@ function unsafePath(f: Extract<Failure, { reason: 'unsafe-path' }>): string {
     default:
       return unreachable(f.kind);
   }
+}
+
+function notOurs(f: Extract<Failure, { reason: 'not-ours' }>): string {
+  const whose =
+    f.owner === undefined
+      ? 'was not started by cloudy-tasks (it has no io.cloudy-tasks.project label)'
+      : `belongs to another project (${f.owner}${f.ownerDir ? `, ${f.ownerDir}` : ''})`;
+  return `container ${f.container} ${whose}, so this project (${f.ours}, ${f.oursDir}) will not replace it; nothing was built or stopped. Give this project its own container.name, or run again with --adopt to take ${f.container} over`;
 }

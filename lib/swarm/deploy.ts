@@ -11,7 +11,7 @@
  * created is removed instead. Volumes and networks are never removed.
  */
 import { docker } from '../docker/cli.js';
-import { PROJECT_LABEL, projectLabelValue } from '../docker/project-label.js';
+import { LABELS, projectId } from '../docker/labels.js';
 import { pushImage } from '../docker/push.js';
 import type { TaskContext } from '../engine/task.js';
 import { type Failure, TaskFailure } from '../failure.js';
@@ -75,7 +75,7 @@ export async function deploySwarm(ctx: TaskContext, imageId: string): Promise<Sw
   const policy = config.container;
   const name = policy.name;
   const allow = config.swarm.allowUnsupported;
-  const labelValue = projectLabelValue(config);
+  const labelValue = projectId(config.projectDir, config.image.name);
   const networks = overlayNetworks(policy);
   const plan = (image: string, ids: readonly string[]): ServicePlan => ({
     name,
@@ -86,10 +86,10 @@ export async function deploySwarm(ctx: TaskContext, imageId: string): Promise<Sw
     restartMaxAttempts: config.swarm.restartMaxAttempts,
     monitorSeconds: config.swarm.updateMonitorSeconds,
     networks: networks.map((n, i) => ({ name: n.name, id: ids[i] ?? n.name })),
-    labels: { [PROJECT_LABEL]: labelValue },
+    labels: { [LABELS.project]: labelValue },
   });
   if (ctx.flags.dryRun) {
-    for (const n of networks) await ensureOverlay(ctx, n.name, n.internal, `${PROJECT_LABEL}=${labelValue}`);
+    for (const n of networks) await ensureOverlay(ctx, n.name, n.internal, `${LABELS.project}=${labelValue}`);
     await docker(ctx, createArgs(plan(imageId, []), { printOnly: true }));
     return { container: name, imageId, replaced: false, upToDate: false, checks: [], engine: `swarm:${name}` };
   }
@@ -107,17 +107,17 @@ export async function deploySwarm(ctx: TaskContext, imageId: string): Promise<Sw
   const accepted = [...swarmUnsupported(policy), ...forEngine].filter((u) => allow.includes(u.id));
 
   const current = await inspectService(ctx, name);
-  const owner = (current?.['Spec'] as { Labels?: Record<string, string> } | undefined)?.Labels?.[PROJECT_LABEL];
+  const owner = (current?.['Spec'] as { Labels?: Record<string, string> } | undefined)?.Labels?.[LABELS.project];
   if (current && owner !== labelValue)
     return ctx.fail({
       reason: 'task-error',
-      message: `service ${name} exists and was not created by this project (${PROJECT_LABEL}=${owner ?? '(none)'}, this project is ${labelValue})`,
+      message: `service ${name} exists and was not created by this project (${LABELS.project}=${owner ?? '(none)'}, this project is ${labelValue})`,
       hint: 'set container.name to another service name, or remove that service',
     });
 
   const image = config.image.registry ? (await pushImage(ctx, imageId, config.image.registry)).ref : imageId;
   const ids: string[] = [];
-  for (const n of networks) ids.push(await ensureOverlay(ctx, n.name, n.internal, `${PROJECT_LABEL}=${labelValue}`));
+  for (const n of networks) ids.push(await ensureOverlay(ctx, n.name, n.internal, `${LABELS.project}=${labelValue}`));
   const p = plan(image, ids);
   const want = desiredShape(p);
   const before = current ? shapeOf(current) : undefined;

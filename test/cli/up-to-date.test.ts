@@ -20,10 +20,10 @@ Cli('a second docker run builds nothing and says why; --force builds; --explain 
   assert.is(builds(p.calls()), 1);
   const build = p.calls().find((c) => c.argv[0] === 'build')!;
   assert.ok(
-    build.argv.some((a) => /^cloudy-tasks\.project=[0-9a-f]{16}$/.test(a)),
+    build.argv.some((a) => /^io\.cloudy-tasks\.project=[a-z0-9_.-]+\.[0-9a-f]{16}$/.test(a)),
     'the image carries our project label',
   );
-  assert.ok(build.argv.some((a) => /^cloudy-tasks\.build-fingerprint=sha256:[0-9a-f]{64}$/.test(a)));
+  assert.ok(build.argv.some((a) => /^io\.cloudy-tasks\.build-fingerprint=sha256:[0-9a-f]{64}$/.test(a)));
   const second = await runCli(p, ['docker', '--explain']);
   assert.is(second.code, 0, second.stderr);
   assert.is(builds(p.calls()), 1, 'no second build');

@@ -10,6 +10,7 @@ import { parseYaml } from '../../lib/compose/yaml.js';
 import { resolveConfig } from '../../lib/config/resolve.js';
 import { configSchema, validate } from '../../lib/config/schema.js';
 import { toolFor } from '../../lib/docker/compose.js';
+import { projectId } from '../../lib/docker/labels.js';
 import { validateCompose } from '../helpers/compose-schema.js';
 import { runCli, useProjects } from '../helpers/rig.js';
 
@@ -60,7 +61,7 @@ Cli('compose-file --stdout prints only the document on stdout and writes nothing
   assert.ok(parsed.ok, r.stdout);
   const doc = parsed.value as { services: Record<string, { labels: Record<string, string> }> };
   assert.equal(Object.keys(doc.services), ['app', 'ollama']);
-  assert.is(doc.services['app']!.labels['io.cloudy-tasks.project'], 'demo');
+  assert.is(doc.services['app']!.labels['io.cloudy-tasks.project'], projectId(p.dir, 'cloudy-mc-codeface'));
   assert.match(r.stderr, '[compose-file] done', 'progress went to stderr');
   assert.throws(() => lstatSync(path.join(p.dir, 'docker-compose.yml')));
 });

@@ -9,11 +9,12 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { generateCompose } from '../../lib/compose/generate.js';
 import { healthcheckFromDockerfile } from '../../lib/compose/healthcheck.js';
-import { CONFIG_HASH_LABEL, PROJECT_LABEL } from '../../lib/compose/labels.js';
+import { CONFIG_HASH_LABEL } from '../../lib/compose/labels.js';
 import { serviceFromRunArgs } from '../../lib/compose/service.js';
 import type { Config } from '../../lib/config/input.js';
 import { resolveConfig } from '../../lib/config/resolve.js';
 import { parseDockerfile } from '../../lib/docker/dockerfile.js';
+import { LABELS, projectId } from '../../lib/docker/labels.js';
 import { DEFAULT_HARDENING, type HardeningPolicy } from '../../lib/hardening/policy.js';
 import { runArgs } from '../../lib/hardening/run-args.js';
 import { validateCompose } from '../helpers/compose-schema.js';
@@ -89,7 +90,7 @@ Gen('the app service carries every hardening setting of the policy, with keys co
   assert.equal(app['volumes'], ['cloudy_data:/app/data', 'cloudy_config:/app/config', 'cloudy_logs:/app/logs']);
   assert.is(app['restart'], 'unless-stopped');
   assert.equal(app['healthcheck'], { test: ['CMD', '/app/cloudy', 'healthcheck'], interval: '2s', retries: 3 });
-  assert.is(app.labels[PROJECT_LABEL], 'cloudy-mc-codeface-dev');
+  assert.is(app.labels[LABELS.project], projectId('/project', 'cloudy-mc-codeface'));
   assert.match(app.labels[CONFIG_HASH_LABEL]!, /^[0-9a-f]{64}$/);
   // Never a name: the dev container must not take the deployed service's name.
   assert.not.ok('container_name' in app);
@@ -151,7 +152,7 @@ Gen('ollama is an optional profile, hardened like the app, with its own sizes', 
   assert.is(ai['pids_limit'], 128);
   assert.equal(ai['volumes'], ['ollama_models:/models']);
   assert.equal((ai['healthcheck'] as { test: string[] }).test, ['CMD', 'ollama', 'list']);
-  assert.is(ai.labels[PROJECT_LABEL], 'other-dev');
+  assert.is(ai.labels[LABELS.project], projectId('/project', 'cloudy-mc-codeface'));
 });
 
 Gen('the config hash changes with the config and the Dockerfile health check, and only then', () => {

@@ -128,7 +128,7 @@ export function projectImages(d: Deployment): string[] {
     '--quiet',
     '--no-trunc',
     '--filter',
-    `label=cloudy-tasks.project=${d.projectLabel}`,
+    `label=io.cloudy-tasks.project=${d.projectLabel}`,
   ]);
   return [...new Set(r.stdout.split('\n').filter(Boolean))];
 }

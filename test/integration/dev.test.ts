@@ -12,6 +12,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { scopedPolicy } from '../../lib/compose/project.js';
 import { resolveConfig } from '../../lib/config/resolve.js';
+import { LABELS, projectId } from '../../lib/docker/labels.js';
 import { failingChecks, verifyContainer } from '../../lib/hardening/checks/index.js';
 import {
   calls,
@@ -89,7 +90,7 @@ for (const surface of ['v1', 'v2-surface'] as const) {
     assert.equal(c.HostConfig.CapDrop, ['ALL']);
     assert.equal(c.HostConfig.SecurityOpt, ['no-new-privileges:true']);
     assert.is(c.HostConfig.NetworkMode, 'none');
-    assert.is(c.Config.Labels['io.cloudy-tasks.project'], d.composeProject);
+    assert.is(c.Config.Labels[LABELS.project], projectId(d.project.dir, d.name), 'owned by this project');
     assert.is(c.State.Health.Status, 'healthy');
     assert.is(c.Image, inspect(`${d.name}:latest`, 'image').Id, 'runs the image the docker task built');
     assert.match(app!.checks.find((ch) => ch.id === 'memory')!.actual, '536870912');

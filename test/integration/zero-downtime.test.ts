@@ -29,7 +29,7 @@ function pollHealthy(label: string): { stop: () => Promise<number[]> } {
       const out = await new Promise<string>((resolve) => {
         const child = spawn(
           'docker',
-          ['ps', '--quiet', '--filter', 'health=healthy', '--filter', `label=cloudy-tasks.project=${label}`],
+          ['ps', '--quiet', '--filter', 'health=healthy', '--filter', `label=io.cloudy-tasks.project=${label}`],
           { stdio: ['ignore', 'pipe', 'ignore'] },
         );
         let text = '';
@@ -65,7 +65,7 @@ Zero('with network none, a redeploy never leaves the service without a healthy c
   assert.ok(Math.max(...counts) >= 2, `old and new were healthy together at some point: ${counts.join(',')}`);
   assert.is(inspect(`${d.name}-next`), undefined);
   assert.is(inspect(`${d.name}-previous`), undefined);
-  assert.equal(inspect(d.name).Config.Labels['cloudy-tasks.service'], d.name);
+  assert.equal(inspect(d.name).Config.Labels['io.cloudy-tasks.service'], d.name);
 });
 
 // One failure injected at each step of a start-first replace (the docker stand-in fails the
