@@ -1,6 +1,6 @@
 /**
- * Running the selected tasks (loaded by ./main.ts only when tasks run): the renderer for this
- * invocation, the spawner, the runner, signals, and the closing summary.
+ * Running the selected tasks (loaded by ./main.ts only when tasks run): the view for this
+ * invocation (./views.ts), the spawner, the runner, signals, and the final line.
  */
 import type { ResolvedConfig } from '../lib/config/types.js';
 import type { Selection, TaskGraph } from '../lib/engine/graph.js';
@@ -8,15 +8,13 @@ import type { Registry } from '../lib/engine/registry.js';
 import { type RunEvent, Runner, type RunSummary } from '../lib/engine/runner.js';
 import { Spawner } from '../lib/engine/spawn.js';
 import { exitCodeOf } from '../lib/failure.js';
-import { dryRunRenderer } from '../lib/render/dry-run.js';
-import { jsonRenderer } from '../lib/render/json.js';
-import { formatSummary, lineRenderer } from '../lib/render/line.js';
-import { LISTR_MAX_TASKS } from '../lib/render/listr.js';
 import { redactValue } from '../lib/render/redact.js';
+import { RunLog } from '../lib/render/run-log.js';
 import { bufferedSink } from '../lib/render/sink.js';
 import { UnsafePathError } from '../lib/store/confine.js';
 import type { CliArgs } from './args.js';
 import type { Io } from './io.js';
+import { createView } from './views.js';
 
 /**
  * 130/143 when interrupted; else the highest exit code among the failures: 1 for a task that
@@ -37,7 +35,8 @@ export async function execute(
   redact: (text: string) => string,
   io: Io,
   lockLost: AbortSignal | undefined,
-): Promise<RunSummary> {
+  started: Date = new Date(),
+): Promise<{ summary: RunSummary; log: RunLog }> {
   // Renderer lines are batched (one write per event-loop turn); flushed before anything else is
   // written and before this function returns.
   const buffered = bufferedSink(io.stdout, io.stderr);
@@ -47,30 +46,16 @@ export async function execute(
     sink.err(line);
     sink.flush();
   };
-  // listr2's spinner view only on a real, sized terminal, outside CI, for small graphs: its
-  // redraws grow with the square of the task count, and a 0x0 pty shows nothing at all.
-  const useListr =
-    !args.json &&
-    !args.dryRun &&
-    !args.stdout &&
-    io.stdout.isTTY === true &&
-    (io.stdout.columns ?? 0) > 0 &&
-    !io.env['CI'] &&
-    selection.order.length <= LISTR_MAX_TASKS;
-  const view = useListr
-    ? await (await import('../lib/render/listr.js')).createListrView(
-        selection.order.map((id) => ({ name: id, description: graph.nodes.get(id)!.description })),
-      )
-    : undefined;
-  const renderer: (event: RunEvent) => void = args.json
-    ? jsonRenderer(sink.out)
-    : args.dryRun
-      ? dryRunRenderer(sink)
-      : (view?.onEvent ?? lineRenderer(sink));
+  const log = new RunLog(selection.order);
+  const view = await createView({ args, io, graph, selection, sink, log, redact });
   // The one place secrets are masked: every event (commands, output, failures with stderr or
   // container logs, task outputs) passes here before any renderer sees it. An event with nothing
   // to mask passes as it is (no copy).
-  const render = (event: RunEvent) => renderer(redactValue(event, redact));
+  const render = (event: RunEvent) => {
+    const masked = redactValue(event, redact);
+    log.record(masked);
+    view.render(masked);
+  };
   // One context for every task: nothing in it is per task (the runner adds what is).
   const shared = {
     config,
@@ -147,21 +132,8 @@ export async function execute(
   try {
     const summary = await runner.run();
     sink.flush();
-    await view?.finished;
-    if (!args.json && summary.failures.length > 0) {
-      const states = [...summary.states.values()];
-      // The listr2 view shows one line per task; the details (stderr tails, findings and check
-      // tables) are printed once it has finished. The line renderer printed them already.
-      const full = view !== undefined;
-      const text = formatSummary(
-        summary.failures,
-        states.filter((s) => s === 'skipped').length,
-        states.filter((s) => s === 'succeeded').length,
-        full,
-      );
-      errLine(redact(text));
-    }
-    return summary;
+    await view.finish(Date.now() - started.getTime());
+    return { summary, log };
   } finally {
     sink.flush();
     process.off('SIGINT', onInt);

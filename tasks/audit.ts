@@ -2,12 +2,12 @@ import { docker } from '../lib/docker/cli.js';
 import { defineTask } from '../lib/engine/task.js';
 import type { Check } from '../lib/hardening/checks/index.js';
 import { hardeningChecks, verificationFailure } from '../lib/hardening/verify.js';
-import { formatChecksTable } from '../lib/render/checks.js';
 
 /**
  * The guide's "security monitoring", done properly: the deploy's hardening checks against the
  * container running now (whoever started it), read from `docker inspect` JSON, each with its CIS
- * Docker Benchmark id. Exit 1 when any check fails.
+ * Docker Benchmark id. Exit 1 when any check fails. The views print the checks as a table from
+ * the output (lib/render/summary.ts); `--json` carries them.
  */
 export default defineTask({
   name: 'audit',
@@ -25,7 +25,6 @@ export default defineTask({
         message: `no container named ${name}`,
         hint: 'deploy it first (cloudy-tasks deploy-secure) or set container.name',
       });
-    if (!ctx.flags.json) for (const line of formatChecksTable(checks).split('\n')) ctx.progress(line);
     const failure = verificationFailure(`audit of ${name}`, checks);
     if (failure) throw failure;
     return { container: name, checks };

@@ -77,9 +77,6 @@ export default defineTask({
     // Committed: the new container is verified. Nothing after this point rolls back; removing
     // the stopped previous container is cleanup that runs even when interrupted.
     if (oldId) await docker(ctx, ['rm', oldId], { critical: true, nothrow: true });
-    ctx.progress(
-      `${name} is running ${image.imageId.slice(0, 19)}, healthy, ${checks.filter((c) => c.status === 'pass').length} checks passed`,
-    );
     return { container: name, imageId: image.imageId, replaced: oldId !== undefined, checks };
   },
 });

@@ -90,8 +90,8 @@ async function gateAndReport(
   raw: { trivyImage: string; trivyConfig?: string },
 ): Promise<ScanResult> {
   const { parseTrivyReport, countBySeverity } = await import('../lib/scan/parse.js');
-  const { gate, isSuppressed, parseTrivyIgnore } = await import('../lib/scan/gate.js');
-  const { countLine, findingsTable } = await import('../lib/render/findings.js');
+  const { blockingFinding, gate, isSuppressed, parseTrivyIgnore } = await import('../lib/scan/gate.js');
+  const { findingsTable } = await import('../lib/render/findings.js');
   const { toSarif } = await import('../lib/scan/sarif.js');
   const { writeJsonAtomic } = await import('../lib/store/state.js');
   const { scan } = ctx.config;
@@ -130,7 +130,6 @@ async function gateAndReport(
     summaryFile,
     ctx.redact({ ...result, generatedAt: new Date().toISOString(), blockingFindings: decision.blocking }),
   );
-  ctx.progress(`findings: ${countLine(counts)}`);
   if (!decision.pass) {
     throw new TaskFailure({
       reason: 'vulnerabilities-found',
@@ -140,6 +139,7 @@ async function gateAndReport(
       counts,
       table: findingsTable(decision.blocking),
       reportPath: summaryFile,
+      findings: decision.blocking.map(blockingFinding),
     });
   }
   return result;

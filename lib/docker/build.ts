@@ -19,6 +19,8 @@ export interface ImageBuild {
   readonly buildArgs: Readonly<Record<string, string>>;
   /** True when this came from a rebuild without cache. */
   readonly noCache: boolean;
+  /** Bytes, as `docker image inspect` reports `Size` (absent under `--dry-run`). */
+  readonly size?: number;
 }
 
 /** RFC 3339 UTC, seconds precision, as the guide's `date -u +'%Y-%m-%dT%H:%M:%SZ'`. */
@@ -78,7 +80,6 @@ export async function buildImage(ctx: TaskContext, options: { noCache: boolean }
       message: `docker build succeeded but ${image.ref} cannot be inspected`,
       hint: 'check `docker image ls`',
     });
-  ctx.progress(`built ${inspected.id.slice(0, 19)}`);
   return {
     imageId: inspected.id,
     ref: image.ref,
@@ -86,5 +87,6 @@ export async function buildImage(ctx: TaskContext, options: { noCache: boolean }
     labels: inspected.labels,
     buildArgs,
     noCache: options.noCache,
+    ...(inspected.size !== undefined ? { size: inspected.size } : {}),
   };
 }

@@ -63,7 +63,7 @@ export async function awaitHealth(
   let last: string | undefined = '';
   for (;;) {
     if (ctx.signal.aborted && !options.critical) return { kind: 'interrupted' };
-    const info = await inspectContainer(ctx, name, options.critical ? { critical: true } : {});
+    const info = await inspectContainer(ctx, name, options.critical ? { critical: true, poll: true } : { poll: true });
     if (!info) return { kind: 'gone' };
     const state = (info['State'] ?? {}) as ContainerState;
     if (!state.Running && !state.Restarting) return { kind: 'exited', exitCode: state.ExitCode };
