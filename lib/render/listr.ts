@@ -37,7 +37,7 @@ export interface ListrView {
 }
 
 /** What is shown live under one running task. */
-class Live {
+export class LiveOutput {
   status = '';
   /** The status is a progress message (not a command line): a poll may add the time waited. */
   statusIsProgress = false;
@@ -98,7 +98,7 @@ export async function createListrView(
   const outcomes = new Map(tasks.map((t) => [t.name, new Deferred<Outcome>()]));
   const started = new Map(tasks.map((t) => [t.name, new Deferred<void>()]));
   // Made up front: events that arrive before listr2 runs the task's function still count.
-  const live = new Map(tasks.map((t) => [t.name, new Live()]));
+  const live = new Map(tasks.map((t) => [t.name, new LiveOutput()]));
   const refresh = new Map<string, () => void>();
   const checked = new Set<string>();
 

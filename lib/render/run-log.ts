@@ -115,6 +115,8 @@ export function tailFor(record: TaskRecord): string[] {
       .map((l) => l.trim())
       .filter(Boolean),
   );
-  const lines = record.tail.filter((l) => l.trim() !== '' && !quoted.has(l.trim()));
-  return lines;
+  // The cause a failure leads with is the stderr line plus `(… exited with code N)`.
+  const causes = [...quoted];
+  const said = (line: string) => quoted.has(line) || causes.some((q) => q.startsWith(`${line} (`));
+  return record.tail.filter((l) => l.trim() !== '' && !said(l.trim()));
 }
