@@ -104,19 +104,39 @@ export class RunLog {
 }
 
 /**
+ * Failures the output cannot explain (the daemon is not there, a tool is missing, the run was
+ * interrupted or refused a path): their tail would only repeat banners.
+ */
+const NO_TAIL: ReadonlySet<Failure['reason']> = new Set([
+  'daemon-unreachable',
+  'tool-missing',
+  'aborted',
+  'unsafe-path',
+  'state-error',
+  'lock-lost',
+]);
+
+/** Lines this short are not dropped for appearing inside the failure text ("done", "1"). */
+const QUOTED_MIN = 20;
+
+/**
  * The output lines worth showing with a failure: its tail, without the lines the failure's own
  * text already quotes (a command's stderr tail is part of an `exit-non-zero` failure).
  */
 export function tailFor(record: TaskRecord): string[] {
-  if (record.tail.length === 0) return [];
+  if (record.tail.length === 0 || (record.failure && NO_TAIL.has(record.failure.reason))) return [];
+  const text = record.failure ? formatFailure(record.failure) : '';
   const quoted = new Set(
-    (record.failure ? formatFailure(record.failure) : '')
+    text
       .split('\n')
       .map((l) => l.trim())
       .filter(Boolean),
   );
-  // The cause a failure leads with is the stderr line plus `(… exited with code N)`.
+  // The cause a failure leads with is a stderr line plus `(… exited with code N)`.
   const causes = [...quoted];
-  const said = (line: string) => quoted.has(line) || causes.some((q) => q.startsWith(`${line} (`));
+  const said = (line: string) =>
+    quoted.has(line) ||
+    causes.some((q) => q.startsWith(`${line} (`)) ||
+    (line.length >= QUOTED_MIN && text.includes(line));
   return record.tail.filter((l) => l.trim() !== '' && !said(l.trim()));
 }

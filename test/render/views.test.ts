@@ -145,6 +145,16 @@ V('verbose level: every event, each poll too, no tail (it was all shown); quiet:
   );
 });
 
+V('no output tail for failures the output cannot explain (no daemon): only banners would show', () => {
+  const { err } = render('default', [
+    { type: 'task-started', task: 'build' },
+    { type: 'output', task: 'build', stream: 'stderr', line: 'DEPRECATED: The legacy builder is deprecated' },
+    { type: 'task-failed', task: 'build', durationMs: 5, failure: { reason: 'daemon-unreachable', detail: 'gone' } },
+  ]);
+  assert.is(err.length, 1, err.join('\n'));
+  assert.match(err[0]!, /^\[build\] FAILED after 5ms: cannot reach the Docker daemon \(gone\)/);
+});
+
 V('the final line counts up-to-date tasks and says the total time', () => {
   const log = new RunLog(['a', 'b']);
   log.record({ type: 'task-succeeded', task: 'a', durationMs: 5, output: { upToDate: true, reason: 'same' } });
