@@ -53,8 +53,8 @@ export async function createView(c: ViewContext): Promise<View> {
   const { args, io, sink, log } = c;
   const github = onGithubActions(io.env);
   const relative = workspacePath(io.env, path.resolve(args.cwd));
-  const end = (durationMs: number) => {
-    const { ok, text } = formatRunEnd(log, durationMs);
+  const end = (durationMs: number, list = true) => {
+    const { ok, text } = formatRunEnd(log, durationMs, { list });
     (ok ? sink.out : sink.err)(c.redact(text));
   };
   if (args.json) {
@@ -114,7 +114,7 @@ export async function createView(c: ViewContext): Promise<View> {
       const failures = formatFailureBlocks(log);
       if (failures) sink.err(`\n${c.redact(failures)}`);
       if (log.finished.some((t) => t.summary?.details) || failures) sink.out('');
-      end(ms);
+      end(ms, false);
     },
   };
 }

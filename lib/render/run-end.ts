@@ -4,7 +4,7 @@
  * to stderr under `--json` (so a scheduled run that fails still says so where cron mails from).
  */
 import { failureHeadline, formatFailure } from './failure.js';
-import { type RunLog, type TaskRecord, tailFor } from './run-log.js';
+import { type RunLog, tailFor } from './run-log.js';
 import { formatDuration } from './text.js';
 
 const tasks = (n: number) => `${n} task${n === 1 ? '' : 's'}`;
@@ -18,31 +18,43 @@ function counts(log: RunLog): string {
 
 /**
  * The final line: `✔ 4 tasks succeeded in 41.2s`, or `✖ 1 task failed, 2 skipped, 1 succeeded
- * in 12.0s:` and each failed task's first line below it.
+ * in 12.0s:` and each failed task's first line below it (`list: false` where the view has just
+ * shown those lines: the terminal view).
  */
-export function formatRunEnd(log: RunLog, durationMs: number): { readonly ok: boolean; readonly text: string } {
+export function formatRunEnd(
+  log: RunLog,
+  durationMs: number,
+  options: { readonly list?: boolean } = {},
+): { readonly ok: boolean; readonly text: string } {
   const failed = log.all.filter((t) => t.state === 'failed');
   const time = formatDuration(durationMs);
   if (failed.length === 0) return { ok: true, text: `✔ ${counts(log)} in ${time}` };
+  if (options.list === false) return { ok: false, text: `✖ ${counts(log)} in ${time}` };
   const lines = [`✖ ${counts(log)} in ${time}:`];
   for (const t of failed) lines.push(`  ${t.task}: ${t.failure ? failureHeadline(t.failure) : 'failed'}`);
   return { ok: false, text: lines.join('\n') };
 }
 
-/** Each failed task in full (details, tables) with the last lines of its output: after the terminal view. */
+/**
+ * What the terminal view could not show of each failure (it shows the first line under the ✖):
+ * the details (the full command, findings or checks tables) and the last lines of the output.
+ * Empty when there is nothing more to say.
+ */
 export function formatFailureBlocks(log: RunLog): string {
-  return log.all
-    .filter((t): t is TaskRecord & { failure: NonNullable<TaskRecord['failure']> } => t.failure !== undefined)
-    .map((t) => {
-      const lines = [`✖ ${t.task} failed after ${formatDuration(t.durationMs ?? 0)}: ${formatFailure(t.failure)}`];
-      const tail = tailFor(t);
-      if (tail.length > 0) {
-        lines.push(`  its last ${tail.length === 1 ? 'line' : `${tail.length} lines`} of output:`);
-        for (const line of tail) lines.push(`    ${line}`);
-      }
-      return lines.join('\n');
-    })
-    .join('\n');
+  const blocks: string[] = [];
+  for (const t of log.all) {
+    if (!t.failure) continue;
+    const details = formatFailure(t.failure).split('\n').slice(1);
+    const tail = tailFor(t);
+    if (details.length === 0 && tail.length === 0) continue;
+    const lines = [`${t.task} failed:`, ...details];
+    if (tail.length > 0) {
+      lines.push(`  its last ${tail.length === 1 ? 'line' : `${tail.length} lines`} of output:`);
+      for (const line of tail) lines.push(`    ${line}`);
+    }
+    blocks.push(lines.join('\n'));
+  }
+  return blocks.join('\n\n');
 }
 
 /** `--json`: one line on stderr for a failed run, e.g. `cloudy-tasks: docker failed: … (1 task failed, …)`. */

@@ -105,7 +105,8 @@ export class RunLog {
 
 /**
  * Failures the output cannot explain (the daemon is not there, a tool is missing, the run was
- * interrupted or refused a path): their tail would only repeat banners.
+ * interrupted or refused a path), or that carry their own evidence (a deploy's cause and
+ * rollback, a findings or checks table): their tail would only repeat banners and container ids.
  */
 const NO_TAIL: ReadonlySet<Failure['reason']> = new Set([
   'daemon-unreachable',
@@ -114,6 +115,9 @@ const NO_TAIL: ReadonlySet<Failure['reason']> = new Set([
   'unsafe-path',
   'state-error',
   'lock-lost',
+  'deploy-failed',
+  'vulnerabilities-found',
+  'checks-failed',
 ]);
 
 /** Lines this short are not dropped for appearing inside the failure text ("done", "1"). */
