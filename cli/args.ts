@@ -15,6 +15,10 @@ export interface CliArgs {
   readonly graph: 'mermaid' | 'dot' | undefined;
   readonly dryRun: boolean;
   readonly json: boolean;
+  /** How much the human views say: `--quiet`, default, `--verbose`. */
+  readonly verbosity: 'quiet' | 'default' | 'verbose';
+  /** `--junit FILE`: write a JUnit XML report of the tasks there. */
+  readonly junit: string | undefined;
   readonly concurrency: number;
   readonly keepGoing: boolean;
   readonly ifChanged: boolean;
@@ -41,6 +45,9 @@ const OPTIONS = {
   graph: { type: 'boolean' },
   'dry-run': { type: 'boolean', short: 'n' },
   json: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  junit: { type: 'string' },
   concurrency: { type: 'string', short: 'j' },
   'keep-going': { type: 'boolean', short: 'k' },
   'if-changed': { type: 'boolean' },
@@ -85,7 +92,10 @@ Options:
   --list               list tasks (name, description, dependencies); with --json for machines
   --graph [dot]        print the task graph as Mermaid (default) or Graphviz dot
   -n, --dry-run        print every command the tasks would run, in order; run none
-  --json               one JSON object per line per task event on stdout, nothing else
+  --json               one JSON object per line per event on stdout, nothing else
+  --verbose            show every command and all tool output (default: tool output only on failure)
+  -q, --quiet          show only failures and the final line
+  --junit FILE         write a JUnit XML report of the tasks to FILE
   -j, --concurrency N  run at most N tasks at once (default: number of CPUs)
   -k, --keep-going     after a failure, keep running tasks that do not depend on it
   --if-changed         rebuild-no-cache: skip when no base image changed since the last rebuild
@@ -138,6 +148,9 @@ export function parseCli(argv: readonly string[]): Result<CliArgs, Failure> {
   const badProfile = (v.profile ?? []).find((p) => !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(p));
   if (badProfile !== undefined)
     return err({ reason: 'usage', message: `--profile takes a profile name such as "ollama", not "${badProfile}"` });
+  if (v.verbose && v.quiet) return err({ reason: 'usage', message: '--verbose and --quiet cannot be used together' });
+  if (v.junit !== undefined && v.junit.trim() === '')
+    return err({ reason: 'usage', message: '--junit needs a file name, e.g. --junit reports/junit.xml' });
   const concurrencyText = v.concurrency ?? String(Math.max(1, os.availableParallelism()));
   const concurrency = Number(concurrencyText);
   if (!Number.isInteger(concurrency) || concurrency < 1) {
@@ -154,6 +167,8 @@ export function parseCli(argv: readonly string[]): Result<CliArgs, Failure> {
     graph,
     dryRun: v['dry-run'] ?? false,
     json: v.json ?? false,
+    verbosity: v.verbose ? 'verbose' : v.quiet ? 'quiet' : 'default',
+    junit: v.junit,
     concurrency,
     keepGoing: v['keep-going'] ?? false,
     ifChanged: v['if-changed'] ?? false,
@@ -175,6 +190,7 @@ export function parseCli(argv: readonly string[]): Result<CliArgs, Failure> {
 const VALUE_OF: Readonly<Record<string, string>> = {
   concurrency: 'a whole number >= 1',
   config: 'a config file',
+  junit: 'a file name for the JUnit report',
   cwd: 'a directory',
 };
 

@@ -1,6 +1,6 @@
 /**
- * Running the selected tasks (loaded by ./main.ts only when tasks run): the renderer for this
- * invocation, the spawner, the runner, signals, and the closing summary.
+ * Running the selected tasks (loaded by ./main.ts only when tasks run): the view for this
+ * invocation (./views.ts), the spawner, the runner, signals, and the final line.
  */
 import type { ResolvedConfig } from '../lib/config/types.js';
 import type { Selection, TaskGraph } from '../lib/engine/graph.js';
@@ -8,16 +8,14 @@ import type { Registry } from '../lib/engine/registry.js';
 import { type RunEvent, Runner, type RunSummary } from '../lib/engine/runner.js';
 import { Spawner } from '../lib/engine/spawn.js';
 import { exitCodeOf } from '../lib/failure.js';
-import { dryRunRenderer } from '../lib/render/dry-run.js';
 import { formatFailure } from '../lib/render/failure.js';
-import { jsonRenderer } from '../lib/render/json.js';
-import { formatSummary, lineRenderer } from '../lib/render/line.js';
-import { LISTR_MAX_TASKS } from '../lib/render/listr.js';
 import { redactValue } from '../lib/render/redact.js';
+import { RunLog } from '../lib/render/run-log.js';
 import { bufferedSink } from '../lib/render/sink.js';
 import { UnsafePathError } from '../lib/store/confine.js';
 import type { CliArgs } from './args.js';
 import type { Io } from './io.js';
+import { createView, type View } from './views.js';
 
 /**
  * 130/143 when interrupted; else the highest exit code among the failures: 1 for a task that
@@ -38,7 +36,8 @@ export async function execute(
   redact: (text: string) => string,
   io: Io,
   lockLost: AbortSignal | undefined,
-): Promise<RunSummary> {
+  started: Date = new Date(),
+): Promise<{ summary: RunSummary; log: RunLog }> {
   // Renderer lines are batched (one write per event-loop turn); flushed before anything else is
   // written and before this function returns.
   const buffered = bufferedSink(io.stdout, io.stderr);
@@ -48,34 +47,24 @@ export async function execute(
     sink.err(line);
     sink.flush();
   };
-  // listr2's spinner view only on a real, sized terminal, outside CI, for small graphs: its
-  // redraws grow with the square of the task count, and a 0x0 pty shows nothing at all.
-  const useListr =
-    !args.json &&
-    !args.dryRun &&
-    !args.stdout &&
-    io.stdout.isTTY === true &&
-    (io.stdout.columns ?? 0) > 0 &&
-    !io.env['CI'] &&
-    selection.order.length <= LISTR_MAX_TASKS;
-  const view = useListr
-    ? await (await import('../lib/render/listr.js')).createListrView(
-        selection.order.map((id) => ({ name: id, description: graph.nodes.get(id)!.description })),
-      )
-    : undefined;
-  const renderer: (event: RunEvent) => void = args.json
-    ? jsonRenderer(sink.out)
-    : args.dryRun
-      ? dryRunRenderer(sink)
-      : (view?.onEvent ?? lineRenderer(sink));
+  const log = new RunLog(selection.order);
+  // The view starts once the preconditions hold: a refused run draws no task list. What the
+  // checks ran (read-only docker queries) is shown then, in order.
+  let view: View | undefined;
+  const early: RunEvent[] = [];
   const explainer = args.explain ? new (await import('./explain.js')).Explainer(selection.order) : undefined;
   // The one place secrets are masked: every event (commands, output, failures with stderr or
   // container logs, task outputs) passes here before any renderer sees it. An event with nothing
   // to mask passes as it is (no copy).
   const render = (event: RunEvent) => {
-    const shown = redactValue(event, redact);
-    explainer?.onEvent(shown);
-    renderer(shown);
+    const masked = redactValue(event, redact);
+    if (view === undefined) {
+      early.push(masked);
+      return;
+    }
+    log.record(masked);
+    explainer?.onEvent(masked);
+    view.render(masked);
   };
   // One context for every task but its explain hook: nothing else in it is per task (the runner
   // adds what is).
@@ -159,11 +148,13 @@ export async function execute(
     const refused = args.dryRun ? [] : await runner.checkPreconditions();
     if (refused.length > 0) {
       for (const { failure } of refused) errLine(redact(`cloudy-tasks: ${formatFailure(failure)}`));
-      return { states: new Map(), failures: refused, outputs: new Map(), interruptedBy: undefined };
+      return { summary: { states: new Map(), failures: refused, outputs: new Map(), interruptedBy: undefined }, log };
     }
+    view = await createView({ args, io, graph, selection, sink, log, redact });
+    for (const event of early.splice(0)) render(event);
     const summary = await runner.run();
     sink.flush();
-    await view?.finished;
+    await view.finish(Date.now() - started.getTime());
     // Under --dry-run stdout is exactly the commands (a script): the explanation goes to stderr.
     explainer?.print(
       summary,
@@ -176,20 +167,7 @@ export async function execute(
             sink.flush();
           },
     );
-    if (!args.json && summary.failures.length > 0) {
-      const states = [...summary.states.values()];
-      // The listr2 view shows one line per task; the details (stderr tails, findings and check
-      // tables) are printed once it has finished. The line renderer printed them already.
-      const full = view !== undefined;
-      const text = formatSummary(
-        summary.failures,
-        states.filter((s) => s === 'skipped').length,
-        states.filter((s) => s === 'succeeded').length,
-        full,
-      );
-      errLine(redact(text));
-    }
-    return summary;
+    return { summary, log };
   } finally {
     sink.flush();
     process.off('SIGINT', onInt);

@@ -54,6 +54,11 @@ export async function main(
       mask = makeRedactor({ ...(await envFileValues(where)), ...io.env });
     }
     for (const f of failures) errLine(mask(`cloudy-tasks: ${formatFailure(f)}`));
+    // On GitHub Actions the bad key is also marked in the file (loaded only then).
+    if (io.env['GITHUB_ACTIONS'] === 'true') {
+      const { annotateFailures } = await import('./annotate.js');
+      for (const line of await annotateFailures(failures, where, io.env, mask)) errLine(line);
+    }
     return Math.max(...failures.map(exitCodeOf));
   };
 
@@ -124,8 +129,27 @@ export async function main(
 
   const runRedact = makeRedactor(env.value.vars);
   redact = runRedact;
+  const reports = args.junit !== undefined || (io.env['GITHUB_ACTIONS'] === 'true' && !args.dryRun);
+  const { junitTarget, writeReports } = reports ? await import('./reports.js') : {};
+  const junit = args.junit !== undefined && junitTarget ? junitTarget(args.junit, cwd, config.projectDir) : undefined;
+  if (junit && !junit.ok) return fail([junit.error]);
+  const started = new Date();
+  // --json: the run is framed by run-started and run-finished (the webhook's body).
+  const json = args.json ? (await import('../lib/render/json.js')).jsonRenderer(out) : undefined;
+  json?.({
+    type: 'run-started',
+    project: config.projectName,
+    host: (await import('node:os')).hostname(),
+    pid: process.pid,
+    version: VERSION,
+    startedAt: started.toISOString(),
+    tasks: args.targets,
+    selected: selection.value.order,
+    dryRun: args.dryRun,
+  });
+  let log: import('../lib/render/run-log.js').RunLog | undefined;
   const run = async (lockLost?: AbortSignal) => {
-    const summary = await execute(
+    const { summary, log: record } = await execute(
       args,
       config,
       graph.value,
@@ -135,21 +159,48 @@ export async function main(
       runRedact,
       io,
       lockLost,
+      started,
     );
+    log = record;
     // A run that lost its lock may overlap another one: never report it as a clean success.
     const code = lockLost?.aborted && summaryExitCode(summary) === 0 ? 1 : summaryExitCode(summary);
     if (lockLost?.aborted) errLine(`cloudy-tasks: ${formatFailure(lockLost.reason as Failure)}`);
     return { code, summary };
   };
-  if (args.dryRun) return (await run()).code;
+  if (args.dryRun) {
+    const result = await run();
+    if (json) {
+      const { runFinished } = await import('./run-finished.js');
+      const outcome = result.summary.interruptedBy ? 'interrupted' : result.code === 0 ? 'succeeded' : 'failed';
+      const finished = runFinished(
+        { tasks: args.targets },
+        started,
+        outcome,
+        result.code,
+        result.summary,
+        config.projectName,
+      );
+      json(JSON.parse(runRedact(JSON.stringify(finished))) as typeof finished);
+    }
+    return result.code;
+  }
   // Loaded only for real runs: the lock library installs exit hooks that --list does not need.
   const { withRunRecord } = await import('./scheduled.js');
-  const result = await withRunRecord({ projectDir: config.projectDir, tasks: args.targets, argv }, run, {
-    config: config.notify,
-    projectName: config.projectName,
-    redact: runRedact,
-    warn: errLine,
-  });
+  const result = await withRunRecord(
+    { projectDir: config.projectDir, project: config.projectName, tasks: args.targets, argv, startedAt: started },
+    run,
+    { config: config.notify, redact: runRedact, warn: errLine },
+  );
+  if (json && result.finished) json(JSON.parse(runRedact(JSON.stringify(result.finished))) as typeof result.finished);
+  if (log && result.finished && writeReports)
+    await writeReports({
+      log,
+      finished: result.finished,
+      junit: junit?.ok ? junit.value : undefined,
+      stepSummary: io.env['GITHUB_ACTIONS'] === 'true' ? io.env['GITHUB_STEP_SUMMARY'] || undefined : undefined,
+      redact: runRedact,
+      warn: errLine,
+    });
   if (result.refused) return fail([result.refused]);
   return result.code;
 }

@@ -111,6 +111,8 @@ export type Failure =
       readonly counts: Readonly<Record<Severity, number>>;
       readonly table: string;
       readonly reportPath?: string;
+      /** The findings that failed the gate (for JUnit reports and CI annotations). */
+      readonly findings?: readonly BlockingFinding[];
     }
   /** A check (hardening, preflight, health) did not hold; `details` is a rendered table or list. */
   | {
@@ -118,6 +120,8 @@ export type Failure =
       readonly what: string;
       readonly failed: readonly string[];
       readonly details?: string;
+      /** Failed checks that point into a file (preflight), so CI can annotate the line. */
+      readonly located?: readonly LocatedFinding[];
     }
   /** A deploy failed after it started changing containers; `rollback` says what was restored. */
   | { readonly reason: 'deploy-failed'; readonly cause: Failure; readonly rollback: string }
@@ -158,6 +162,33 @@ export type Failure =
   | { readonly reason: 'internal-error'; readonly message: string; readonly stack?: string };
 
 export type FailureReason = Failure['reason'];
+
+/** A finding that points into a file (a preflight rule on a Dockerfile line, a secret in the context). */
+export interface LocatedFinding {
+  /** Absolute path of the file. */
+  readonly path: string;
+  /** 1-based line, when the finding is about one line. */
+  readonly line?: number;
+  /** Stable rule id, e.g. `user-root`. */
+  readonly rule: string;
+  readonly severity: 'error' | 'warning';
+  readonly message: string;
+}
+
+/** One finding at or above the scan gate's threshold: what a report needs to name it. */
+export interface BlockingFinding {
+  readonly id: string;
+  readonly severity: Severity;
+  readonly kind: 'vulnerability' | 'misconfiguration' | 'secret';
+  /** The scanned target (an image layer's OS, a package file, a config file). */
+  readonly target: string;
+  readonly title: string;
+  readonly pkg?: string;
+  readonly installed?: string;
+  readonly fixed?: string;
+  /** The line in `target`, for misconfigurations and secrets. */
+  readonly line?: number;
+}
 
 /**
  * Exit codes, documented in the README. 2 means "fix your input, nothing ran"; 1 means

@@ -4,7 +4,8 @@ import type { Check } from '../lib/hardening/checks/index.js';
 /**
  * The guide's "security monitoring", done properly: the deploy's hardening checks against the
  * container running now (whoever started it), read from `docker inspect` JSON, each with its CIS
- * Docker Benchmark id. Exit 1 when any check fails.
+ * Docker Benchmark id. Exit 1 when any check fails. The views print the checks as a table from
+ * the output (lib/render/summary.ts); `--json` carries them.
  */
 export default defineTask({
   name: 'audit',
@@ -12,7 +13,6 @@ export default defineTask({
   run: async (ctx): Promise<{ container: string; checks: Check[] }> => {
     const { docker } = await import('../lib/docker/cli.js');
     const { hardeningChecks, verificationFailure } = await import('../lib/hardening/verify.js');
-    const { formatChecksTable } = await import('../lib/render/checks.js');
     const { name } = ctx.config.container;
     if (ctx.flags.dryRun) {
       await docker(ctx, ['container', 'inspect', name]);
@@ -25,7 +25,6 @@ export default defineTask({
         message: `no container named ${name}`,
         hint: 'deploy it first (cloudy-tasks deploy-secure) or set container.name',
       });
-    if (!ctx.flags.json) for (const line of formatChecksTable(checks).split('\n')) ctx.progress(line);
     const failure = verificationFailure(`audit of ${name}`, checks);
     if (failure) throw failure;
     return { container: name, checks };

@@ -35,7 +35,6 @@ export default defineTask({
     if (config.services.length === 0)
       return ctx.fail({ reason: 'task-error', message: `${shown} defines no services` });
     const checks = auditCompose(config, { appliesDeployResources: tool.appliesDeployResources, tool: toolName(tool) });
-    if (!ctx.flags.json) for (const line of formatComposeAudit(checks).split('\n')) ctx.progress(line);
     const failed = checks.filter((c) => c.status === 'fail');
     if (failed.length > 0)
       throw new TaskFailure({

@@ -1,16 +1,18 @@
+import path from 'node:path';
 import { defineTask } from '../lib/engine/task.js';
-import { TaskFailure } from '../lib/failure.js';
+import { type LocatedFinding, TaskFailure } from '../lib/failure.js';
 
 /**
  * Checks that need no scanner, run before every build: secrets in the real build context
  * (after .dockerignore), and Dockerfile hardening mistakes (final stage not scratch, missing or
  * root or named USER, missing or shell-form HEALTHCHECK, ADD from a URL, secret-looking ENV/ARG,
- * floating tags). Errors stop the build, so a `.env` never reaches an image layer.
+ * floating tags). Errors stop the build, so a `.env` never reaches an image layer. Each finding
+ * names its file (absolute `path`) and line, so the views can list them and CI can annotate them.
  */
 export default defineTask({
   name: 'preflight',
   description: 'Check the build context for secrets and the Dockerfile for hardening mistakes (no Trivy needed)',
-  run: async (ctx): Promise<{ errors: number; warnings: number }> => {
+  run: async (ctx): Promise<{ errors: number; warnings: number; findings: LocatedFinding[] }> => {
     const { preflight } = await import('../lib/docker/preflight.js');
     const { formatPreflight } = await import('../lib/render/preflight.js');
     const { image, scan } = ctx.config;
@@ -24,17 +26,25 @@ export default defineTask({
       requireScratch: scan.requireScratch,
       buildArgs: image.buildArgs,
     });
+    const located = findings.map(
+      (f): LocatedFinding => ({
+        path: path.join(image.context, f.file),
+        ...(f.line !== undefined ? { line: f.line } : {}),
+        rule: f.rule,
+        severity: f.severity,
+        message: f.message,
+      }),
+    );
     const errors = findings.filter((f) => f.severity === 'error');
-    if (findings.length > 0 && !ctx.flags.json)
-      for (const line of formatPreflight(findings).split('\n')) ctx.progress(line);
     if (errors.length > 0) {
       throw new TaskFailure({
         reason: 'checks-failed',
         what: 'preflight',
         failed: [...new Set(errors.map((f) => f.rule))],
         details: formatPreflight(errors),
+        located,
       });
     }
-    return { errors: 0, warnings: findings.length };
+    return { errors: 0, warnings: findings.length, findings: located };
   },
 });

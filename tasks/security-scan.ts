@@ -113,8 +113,8 @@ async function gateAndReport(
 ): Promise<ScanResult> {
   const { reportPaths } = await import('../lib/scan/run.js');
   const { parseTrivyReport, countBySeverity } = await import('../lib/scan/parse.js');
-  const { gate, isSuppressed, parseTrivyIgnore } = await import('../lib/scan/gate.js');
-  const { countLine, findingsTable } = await import('../lib/render/findings.js');
+  const { blockingFinding, gate, isSuppressed, parseTrivyIgnore } = await import('../lib/scan/gate.js');
+  const { findingsTable } = await import('../lib/render/findings.js');
   const { toSarif } = await import('../lib/scan/sarif.js');
   const { writeJsonAtomic } = await import('../lib/store/state.js');
   const { scan } = ctx.config;
@@ -162,7 +162,6 @@ async function gateAndReport(
       blockingFindings: decision.blocking,
     }),
   );
-  ctx.progress(`findings: ${countLine(counts)}`);
   if (!decision.pass) {
     throw new TaskFailure({
       reason: 'vulnerabilities-found',
@@ -172,6 +171,7 @@ async function gateAndReport(
       counts,
       table: findingsTable(decision.blocking),
       reportPath: summaryFile,
+      findings: decision.blocking.map(blockingFinding),
     });
   }
   return result;

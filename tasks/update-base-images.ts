@@ -5,7 +5,7 @@ import { defineTask } from '../lib/engine/task.js';
  * The guide's "regular updates": pull every base image (configured ones and the Dockerfile's
  * FROM images), compare each repo digest with the last check, record them in
  * `.cloudy/state.json`. The state is written only when every pull succeeded, so a failed run
- * leaves the previous state intact.
+ * leaves the previous state intact. The views show the digests as a table (lib/render/summary.ts).
  */
 export default defineTask({
   name: 'update-base-images',
@@ -14,7 +14,6 @@ export default defineTask({
     const { projectBaseImages } = await import('../lib/docker/base-images.js');
     const { docker } = await import('../lib/docker/cli.js');
     const { localDigest } = await import('../lib/docker/image.js');
-    const { formatTable } = await import('../lib/render/table.js');
     const { readState, statePath, writeStateAtomic } = await import('../lib/store/state.js');
     const images = await projectBaseImages(ctx.config);
     const file = statePath(ctx.projectDir);
@@ -40,14 +39,6 @@ export default defineTask({
       ...Object.fromEntries(updates.map((u) => [u.image, { digest: u.after, checkedAt }])),
     };
     await writeStateAtomic(file, { ...(state?.ok ? state.state : { version: 1 as const }), baseImages });
-    if (!ctx.flags.json) {
-      const short = (d: string | null) => (d ? d.slice(0, 19) : '-');
-      const table = formatTable(
-        ['IMAGE', 'BEFORE', 'AFTER', 'CHANGED'],
-        updates.map((u) => [u.image, short(u.before), short(u.after), u.changed ? 'yes' : 'no']),
-      );
-      for (const line of table.split('\n')) ctx.progress(line);
-    }
     return { images: updates, anyChanged: updates.some((u) => u.changed) };
   },
 });

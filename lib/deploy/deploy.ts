@@ -92,9 +92,6 @@ export async function deploy(engine: Engine, imageId: string): Promise<Deploymen
   } catch (error) {
     ctx.progress(`old images were not removed (${messageOf(error)}); the next deploy tries again`);
   }
-  ctx.progress(
-    `${name} is running ${imageId.slice(0, 19)}, healthy, ${checks.filter((c) => c.status === 'pass').length} checks passed`,
-  );
   return { ...base, replaced: oldId !== undefined, upToDate: false, checks };
 }
 

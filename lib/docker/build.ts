@@ -26,6 +26,8 @@ export interface ImageBuild {
   readonly noCache: boolean;
   /** True when nothing was built: the image an earlier build made from the same inputs. */
   readonly upToDate: boolean;
+  /** Bytes, as `docker image inspect` reports `Size` (absent under `--dry-run`). */
+  readonly size?: number;
 }
 
 /** RFC 3339 UTC, seconds precision, as the guide's `date -u +'%Y-%m-%dT%H:%M:%SZ'`. */
@@ -110,7 +112,6 @@ export async function buildImage(ctx: TaskContext, request: BuildRequest): Promi
       message: `docker build succeeded but ${image.ref} cannot be inspected`,
       hint: 'check `docker image ls`',
     });
-  ctx.progress(`built ${inspected.id.slice(0, 19)}`);
   await record(ctx, request, inspected.id, buildArgs, built.stdout);
   return {
     imageId: inspected.id,
@@ -120,6 +121,7 @@ export async function buildImage(ctx: TaskContext, request: BuildRequest): Promi
     buildArgs,
     noCache: request.noCache,
     upToDate: false,
+    ...(inspected.size !== undefined ? { size: inspected.size } : {}),
   };
 }
 

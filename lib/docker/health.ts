@@ -64,6 +64,7 @@ export async function awaitHealth(
   for (;;) {
     if (ctx.signal.aborted && !options.critical) return { kind: 'interrupted' };
     const info = await inspectContainer(ctx, name, {
+      poll: true,
       ...(options.critical ? { critical: true } : {}),
       ...(options.target ? { target: options.target } : {}),
     });

@@ -9,7 +9,9 @@ import { docker } from './cli.js';
 export async function inspectImage(
   ctx: TaskContext,
   ref: string,
-): Promise<{ id: string; labels: Record<string, string>; repoDigests: string[]; repoTags: string[] } | undefined> {
+): Promise<
+  { id: string; labels: Record<string, string>; repoDigests: string[]; repoTags: string[]; size?: number } | undefined
+> {
   const result = await docker(ctx, ['image', 'inspect', ref], { nothrow: true, silent: true });
   if (result.exitCode !== 0) return undefined;
   const parsed = JSON.parse(result.stdout) as {
@@ -17,6 +19,7 @@ export async function inspectImage(
     Config?: { Labels?: Record<string, string> | null };
     RepoDigests?: string[] | null;
     RepoTags?: string[] | null;
+    Size?: number;
   }[];
   const first = parsed[0];
   if (!first) return undefined;
@@ -25,6 +28,7 @@ export async function inspectImage(
     labels: first.Config?.Labels ?? {},
     repoDigests: first.RepoDigests ?? [],
     repoTags: first.RepoTags ?? [],
+    ...(typeof first.Size === 'number' ? { size: first.Size } : {}),
   };
 }
 

@@ -16,14 +16,21 @@ export interface Registry {
   readonly builtins: ReadonlySet<string>;
 }
 
-/** A declarative task runs its command lines through bash in order, like a Make recipe. */
+/**
+ * A declarative task runs its command lines through bash in order, like a Make recipe. Its
+ * output is the last line its last command printed, as `summary` (the views' result line, e.g.
+ * the size an `image-size` task prints), or nothing.
+ */
 function fromDeclarative(name: string, spec: DeclarativeTask): { task: AnyTask; deps: readonly string[] } {
   const lines = typeof spec.run === 'string' ? [spec.run] : spec.run;
   const task = defineTask({
     name,
     description: spec.description ?? lines.join(' && '),
-    run: async (ctx) => {
-      for (const line of lines) await ctx.$.script(line);
+    run: async (ctx): Promise<{ summary: string } | undefined> => {
+      let stdout = '';
+      for (const line of lines) stdout = (await ctx.$.script(line)).stdout;
+      const last = stdout.trimEnd().split('\n').at(-1)?.trim();
+      return last ? { summary: last } : undefined;
     },
   });
   return { task, deps: spec.deps ?? [] };

@@ -44,6 +44,11 @@ export interface ShellOptions {
   readonly critical?: boolean;
   /** Do not stream the command's output as progress lines (it is still captured). */
   readonly silent?: boolean;
+  /**
+   * A status query repeated until something changes (the health wait's `docker container
+   * inspect`): its command event says so, and views show the repetitions as one updating line.
+   */
+  readonly poll?: boolean;
   /** Extra environment for this command only. */
   readonly env?: Readonly<Record<string, string>>;
   readonly cwd?: string;
@@ -66,7 +71,14 @@ export interface Shell {
 
 /** Events the spawner reports; the runner forwards them to the renderer. */
 export type SpawnEvent =
-  | { readonly type: 'command'; readonly task: string; readonly command: string; readonly dryRun: boolean }
+  | {
+      readonly type: 'command';
+      readonly task: string;
+      readonly command: string;
+      readonly dryRun: boolean;
+      /** Set (true) for a repeated status query: see {@link ShellOptions.poll}. */
+      readonly poll?: true;
+    }
   | { readonly type: 'output'; readonly task: string; readonly stream: 'stdout' | 'stderr'; readonly line: string };
 
 export interface SpawnerOptions {
@@ -171,7 +183,7 @@ export class Spawner {
       (word) => quote(redact(word)),
     ).trim();
     const dryRun = this.#options.dryRun && !opts.probe;
-    this.#options.emit({ type: 'command', task, command: shown, dryRun });
+    this.#options.emit({ type: 'command', task, command: shown, dryRun, ...(opts.poll ? { poll: true } : {}) });
     if (dryRun) return { command: shown, stdout: '', stderr: '', exitCode: 0 };
     this.#zx ??= await import('zx/core');
     const zx = this.#zx;

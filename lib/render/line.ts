@@ -1,52 +1,70 @@
 /**
  * The line renderer, for CI logs, pipes and large graphs: every line is prefixed with its task,
- * because concurrent tasks interleave. Also the closing summary a human reads on stderr.
+ * because concurrent tasks interleave. Three levels:
+ *
+ * - `verbose`: every event (as before there were levels): started, commands (each poll too),
+ *   every output line, progress, results;
+ * - `default`: commands, progress, results and failures; tool output is kept back and its last
+ *   lines are printed only when the task fails (a docker build log is 68 lines of noise when it
+ *   works); repeated status polls are not printed;
+ * - `quiet`: failures (with those last lines) and nothing else; the CLI adds the final line.
  */
 import type { RunEvent } from '../engine/runner.js';
-import type { Failure } from '../failure.js';
 import { unreachable } from '../util/unreachable.js';
-import { failureHeadline, formatFailure } from './failure.js';
+import { formatFailure } from './failure.js';
+import { type RunLog, tailFor } from './run-log.js';
 import type { Sink } from './sink.js';
+import { formatDuration } from './text.js';
 
-function seconds(ms: number): string {
-  return ms < 1000 ? `${ms}ms` : `${(ms / 1000).toFixed(1)}s`;
+export type Verbosity = 'quiet' | 'default' | 'verbose';
+
+export interface LineOptions {
+  readonly verbosity: Verbosity;
+  /** The run's record, updated before the renderer sees each event. */
+  readonly log: RunLog;
 }
 
-export function lineRenderer(sink: Sink): (event: RunEvent) => void {
+export function lineRenderer(sink: Sink, options: LineOptions): (event: RunEvent) => void {
+  const { verbosity, log } = options;
+  const verbose = verbosity === 'verbose';
+  const quiet = verbosity === 'quiet';
   return (event) => {
+    const tag = `[${event.task}]`;
     switch (event.type) {
       case 'task-started':
-        return sink.out(`[${event.task}] started`);
+        if (verbose) sink.out(`${tag} started`);
+        return;
       case 'task-progress':
-        return sink.out(`[${event.task}] ${event.message}`);
+        if (!quiet) sink.out(`${tag} ${event.message}`);
+        return;
       case 'command':
-        return sink.out(`[${event.task}] $ ${event.command}`);
+        if (verbose || (!quiet && !event.poll)) sink.out(`${tag} $ ${event.command}`);
+        return;
       case 'output':
-        return sink.out(`[${event.task}] ${event.line}`);
-      case 'task-succeeded':
-        return sink.out(`[${event.task}] done in ${seconds(event.durationMs)}`);
-      case 'task-failed':
-        return sink.err(`[${event.task}] FAILED after ${seconds(event.durationMs)}: ${formatFailure(event.failure)}`);
+        if (verbose) sink.out(`${tag} ${event.line}`);
+        return;
+      case 'task-succeeded': {
+        if (quiet) return;
+        const summary = log.get(event.task)?.summary;
+        sink.out(`${tag} done in ${formatDuration(event.durationMs)}${summary ? `: ${summary.line}` : ''}`);
+        if (summary?.details) for (const line of summary.details().split('\n')) sink.out(`${tag}   ${line}`);
+        return;
+      }
+      case 'task-failed': {
+        sink.err(`${tag} FAILED after ${formatDuration(event.durationMs)}: ${formatFailure(event.failure)}`);
+        const record = log.get(event.task);
+        const tail = verbose || !record ? [] : tailFor(record);
+        if (tail.length > 0) {
+          sink.err(`${tag} its last ${tail.length === 1 ? 'line' : `${tail.length} lines`} of output:`);
+          for (const line of tail) sink.err(`${tag}   ${line}`);
+        }
+        return;
+      }
       case 'task-skipped':
-        return sink.out(`[${event.task}] skipped: ${event.reason}`);
+        if (!quiet) sink.out(`${tag} skipped: ${event.reason}`);
+        return;
       default:
         return unreachable(event);
     }
   };
-}
-
-/** The closing summary for a human (stderr). */
-export function formatSummary(
-  failures: readonly { task: string; failure: Failure }[],
-  skipped: number,
-  succeeded: number,
-  full = false,
-): string {
-  if (failures.length === 0) return `${succeeded} task${succeeded === 1 ? '' : 's'} succeeded`;
-  const lines = [
-    `${failures.length} task${failures.length === 1 ? '' : 's'} failed, ${skipped} skipped, ${succeeded} succeeded:`,
-  ];
-  for (const { task, failure } of failures)
-    lines.push(`  ${task}: ${full ? formatFailure(failure) : failureHeadline(failure)}`);
-  return lines.join('\n');
 }

@@ -15,3 +15,6 @@ export const blankControl = (text: string): string => text.replace(CONTROL, ' ')
 
 /** At most `max` characters, an ellipsis marking the cut. */
 export const shorten = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** A duration as the views show it: `340ms`, `4.2s`, `75.3s`. */
+export const formatDuration = (ms: number): string => (ms < 1000 ? `${ms}ms` : `${(ms / 1000).toFixed(1)}s`);

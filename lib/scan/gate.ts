@@ -7,6 +7,7 @@
  * at-or-above threshold and keeps every non-zero Trivy exit meaning "tool error".
  */
 
+import type { BlockingFinding } from '../failure.js';
 import type { Finding } from './parse.js';
 import { SEVERITIES, type Severity } from './severity.js';
 
@@ -69,6 +70,19 @@ export function gate(findings: readonly Finding[], opts: GateOptions): GateDecis
     else if (severityAtOrAbove(f.severity, opts.failOn)) blocking.push(f);
   }
   return { pass: blocking.length === 0, blocking, ignored };
+}
+
+/** A blocking finding as the scan failure carries it: enough to name it in a report. */
+export function blockingFinding(f: Finding): BlockingFinding {
+  const base = { id: f.id, severity: f.severity, kind: f.kind, target: f.target, title: f.title };
+  if (f.kind === 'vulnerability')
+    return {
+      ...base,
+      pkg: f.pkgName,
+      installed: f.installedVersion,
+      ...(f.fixedVersion !== undefined ? { fixed: f.fixedVersion } : {}),
+    };
+  return f.startLine !== undefined ? { ...base, line: f.startLine } : base;
 }
 
 /**

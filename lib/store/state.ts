@@ -128,9 +128,17 @@ export async function writeJsonAtomic(
 
 /** {@link writeJsonAtomic} for any text (a generated compose file, a report). */
 export async function writeFileAtomic(file: string, data: string): Promise<void> {
-  const dir = path.dirname(file);
   // Never through a symlink, never outside the project (./confine.ts).
-  await ensureDirectory(dir);
+  await ensureDirectory(path.dirname(file));
+  await replaceFileAtomic(file, data);
+}
+
+/**
+ * The atomic replacement itself, in a directory that exists: for {@link writeFileAtomic}, and for
+ * the few files written outside the project (./outside.ts), whose directory was checked there.
+ */
+export async function replaceFileAtomic(file: string, data: string): Promise<void> {
+  const dir = path.dirname(file);
   const prefix = tempPrefix(file);
   const temp = path.join(dir, `${prefix}${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {

@@ -120,7 +120,8 @@ Cli('config is found in package.json ("cloudy" key) from a subdirectory, up to t
   });
   const r = await runCli(p, ['greet', '--cwd', path.join(p.dir, 'sub', 'dir')]);
   assert.is(r.code, 0, r.stderr);
-  assert.match(r.stdout, '[greet] hi-from-package-json');
+  // A Make-style task's last line of output is its result line.
+  assert.match(r.stdout, /^\[greet\] done in \S+: hi-from-package-json$/m);
 });
 
 Cli('a misspelt key in a YAML config is one line naming the file, the key and the key it probably is', async () => {
@@ -194,11 +195,10 @@ Cli('a failure stops new tasks; --keep-going runs unrelated ones; dependents are
   const events = stop.stdout
     .trim()
     .split('\n')
-    .map((l) => JSON.parse(l) as { type: string; task: string; reason?: string; error?: string });
-  assert.equal(
-    events.find((e) => e.task === 'after'),
-    { type: 'task-skipped', task: 'after', reason: 'dependency bad failed' },
-  );
+    .map((l) => JSON.parse(l) as { type: string; task: string; reason?: string; error?: string; time?: string });
+  const { time, ...skipped } = events.find((e) => e.task === 'after')!;
+  assert.equal(skipped, { type: 'task-skipped', task: 'after', reason: 'dependency bad failed' });
+  assert.match(time ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   assert.is(events.find((e) => e.task === 'other')?.type, 'task-skipped');
   assert.match(events.find((e) => e.type === 'task-failed')?.error ?? '', 'exit code 3');
   const keep = await runCli(p, ['bad', 'after', 'other', '--concurrency', '1', '--keep-going', '--json']);
@@ -223,9 +223,9 @@ Cli('--json writes only JSON event lines to stdout', async () => {
     .map((l) => JSON.parse(l) as { type: string; task: string; durationMs?: number });
   assert.equal(
     events.map((e) => e.type),
-    ['task-started', 'task-succeeded'],
+    ['run-started', 'task-started', 'task-succeeded', 'run-finished'],
   );
-  assert.type(events[1]!.durationMs, 'number');
+  assert.type(events[2]!.durationMs, 'number');
 });
 
 Cli('secret-looking values never reach the output; files respect UMASK', async () => {
@@ -242,7 +242,8 @@ Cli('secret-looking values never reach the output; files respect UMASK', async (
   const r = await runCli(p, ['leak']);
   assert.is(r.code, 1);
   assert.not.match(r.stdout + r.stderr, 'tok-very-secret-1234');
-  assert.match(r.stdout, 'token is ***');
+  // The failed task's output is shown (its tail, on stderr), masked.
+  assert.match(r.stderr, '[leak]   token is ***');
   assert.is(statSync(path.join(p.dir, 'written.txt')).mode & 0o777, 0o600);
 });
 
@@ -356,13 +357,17 @@ Cli('a run that loses its lock starts no further task and does not exit 0', asyn
   const second = r.stdout
     .trim()
     .split('\n')
-    .map((l) => JSON.parse(l) as { task: string; type: string; reason?: string })
+    .map((l) => JSON.parse(l) as { task: string; type: string; reason?: string; time?: string })
     .find((e) => e.task === 'second');
-  assert.equal(second, {
-    type: 'task-skipped',
-    task: 'second',
-    reason: 'the run lock was lost: another run may be active',
-  });
+  assert.equal(
+    { ...second, time: undefined },
+    {
+      time: undefined,
+      type: 'task-skipped',
+      task: 'second',
+      reason: 'the run lock was lost: another run may be active',
+    },
+  );
 });
 
 Cli('a state directory that cannot be used is an environment error (exit 2), not "locked" (75)', async () => {

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PROJECT_LABEL, projectLabelValue } from '../../lib/docker/project-label.js';
+import { LABELS, projectId } from '../../lib/docker/labels.js';
 import {
   docker,
   ensureDocker,
@@ -71,7 +71,7 @@ function stack(extra: Record<string, unknown> = {}, container: Record<string, un
     name,
     volumes,
     images: new Set<string>(),
-    label: projectLabelValue({ projectDir: project.dir, image: { name } as never }),
+    label: projectId(project.dir, name),
   };
   stacks.push(s);
   return s;
@@ -139,7 +139,7 @@ Swarm.after(async () => {
       () => docker(['ps', '-aq', '--filter', `label=com.docker.swarm.service.name=${s.name}`]).stdout.trim() === '',
       60_000,
     ).catch(() => undefined);
-    const nets = docker(['network', 'ls', '-q', '--filter', `label=${PROJECT_LABEL}=${s.label}`]).stdout.trim();
+    const nets = docker(['network', 'ls', '-q', '--filter', `label=${LABELS.project}=${s.label}`]).stdout.trim();
     if (nets) docker(['network', 'rm', ...nets.split('\n')]);
     removeVolumes(s.volumes);
     removeImages([`${s.name}:latest`, ...s.images, ...(registry ? [`${registry.addr}/${s.name}:latest`] : [])]);
@@ -182,7 +182,7 @@ Swarm('--dry-run prints the overlay network and a service create with the harden
   assert.is(r.code, 0, r.stderr);
   assert.match(
     r.stdout,
-    `docker network create --driver overlay --label ${PROJECT_LABEL}=${s.label} --internal ${s.name}_isolated`,
+    `docker network create --driver overlay --label ${LABELS.project}=${s.label} --internal ${s.name}_isolated`,
   );
   const create = r.stdout.split('\n').find((l) => l.includes('docker service create')) ?? '';
   for (const flag of [
@@ -219,7 +219,7 @@ Swarm('deploys a hardened service on a single-node swarm and verifies its task c
   const spec = service(main.name);
   assert.equal(spec.Spec.UpdateConfig.Order, 'start-first');
   assert.equal(spec.Spec.UpdateConfig.FailureAction, 'rollback');
-  assert.is(spec.Spec.Labels[PROJECT_LABEL], main.label);
+  assert.is(spec.Spec.Labels[LABELS.project], main.label);
   const c = taskContainer(main.name);
   assert.is(c.Image, [...main.images].at(-1), 'the task runs the scanned image id');
   assert.is(c.Config.User, '1001:1001');
@@ -229,10 +229,10 @@ Swarm('deploys a hardened service on a single-node swarm and verifies its task c
   assert.is(c.HostConfig.Memory, 512 * 1024 ** 2);
   assert.equal(c.HostConfig.Ulimits, [{ Name: 'nofile', Hard: 1024, Soft: 1024 }]);
   assert.equal(Object.keys(c.NetworkSettings.Networks), [`${main.name}_isolated`]);
-  assert.is(c.Config.Labels[PROJECT_LABEL], main.label);
+  assert.is(c.Config.Labels[LABELS.project], main.label);
   assert.is(c.State.Health.Status, 'healthy');
   const net = inspect(`${main.name}_isolated`, 'network');
-  assert.equal([net.Driver, net.Internal, net.Labels[PROJECT_LABEL]], ['overlay', true, main.label]);
+  assert.equal([net.Driver, net.Internal, net.Labels[LABELS.project]], ['overlay', true, main.label]);
 });
 
 Swarm('a redeploy updates start-first: a healthy task serves throughout and the data volume is kept', async () => {
