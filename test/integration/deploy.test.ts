@@ -174,7 +174,7 @@ Deploy('an unhealthy image exits 1 and leaves the previous container running, he
   );
   const bad = await deploy(d);
   assert.is(bad.code, 1, bad.stdout);
-  assert.match(bad.stderr, 'unhealthy');
+  assert.match(bad.stderr, 'unhealthy', `stdout:\n${bad.stdout}\nstderr:\n${bad.stderr}`);
   // network none: start-first, so the previous container was never stopped.
   assert.match(
     bad.stderr,
