@@ -28,6 +28,11 @@ export default defineConfig({
     dockerfile: 'examples/cloudy-mc-codeface/Dockerfile',
     context: 'examples/cloudy-mc-codeface',
   },
+  // The guide's names: without them the container and volumes would be named after this
+  // repository (cloudy-mc-codeface_data, ...), see README "Configuration".
+  container: {
+    volumes: ['cloudy_data:/app/data', 'cloudy_config:/app/config', 'cloudy_logs:/app/logs'],
+  },
   // The example builds from a local busybox image (no registry is needed to try it).
   baseImages: [],
   tasks: {

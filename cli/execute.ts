@@ -2,12 +2,13 @@
  * Running the selected tasks (loaded by ./main.ts only when tasks run): the view for this
  * invocation (./views.ts), the spawner, the runner, signals, and the final line.
  */
+import path from 'node:path';
 import type { ResolvedConfig } from '../lib/config/types.js';
 import type { Selection, TaskGraph } from '../lib/engine/graph.js';
 import type { Registry } from '../lib/engine/registry.js';
 import { type RunEvent, Runner, type RunSummary } from '../lib/engine/runner.js';
 import { Spawner } from '../lib/engine/spawn.js';
-import { exitCodeOf } from '../lib/failure.js';
+import { exitCodeOf, type Failure } from '../lib/failure.js';
 import { formatFailure } from '../lib/render/failure.js';
 import { redactValue } from '../lib/render/redact.js';
 import { RunLog } from '../lib/render/run-log.js';
@@ -147,7 +148,8 @@ export async function execute(
     // What can be known to fail fails now, before anything is built or stopped (Task.check).
     const refused = args.dryRun ? [] : await runner.checkPreconditions();
     if (refused.length > 0) {
-      for (const { failure } of refused) errLine(redact(`cloudy-tasks: ${formatFailure(failure)}`));
+      for (const { failure } of refused)
+        errLine(redact(`cloudy-tasks: ${formatFailure(shownFile(failure, args.cwd))}`));
       return { summary: { states: new Map(), failures: refused, outputs: new Map(), interruptedBy: undefined }, log };
     }
     view = await createView({ args, io, graph, selection, sink, log, redact });
@@ -173,4 +175,10 @@ export async function execute(
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
   }
+}
+
+/** The config file as load-time failures name it: relative to where the command was run. */
+function shownFile(failure: Failure, cwd: string): Failure {
+  if (!('file' in failure) || typeof failure.file !== 'string') return failure;
+  return { ...failure, file: path.relative(path.resolve(cwd), failure.file) || failure.file };
 }

@@ -55,6 +55,18 @@ export type Failure =
       readonly ours: string;
       readonly oursDir: string;
     }
+  /**
+   * A tool whose version is known to be malicious or broken (a compromised Trivy release): never
+   * run. Exit 2: the environment must change (another release, or the pinned container).
+   */
+  | {
+      readonly reason: 'bad-tool';
+      readonly tool: string;
+      readonly version: string;
+      /** Where it runs from: the binary's path, or the container image. */
+      readonly from: string;
+      readonly why: string;
+    }
   /** A container setting that would weaken the hardening (privileged, seccomp off, root...). Exit 2. */
   | { readonly reason: 'unsafe-config'; readonly file?: string; readonly problem: string }
   /** More than one config file in the project directory: which one was meant is a guess. Exit 2. */
@@ -203,6 +215,7 @@ export function exitCodeOf(failure: Failure): number {
     case 'invalid-config':
     case 'unknown-key':
     case 'not-ours':
+    case 'bad-tool':
     case 'unsafe-config':
     case 'config-load':
     case 'config-conflict':

@@ -12,6 +12,17 @@ export default defineTask({
   name: 'push',
   description: 'Push the scanned image to image.registry; outputs its digest (repo@sha256:...)',
   deps: [dockerTask, securityScan],
+  // Before the build and the scan: without a registry there is nowhere to push (exit 2).
+  check: (ctx) =>
+    ctx.config.image.registry
+      ? undefined
+      : {
+          reason: 'invalid-config',
+          ...(ctx.config.file ? { file: ctx.config.file } : {}),
+          path: 'image.registry',
+          expected: 'a registry to push to',
+          hint: 'set it, e.g. image: { registry: "registry.example.com/team" }, or run deploy-secure without push',
+        },
   run: async (ctx, deps): Promise<PushResult> => {
     const { pushImage } = await import('../lib/docker/push.js');
     const image = deps.docker;
@@ -24,12 +35,8 @@ export default defineTask({
       });
     }
     const { registry } = ctx.config.image;
-    if (!registry)
-      return ctx.fail({
-        reason: 'task-error',
-        message: 'push needs a registry: image.registry is not set',
-        hint: 'set image.registry, e.g. { image: { registry: "registry.example.com/team" } }',
-      });
+    // Checked before the run (above); --dry-run skips preconditions and shows the push without one.
+    if (!registry) return ctx.fail({ reason: 'task-error', message: 'image.registry is not set' });
     return pushImage(ctx, image.imageId, registry);
   },
 });

@@ -19,6 +19,8 @@ export default defineTask({
   name: 'security-scan',
   description: 'Preflight checks, then Trivy image and config scans gated on severity',
   deps: [dockerTask],
+  // Before anything is built: a trivy on PATH that reports a known-bad release is refused (exit 2).
+  check: async (ctx) => (await import('../lib/scan/scanner.js')).scannerPrecondition(ctx),
   run: async (ctx, deps): Promise<ScanResult> => {
     const { scanImageId } = await import('../lib/scan/image-scan.js');
     const { ensureReportsDir, prepareReportsDir, reportPaths, runTrivy, trivyCommand } = await import(
@@ -32,6 +34,11 @@ export default defineTask({
     if (!ctx.flags.dryRun) await ensureReportsDir(dir);
     const { planScan, scannedInputs, rememberScan } = await import('../lib/scan/reuse.js');
     const plan = await planScan(ctx, trivy, built.imageId);
+    const { badScanner, scannerOf, scannerSource } = await import('../lib/scan/scanner.js');
+    const from = scannerSource(ctx, trivy);
+    // The version the scanner reports, whatever its tag or path says.
+    const bad = plan.trivy ? badScanner(plan.trivy.version, from) : undefined;
+    if (bad) throw new TaskFailure(bad);
     ctx.explain({ upToDate: plan.reuse !== undefined, why: plan.why });
     if (plan.reuse) {
       const { countLine } = await import('../lib/render/findings.js');
@@ -97,6 +104,7 @@ export default defineTask({
       configJson,
       { trivyImage: imageReport, ...(scan.config ? { trivyConfig: configReport } : {}) },
       scanned?.key,
+      scannerOf(from, plan.trivy),
     );
     if (scanned) await rememberScan(ctx, scanned, result);
     return result;
@@ -110,6 +118,7 @@ async function gateAndReport(
   configJson: unknown,
   raw: { trivyImage: string; trivyConfig?: string },
   cacheKey: string | undefined,
+  scanner: ScanResult['scanner'],
 ): Promise<ScanResult> {
   const { reportPaths } = await import('../lib/scan/run.js');
   const { parseTrivyReport, countBySeverity } = await import('../lib/scan/parse.js');
@@ -150,6 +159,7 @@ async function gateAndReport(
     dryRun: false,
     upToDate: false,
     scannedAt: new Date().toISOString(),
+    ...(scanner ? { scanner } : {}),
   };
   // cacheKey ties these reports to the scan cache entry: a cached result is reused only while
   // the reports on disk are this scan's.

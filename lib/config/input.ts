@@ -20,7 +20,10 @@ export interface DeclarativeTask {
 /** What users write. Everything is optional; defaults are the security guide's values. */
 export interface Config {
   readonly image?: {
-    /** Image repository name. Default `cloudy-mc-codeface`. */
+    /**
+     * Image repository name. Default: the project's name (package.json `name` without its scope,
+     * else the directory's name) as a Docker name (`My App` → `my-app`), see ./names.ts.
+     */
     readonly name?: string;
     /** Tag to apply. Default `latest`; deploys always use the image id, never the tag. */
     readonly tag?: string;

@@ -9,6 +9,7 @@ import { DEFAULT_HARDENING, type HardeningPolicy } from '../hardening/policy.js'
 import { SEVERITIES, type Severity } from '../scan/severity.js';
 import { DEFAULT_TRIVY_IMAGE } from '../scan/trivy-args.js';
 import type { Config } from './input.js';
+import { defaultContainerName, defaultImageName, defaultVolumes } from './names.js';
 import type { ResolvedConfig } from './types.js';
 
 /** Defaults from the security guide (see README "Configuration"). */
@@ -26,7 +27,9 @@ export function resolveConfig(config: Config, projectDir: string, file?: string)
   const severity = SEVERITIES.filter(
     (s) => requested.includes(s) || SEVERITIES.indexOf(s) <= SEVERITIES.indexOf(failOn),
   );
-  const name = image.name ?? 'cloudy-mc-codeface';
+  const projectNamed = projectName(projectDir);
+  const name = image.name ?? defaultImageName(projectNamed);
+  const containerName = config.container?.name ?? defaultContainerName(name);
   const tag = image.tag ?? 'latest';
   const ignoreFile =
     scan.ignoreFile ?? (existsSync(path.join(projectDir, '.trivyignore')) ? '.trivyignore' : undefined);
@@ -43,7 +46,7 @@ export function resolveConfig(config: Config, projectDir: string, file?: string)
       keep: image.keep ?? 2,
       registry: image.registry?.replace(/\/+$/, ''),
     },
-    container: resolveContainer(config.container),
+    container: resolveContainer(config.container, containerName),
     baseImages: config.baseImages ?? [...DEFAULT_BASE_IMAGES],
     scan: {
       severity,
@@ -64,9 +67,9 @@ export function resolveConfig(config: Config, projectDir: string, file?: string)
           service: config.compose.service ?? name,
         }
       : undefined,
-    ...resolveDevAndIncident(config, projectDir, name),
+    ...resolveDevAndIncident(config, projectDir, name, containerName),
     env: { file: config.env?.file ?? '.env', example: config.env?.example },
-    projectName: projectName(projectDir),
+    projectName: projectNamed,
     notify: {
       webhook: config.notify?.webhook,
       on: config.notify?.on ?? ['failure'],
@@ -120,9 +123,9 @@ function resolveDevAndIncident(
   config: Config,
   projectDir: string,
   imageName: string,
+  containerName: string,
 ): Pick<ResolvedConfig, 'dev' | 'incident'> {
   const dev = config.dev ?? {};
-  const containerName = config.container?.name ?? DEFAULT_HARDENING.name;
   const ollama = dev.ollama ?? {};
   return {
     dev: {
@@ -150,8 +153,8 @@ function composeName(text: string): string {
 }
 // ---- end of issue 12 ----
 
-function resolveContainer(c: Config['container'] = {}): HardeningPolicy {
-  const d = DEFAULT_HARDENING;
+function resolveContainer(c: Config['container'] = {}, name: string): HardeningPolicy {
+  const d = { ...DEFAULT_HARDENING, name, volumes: defaultVolumes(name) };
   const memory = c.memory ?? d.memory;
   const network: HardeningPolicy['network'] =
     c.network === undefined || c.network === 'none'

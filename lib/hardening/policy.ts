@@ -79,7 +79,11 @@ export type HardeningPolicy = {
   readonly healthTimeoutSeconds: number;
 };
 
-/** The guide's production `docker run` line, with the gaps the audit found closed. */
+/**
+ * The guide's production `docker run` line, with the gaps the audit found closed. Its `name` and
+ * `volumes` are the guide's example; a project's own defaults come from its name
+ * (lib/config/names.ts), so two projects without a config never share a container or volumes.
+ */
 export const DEFAULT_HARDENING: HardeningPolicy = deepFreeze({
   name: 'cloudy-mc-codeface',
   user: '1001:1001',

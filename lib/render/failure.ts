@@ -41,6 +41,8 @@ export function formatFailure(f: Failure): string {
       return `${f.file ? `${f.file}: ` : ''}refusing an unsafe container setting: ${f.problem}`;
     case 'not-ours':
       return notOurs(f);
+    case 'bad-tool':
+      return `refusing ${f.tool} ${f.version} (${f.from}): it is ${f.why}; nothing was scanned. Install another release and verify its checksum, or take it off PATH to use the pinned container (scan.trivyImage)`;
     case 'config-load':
       return `cannot load ${f.file}: ${f.message}`;
     case 'config-conflict':

@@ -24,4 +24,15 @@ export interface ScanResult {
   readonly upToDate: boolean;
   /** ISO time the scan ran (absent under --dry-run). */
   readonly scannedAt?: string;
+  /**
+   * The scanner that produced it, as it reported itself (`trivy --version`): a report says what
+   * made it. `from` is the binary's path or the container image. Absent under --dry-run.
+   */
+  readonly scanner?: {
+    readonly tool: 'trivy';
+    /** `unknown` when `trivy --version` gave none. */
+    readonly version: string;
+    readonly from: string;
+    readonly vulnerabilityDbUpdatedAt?: string;
+  };
 }

@@ -54,9 +54,10 @@ Cli('deploy-secure --dry-run prints build, scan and hardened run in order and ru
     '--memory 512m',
     '--cpus 1.0',
     '--restart unless-stopped',
-    '-v cloudy_data:/app/data',
-    '-v cloudy_config:/app/config',
-    '-v cloudy_logs:/app/logs',
+    // The project's own volumes: its directory is named fixture.
+    '-v fixture_data:/app/data',
+    '-v fixture_config:/app/config',
+    '-v fixture_logs:/app/logs',
   ]) {
     assert.ok(lines[run]!.includes(flag), `${flag} in ${lines[run]}`);
   }

@@ -191,7 +191,7 @@ Judge('each weakening is flagged with its CIS id', () => {
 
 Judge('the generated file passes: no failing check, in any service, under v1 or v2', () => {
   for (const network of ['none', { name: 'cloudy_net', internal: true }] as const) {
-    const { document } = generateCompose(resolveConfig({ container: { network } }, '/p'), {
+    const { document } = generateCompose(resolveConfig({ container: { network } }, '/srv/cloudy-mc-codeface'), {
       test: ['CMD', '/app/cloudy', 'healthcheck'],
     });
     const withNetworks = document as { services: object; networks?: object };

@@ -61,7 +61,7 @@ Cli('compose-file --stdout prints only the document on stdout and writes nothing
   assert.ok(parsed.ok, r.stdout);
   const doc = parsed.value as { services: Record<string, { labels: Record<string, string> }> };
   assert.equal(Object.keys(doc.services), ['app', 'ollama']);
-  assert.is(doc.services['app']!.labels['io.cloudy-tasks.project'], projectId(p.dir, 'cloudy-mc-codeface'));
+  assert.is(doc.services['app']!.labels['io.cloudy-tasks.project'], projectId(p.dir, 'fixture'));
   assert.match(r.stderr, '[compose-file] done', 'progress went to stderr');
   assert.throws(() => lstatSync(path.join(p.dir, 'docker-compose.yml')));
 });
@@ -80,10 +80,7 @@ Cli('dev-up --dry-run prints the build, the compose config and up with the profi
   assert.is(r.code, 0, r.stderr);
   const up = r.stdout.split('\n').find((l) => / up --detach/.test(l));
   assert.ok(up, r.stdout);
-  assert.match(
-    up,
-    '--project-name cloudy-mc-codeface-dev --file docker-compose.yml --profile development --profile ollama',
-  );
+  assert.match(up, '--project-name fixture-dev --file docker-compose.yml --profile development --profile ollama');
   assert.ok(r.stdout.indexOf('docker build') < r.stdout.indexOf(' up --detach'), 'built first');
   assert.equal(p.calls(), []);
 });
@@ -92,7 +89,7 @@ Cli('incident without the container fails at once and creates no folder', async 
   const p = project();
   const r = await runCli(p, ['incident']);
   assert.is(r.code, 1);
-  assert.match(r.stderr, 'no container named cloudy-mc-codeface: there is nothing to collect');
+  assert.match(r.stderr, 'no container named fixture: there is nothing to collect');
   assert.throws(() => lstatSync(path.join(p.dir, 'incidents')));
 });
 
@@ -100,8 +97,8 @@ Cli('dev and incident keys: defaults, and a bad value named with the rule', () =
   const c = resolveConfig({}, '/p');
   assert.equal(c.dev, {
     file: '/p/docker-compose.yml',
-    project: 'cloudy-mc-codeface-dev',
-    service: 'cloudy-mc-codeface',
+    project: 'p-dev',
+    service: 'p',
     profiles: ['development'],
     ollama: { image: 'ollama/ollama:0.5.7', memory: '4g', cpus: '2.0', pidsLimit: 256 },
   });

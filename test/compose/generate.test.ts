@@ -22,7 +22,7 @@ import { validateCompose } from '../helpers/compose-schema.js';
 const HEALTH = healthcheckFromDockerfile(
   parseDockerfile('FROM scratch\nHEALTHCHECK --interval=2s --retries=3 CMD ["/app/cloudy", "healthcheck"]\n'),
 );
-const generate = (config: Config = {}) => generateCompose(resolveConfig(config, '/project'), HEALTH);
+const generate = (config: Config = {}) => generateCompose(resolveConfig(config, '/srv/cloudy-mc-codeface'), HEALTH);
 type Service = Record<string, unknown> & { labels: Record<string, string> };
 const services = (config: Config = {}) => generate(config).document['services'] as Record<string, Service>;
 
@@ -87,17 +87,27 @@ Gen('the app service carries every hardening setting of the policy, with keys co
   assert.equal(app['tmpfs'], ['/tmp:rw,noexec,nosuid,nodev,size=16m']);
   assert.equal(app['ulimits'], { nofile: { soft: 1024, hard: 1024 } });
   assert.equal(app['logging'], { options: { 'max-size': '10m', 'max-file': '3' } });
-  assert.equal(app['volumes'], ['cloudy_data:/app/data', 'cloudy_config:/app/config', 'cloudy_logs:/app/logs']);
+  // Named after the project (its directory here), so two projects never share a volume.
+  assert.equal(app['volumes'], [
+    'cloudy-mc-codeface_data:/app/data',
+    'cloudy-mc-codeface_config:/app/config',
+    'cloudy-mc-codeface_logs:/app/logs',
+  ]);
   assert.is(app['restart'], 'unless-stopped');
   assert.equal(app['healthcheck'], { test: ['CMD', '/app/cloudy', 'healthcheck'], interval: '2s', retries: 3 });
-  assert.is(app.labels[LABELS.project], projectId('/project', 'cloudy-mc-codeface'));
+  assert.is(app.labels[LABELS.project], projectId('/srv/cloudy-mc-codeface', 'cloudy-mc-codeface'));
   assert.match(app.labels[CONFIG_HASH_LABEL]!, /^[0-9a-f]{64}$/);
   // Never a name: the dev container must not take the deployed service's name.
   assert.not.ok('container_name' in app);
   // No deploy.resources: compose v1 ignores it, and mem_limit & co. already say it.
   assert.not.ok('deploy' in app);
   const doc = generate().document;
-  assert.equal(Object.keys(doc['volumes'] as object), ['cloudy_data', 'cloudy_config', 'cloudy_logs', 'ollama_models']);
+  assert.equal(Object.keys(doc['volumes'] as object), [
+    'cloudy-mc-codeface_data',
+    'cloudy-mc-codeface_config',
+    'cloudy-mc-codeface_logs',
+    'ollama_models',
+  ]);
   assert.not.ok('networks' in doc, 'network_mode none needs no network');
 });
 
@@ -152,14 +162,14 @@ Gen('ollama is an optional profile, hardened like the app, with its own sizes', 
   assert.is(ai['pids_limit'], 128);
   assert.equal(ai['volumes'], ['ollama_models:/models']);
   assert.equal((ai['healthcheck'] as { test: string[] }).test, ['CMD', 'ollama', 'list']);
-  assert.is(ai.labels[LABELS.project], projectId('/project', 'cloudy-mc-codeface'));
+  assert.is(ai.labels[LABELS.project], projectId('/srv/cloudy-mc-codeface', 'cloudy-mc-codeface'));
 });
 
 Gen('the config hash changes with the config and the Dockerfile health check, and only then', () => {
   const hash = (g: ReturnType<typeof generate>) => g.services.map((s) => s.hash);
   assert.equal(hash(generate()), hash(generate()), 'stable');
   assert.is.not(hash(generate({ container: { pidsLimit: 65 } }))[0], hash(generate())[0]);
-  const other = generateCompose(resolveConfig({}, '/project'), undefined);
+  const other = generateCompose(resolveConfig({}, '/srv/cloudy-mc-codeface'), undefined);
   assert.is.not(other.services[0]!.hash, hash(generate())[0], 'a different HEALTHCHECK');
   assert.is(other.services[1]!.hash, hash(generate())[1], 'ollama does not depend on the app Dockerfile');
   assert.match(other.notes.join('\n'), /no usable HEALTHCHECK/);

@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveConfig } from '../../lib/config/resolve.js';
 import { configSchema, validate } from '../../lib/config/schema.js';
+import { nameProblem, repositoryProblem } from '../../lib/docker/reference.js';
 import { defineTask } from '../../lib/engine/task.js';
 
 const problems = (config: unknown) => validate(config, configSchema, '', 'cloudy.config.ts');
@@ -10,20 +14,56 @@ const Schema = suite('config validation');
 Schema('the empty config is valid and resolves to the guide defaults', () => {
   assert.equal(problems({}), []);
   const c = resolveConfig({}, '/p');
-  assert.is(c.image.ref, 'cloudy-mc-codeface:latest');
-  assert.is(c.container.name, 'cloudy-mc-codeface');
+  // Names come from the project (its directory here, no package.json): never one name for all.
+  assert.is(c.image.ref, 'p:latest');
+  assert.is(c.container.name, 'p');
   assert.is(c.container.user, '1001:1001');
   assert.is(c.container.memory, '512m');
   assert.is(c.container.memorySwap, '512m');
   assert.is(c.container.cpus, '1.0');
   assert.is(c.container.restart, 'unless-stopped');
-  assert.equal(c.container.volumes, ['cloudy_data:/app/data', 'cloudy_config:/app/config', 'cloudy_logs:/app/logs']);
+  assert.equal(c.container.volumes, ['p_data:/app/data', 'p_config:/app/config', 'p_logs:/app/logs']);
   assert.equal(c.baseImages, ['golang:1.21-alpine', 'alpine:latest']);
   assert.equal(c.scan.severity, ['CRITICAL', 'HIGH']);
   // A gate below the requested levels widens what Trivy reports, or it could never block.
   assert.equal(resolveConfig({ scan: { failOn: 'MEDIUM' } }, '/p').scan.severity, ['CRITICAL', 'HIGH', 'MEDIUM']);
   assert.is(c.scan.failOn, 'HIGH');
   assert.is(c.image.dockerfile, '/p/Dockerfile');
+});
+
+Schema('default names: the package.json name, else the directory, as a Docker name; set names win', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cloudy-names-'));
+  try {
+    const named = (pkg: string | undefined, config: Parameters<typeof resolveConfig>[0] = {}) => {
+      if (pkg !== undefined) writeFileSync(path.join(dir, 'package.json'), pkg);
+      else rmSync(path.join(dir, 'package.json'), { force: true });
+      const c = resolveConfig(config, dir);
+      return [c.image.name, c.container.name, c.container.volumes[0], c.dev.project];
+    };
+    assert.equal(named('{"name":"@acme/Billing API"}'), [
+      'billing-api',
+      'billing-api',
+      'billing-api_data:/app/data',
+      'billing-api-dev',
+    ]);
+    assert.equal(named('{"name":"___"}'), ['app', 'app', 'app_data:/app/data', 'app-dev']);
+    assert.equal(named('not json').slice(0, 2), [path.basename(dir).toLowerCase(), path.basename(dir).toLowerCase()]);
+    assert.equal(named(undefined, { image: { name: 'registry.local:5000/team/api' } }).slice(0, 3), [
+      'registry.local:5000/team/api',
+      'api',
+      'api_data:/app/data',
+    ]);
+    const set = resolveConfig({ container: { name: 'web', volumes: ['cloudy_data:/app/data'] } }, dir).container;
+    assert.equal([set.name, set.volumes], ['web', ['cloudy_data:/app/data']]);
+    // Every derived name passes Docker's own rules.
+    for (const pkg of ['{"name":"x".repeat(300)}', '{"name":"Ünïcode Näme!"}', '{"name":"-leading"}']) {
+      const [image, container] = named(pkg.replace('"x".repeat(300)', `"${'x'.repeat(300)}"`));
+      assert.is(repositoryProblem(image!), undefined, image);
+      assert.is(nameProblem(container!), undefined, container);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 Schema('memory-swap follows memory unless set', () => {

@@ -35,7 +35,12 @@ Spec('a real difference changes the hash: memory, a volume, a port, the order of
 });
 
 Spec('the name and the health timeout are not part of it (a start-first replace uses a temporary name)', () => {
-  assert.is(runSpecHash(policy({ name: 'a', healthTimeoutSeconds: 5 })), runSpecHash(policy({ name: 'b' })));
+  // Volumes set: by default they are named after the container, and a volume is part of the spec.
+  const volumes = ['data:/app/data'];
+  assert.is(
+    runSpecHash(policy({ name: 'a', healthTimeoutSeconds: 5, volumes })),
+    runSpecHash(policy({ name: 'b', volumes })),
+  );
 });
 
 Spec('changes are named by config key with both values', () => {

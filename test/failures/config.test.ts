@@ -56,7 +56,7 @@ const cases: readonly {
   {
     what: 'ports with network none would publish nothing',
     files: json({ container: { ports: ['127.0.0.1:8080:8080'] } }),
-    line: 'cloudy-tasks: .cloudyrc.json: container.ports: expected no published ports while container.network is "none" (a container without a network publishes nothing), got ["127.0.0.1:8080:8080"] (give it a network, e.g. container.network: { name: "cloudy-mc-codeface_net" }, or remove ports)',
+    line: 'cloudy-tasks: .cloudyrc.json: container.ports: expected no published ports while container.network is "none" (a container without a network publishes nothing), got ["127.0.0.1:8080:8080"] (give it a network, e.g. container.network: { name: "fixture_net" }, or remove ports)',
   },
   {
     what: 'an unsafe setting is refused with the CIS id and the fix',

@@ -70,7 +70,7 @@ Audit('the generated file passes, every service, every check', async () => {
   const r = await run(p, ['compose-audit', '--json']);
   assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`);
   const out = outputOf<{ services: string[]; checks: { status: string }[] }>(r.stdout, 'compose-audit')!;
-  assert.equal(out.services, ['cloudy-mc-codeface', 'ollama']);
+  assert.equal(out.services, ['fixture', 'ollama'], 'the app service is named after the project');
   assert.equal(
     out.checks.filter((c) => c.status === 'fail'),
     [],

@@ -124,8 +124,13 @@ Push('without image.registry, or with an unreachable one, push fails with one cl
     env: { TRIVY_STANDIN_REPORT: CLEAN },
     timeoutMs: 300_000,
   });
-  assert.is(none.code, 1);
-  assert.match(none.stderr, 'push needs a registry: image.registry is not set');
+  // Known before anything is built: exit 2, one line naming the key and the fix.
+  assert.is(none.code, 2, none.stderr);
+  assert.is(
+    none.stderr.split('\n')[0],
+    `cloudy-tasks: .cloudyrc.json: image.registry: expected a registry to push to, got nothing (set it, e.g. image: { registry: "registry.example.com/team" }, or run deploy-secure without push)`,
+  );
+  assert.not.match(none.stdout + none.stderr, 'docker build', 'nothing was built');
   configure({});
   writeFileSync(
     path.join(project.dir, '.cloudyrc.json'),

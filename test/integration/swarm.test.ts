@@ -149,7 +149,10 @@ Swarm.after(async () => {
     e2?.docker(['swarm', 'leave', '--force']);
     docker(['node', 'rm', '--force', e2Joined]);
   }
-  if (createdSwarm) {
+  // Left as found, but never under another suite's feet: a second test run on this engine (a
+  // developer's, beside CI's) may have services in the swarm this one created.
+  const othersServices = docker(['service', 'ls', '-q']).stdout.trim() !== '';
+  if (createdSwarm && !othersServices) {
     docker(['swarm', 'leave', '--force'], { check: true });
     if (!gwbridgeExisted) docker(['network', 'rm', 'docker_gwbridge']);
   }

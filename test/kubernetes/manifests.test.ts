@@ -29,7 +29,7 @@ const HEALTHCHECK = {
   StartPeriod: 1e9,
   Retries: 3,
 };
-const config = resolveConfig({}, '/srv/project');
+const config = resolveConfig({}, '/srv/cloudy-mc-codeface');
 const input = (over: Partial<ManifestInput> = {}): ManifestInput => ({
   name: config.container.name,
   namespace: undefined,
@@ -96,14 +96,14 @@ K8s('the default policy: a hardened Deployment, three claims, a deny-all Network
   assert.equal(
     byKind(objects, 'PersistentVolumeClaim').map((o) => [o.metadata.name, o.spec.resources.requests.storage]),
     [
-      ['cloudy-data', '1Gi'],
-      ['cloudy-config', '1Gi'],
-      ['cloudy-logs', '1Gi'],
+      ['cloudy-mc-codeface-data', '1Gi'],
+      ['cloudy-mc-codeface-config', '1Gi'],
+      ['cloudy-mc-codeface-logs', '1Gi'],
     ],
   );
   assert.equal(
     pod.volumes.slice(0, 3).map((v: Json) => v.persistentVolumeClaim.claimName),
-    ['cloudy-data', 'cloudy-config', 'cloudy-logs'],
+    ['cloudy-mc-codeface-data', 'cloudy-mc-codeface-config', 'cloudy-mc-codeface-logs'],
   );
   const [policy] = byKind(objects, 'NetworkPolicy');
   assert.equal(policy.spec, {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEFAULT_TRIVY_IMAGE } from '../../lib/scan/trivy-args.js';
-import { runCli, trivyFixtures, useProjects } from '../helpers/rig.js';
+import { runCli, trivyFixtures, trivyStandinDir, useProjects } from '../helpers/rig.js';
 import { validateSarif } from '../helpers/sarif-schema.js';
 
 const fixture = (name: string) => path.join(trivyFixtures, name);
@@ -33,16 +33,41 @@ Scan('a clean image passes; reports are written with the UMASK policy and the SA
   const summary = JSON.parse(readFileSync(path.join(reports, 'scan-summary.json'), 'utf8')) as {
     passed: boolean;
     threshold: string;
+    scanner: unknown;
   };
   assert.equal([summary.passed, summary.threshold], [true, 'HIGH']);
+  // What made the report, as the scanner reported itself (the stand-in says what it is).
+  assert.equal(summary.scanner, {
+    tool: 'trivy',
+    version: '0.0.0-standin',
+    from: path.join(trivyStandinDir, 'trivy'),
+    vulnerabilityDbUpdatedAt: '2026-11-01T00:00:00.000Z',
+  });
   // The exact built image is scanned through a tag naming its id, removed afterwards.
   const calls = p.calls();
   const tag = calls.find((c) => c.cmd === 'docker' && c.argv[0] === 'tag');
   const scan = calls.find((c) => c.cmd === 'trivy' && c.argv[0] === 'image');
   assert.ok(tag && scan, JSON.stringify(calls.map((c) => [c.cmd, ...c.argv.slice(0, 2)])));
-  assert.match(tag!.argv[2]!, /^cloudy-mc-codeface:scan-[0-9a-f]{12}$/);
+  assert.match(tag!.argv[2]!, /^fixture:scan-[0-9a-f]{12}$/);
   assert.is(scan!.argv.at(-1), tag!.argv[2]);
   assert.ok(calls.some((c) => c.cmd === 'docker' && c.argv[0] === 'rmi' && c.argv[1] === tag!.argv[2]));
+});
+
+Scan('a trivy on PATH that reports a known-bad release is refused before anything is built', async () => {
+  const p = project();
+  const r = await runCli(p, ['security-scan'], {
+    env: { TRIVY_STANDIN_REPORT: fixture('sl-micro-rancher5.4.json.golden'), TRIVY_STANDIN_VERSION: '0.69.4' },
+  });
+  assert.is(r.code, 2, r.stderr);
+  assert.is(
+    r.stderr.split('\n')[0],
+    `cloudy-tasks: refusing trivy 0.69.4 (${path.join(trivyStandinDir, 'trivy')}): it is a compromised release (CVE-2026-33634: its binaries and images were replaced by malicious ones); nothing was scanned. Install another release and verify its checksum, or take it off PATH to use the pinned container (scan.trivyImage)`,
+  );
+  assert.equal(
+    p.calls().map((c) => [c.cmd, c.argv[0]]),
+    [['trivy', '--version']],
+    'only the version was asked: nothing built, nothing scanned',
+  );
 });
 
 Scan('a CRITICAL finding fails with counts, a findings table and the report path', async () => {
@@ -51,7 +76,7 @@ Scan('a CRITICAL finding fails with counts, a findings table and the report path
   assert.is(r.code, 1);
   assert.match(
     r.stderr,
-    /2 findings at or above HIGH in cloudy-mc-codeface:latest \(CRITICAL 2, HIGH 0, MEDIUM 0, LOW 0, UNKNOWN 0\); full report: .*scan-summary\.json/,
+    /2 findings at or above HIGH in fixture:latest \(CRITICAL 2, HIGH 0, MEDIUM 0, LOW 0, UNKNOWN 0\); full report: .*scan-summary\.json/,
   );
   assert.match(r.stderr, /ID\s+PACKAGE\s+INSTALLED\s+FIXED\s+SEVERITY\s+TARGET/);
   assert.match(r.stderr, /CVE-2019-14697\s+musl/);
