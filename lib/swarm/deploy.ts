@@ -11,7 +11,7 @@
  * created is removed instead. Volumes and networks are never removed.
  */
 import { docker } from '../docker/cli.js';
-import { LABELS, projectId } from '../docker/labels.js';
+import { LABELS, ownerLabels, projectId } from '../docker/labels.js';
 import { pushImage } from '../docker/push.js';
 import type { TaskContext } from '../engine/task.js';
 import { type Failure, TaskFailure } from '../failure.js';
@@ -86,7 +86,8 @@ export async function deploySwarm(ctx: TaskContext, imageId: string): Promise<Sw
     restartMaxAttempts: config.swarm.restartMaxAttempts,
     monitorSeconds: config.swarm.updateMonitorSeconds,
     networks: networks.map((n, i) => ({ name: n.name, id: ids[i] ?? n.name })),
-    labels: { [LABELS.project]: labelValue },
+    // The service and (through --container-label) its tasks carry both ownership labels.
+    labels: ownerLabels(config.projectDir, config.image.name),
   });
   if (ctx.flags.dryRun) {
     for (const n of networks) await ensureOverlay(ctx, n.name, n.internal, `${LABELS.project}=${labelValue}`);
