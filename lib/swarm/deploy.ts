@@ -132,10 +132,13 @@ export async function deploySwarm(ctx: TaskContext, imageId: string): Promise<Sw
   } else if (drift.length > 0) {
     ctx.progress(`updating service ${name} start-first (changed: ${drift.join(', ')})`);
     await docker(ctx, updateArgs(p, before, current));
+  } else if (ctx.flags.force) {
+    ctx.progress(`updating service ${name} start-first (unchanged, but --force)`);
+    await docker(ctx, updateArgs(p, before, current, true));
   } else ctx.progress(`service ${name} is up to date; verifying it`);
 
-  const replaced = before !== undefined && drift.length > 0;
-  const changed = !before || drift.length > 0;
+  const replaced = before !== undefined && (drift.length > 0 || ctx.flags.force);
+  const changed = !before || replaced;
   const timeoutSeconds =
     config.deploy.replicas * (policy.healthTimeoutSeconds + config.swarm.updateMonitorSeconds) + 60;
   try {

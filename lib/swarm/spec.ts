@@ -247,10 +247,12 @@ export function createArgs(plan: ServicePlan, options: { printOnly?: boolean } =
  * `docker service update` argv turning `current` (the service's spec read back) into the plan:
  * whole values for scalars, removals of what is not wanted and additions of what is, for lists.
  */
-export function updateArgs(plan: ServicePlan, current: Shape, currentService: unknown): string[] {
+export function updateArgs(plan: ServicePlan, current: Shape, currentService: unknown, force = false): string[] {
   guardImage(plan.image);
   const p = plan.policy;
   const args = ['service', 'update', '--detach', '--quiet', '--no-resolve-image', '--image', plan.image];
+  // --force (ours) rolls the tasks even when the spec is unchanged; Swarm's --force does just that.
+  if (force) args.push('--force');
   const labels = record(at(currentService, 'Spec', 'Labels'));
   const containerLabels = record(at(currentService, 'Spec', 'TaskTemplate', 'ContainerSpec', 'Labels'));
   for (const k of Object.keys(labels)) if (!(k in plan.labels)) args.push('--label-rm', k);

@@ -142,7 +142,13 @@ Swarm.after(async () => {
     const nets = docker(['network', 'ls', '-q', '--filter', `label=${LABELS.project}=${s.label}`]).stdout.trim();
     if (nets) docker(['network', 'rm', ...nets.split('\n')]);
     removeVolumes(s.volumes);
-    removeImages([`${s.name}:latest`, ...s.images, ...(registry ? [`${registry.addr}/${s.name}:latest`] : [])]);
+    const labelled = docker(['images', '-q', '--no-trunc', '--filter', `label=${LABELS.project}=${s.label}`]).stdout;
+    removeImages([
+      `${s.name}:latest`,
+      ...s.images,
+      ...labelled.split('\n').filter(Boolean),
+      ...(registry ? [`${registry.addr}/${s.name}:latest`] : []),
+    ]);
     s.project.cleanup();
   }
   if (e2Joined) {
@@ -238,14 +244,21 @@ Swarm('deploys a hardened service on a single-node swarm and verifies its task c
   assert.equal([net.Driver, net.Internal, net.Labels[LABELS.project]], ['overlay', true, main.label]);
 });
 
-Swarm('a redeploy updates start-first: a healthy task serves throughout and the data volume is kept', async () => {
+Swarm('an unchanged redeploy is up to date; --force updates start-first, healthy throughout, data kept', async () => {
   const before = taskContainer(main.name);
+  const same = await deploy(main);
+  assert.is(same.code, 0, same.error);
+  assert.is(same.done?.output?.upToDate, true, 'nothing changed: the service is left as it is');
+  assert.is(taskContainer(main.name).Id, before.Id, 'the same task still runs');
   docker(['exec', before.Id, '/app/cloudy', 'sh', '-c', 'echo kept > /app/data/marker'], { check: true });
-  const child = startCli(main.project, ['deploy-secure'], { fakeDocker: false, env: { TRIVY_STANDIN_REPORT: CLEAN } });
+  const child = startCli(main.project, ['deploy-secure', '--force'], {
+    fakeDocker: false,
+    env: { TRIVY_STANDIN_REPORT: CLEAN },
+  });
   let polls = 0;
   let lowest = Number.POSITIVE_INFINITY;
   let done = false;
-  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const exit = collect(child, 300_000);
   void exit.then(() => (done = true));
   while (!done) {
     const healthy = docker([
@@ -260,7 +273,8 @@ Swarm('a redeploy updates start-first: a healthy task serves throughout and the 
     polls++;
     await new Promise((r) => setTimeout(r, 200));
   }
-  assert.is(await exit, 0);
+  const result = await exit;
+  assert.is(result.code, 0, result.stdout + result.stderr);
   assert.ok(polls > 5, `polled ${polls} times`);
   assert.is(lowest, 1, 'never without a healthy task');
   const after = taskContainer(main.name);
@@ -294,7 +308,10 @@ Swarm('an update whose health fails is rolled back by Swarm and reported; the pr
 
 Swarm('SIGINT during an update asks Swarm to roll back, and the previous spec runs again', async () => {
   const previous = service(main.name).Spec.TaskTemplate.ContainerSpec.Image;
-  const child = startCli(main.project, ['deploy-secure'], { fakeDocker: false, env: { TRIVY_STANDIN_REPORT: CLEAN } });
+  const child = startCli(main.project, ['deploy-secure', '--force'], {
+    fakeDocker: false,
+    env: { TRIVY_STANDIN_REPORT: CLEAN },
+  });
   const done = collect(child, 300_000);
   await new Promise<void>((resolve) =>
     child.stdout!.on(
