@@ -102,11 +102,11 @@ async function composeBuild(ctx: TaskContext): Promise<ImageBuild> {
       fix: 'install the compose plugin (docker compose) or docker-compose, or remove the compose setting',
     });
   const file = path.relative(ctx.projectDir, compose.file) || compose.file;
-  const { buildArgs, flags: argFlags } = await buildArgsFor(ctx);
+  const { buildArgs, flags: argFlags, env } = await buildArgsFor(ctx);
   // An image.ref left from an earlier build must not pass for this one when the service tags
   // another image: a --no-cache build (any instruction after FROM) always yields a new id.
   const previous = ctx.flags.dryRun ? undefined : await inspectImage(ctx, ctx.config.image.ref);
-  await ctx.$`${[...command, '-f', file, 'build', '--no-cache', '--pull', ...argFlags, compose.service]}`;
+  await ctx.$.with({ env })`${[...command, '-f', file, 'build', '--no-cache', '--pull', ...argFlags, compose.service]}`;
   if (ctx.flags.dryRun)
     return {
       imageId: ctx.config.image.ref,

@@ -11,6 +11,7 @@ import { docker } from './cli.js';
 import { baseImageIds, buildInputs, type ContextInputs, fingerprintOf } from './fingerprint.js';
 import { inspectImage } from './image.js';
 import { LABELS, labelArgs, ownerLabels } from './labels.js';
+import { isSecretArgName, withoutSecretValues } from './secret-names.js';
 
 /** What the `docker` and `rebuild-no-cache` tasks output; `deploy-secure` runs `imageId`. */
 export interface ImageBuild {
@@ -51,10 +52,23 @@ export async function buildMetadata(ctx: TaskContext): Promise<Record<'BUILD_DAT
   };
 }
 
-/** The configured build args plus BUILD_DATE/VCS_REF/VERSION, and as `--build-arg` flags. */
-export async function buildArgsFor(ctx: TaskContext): Promise<{ buildArgs: Record<string, string>; flags: string[] }> {
+/**
+ * The configured build args plus BUILD_DATE/VCS_REF/VERSION, as `--build-arg` flags. A
+ * secret-looking one goes by name only (`--build-arg NPM_TOKEN`, docker reads the value from its
+ * environment), so the value is never in the argv that `ps` shows for the whole build; `env`
+ * holds those values for the docker child alone.
+ */
+export async function buildArgsFor(
+  ctx: TaskContext,
+): Promise<{ buildArgs: Record<string, string>; flags: string[]; env: Record<string, string> }> {
   const buildArgs: Record<string, string> = { ...ctx.config.image.buildArgs, ...(await buildMetadata(ctx)) };
-  return { buildArgs, flags: Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]) };
+  const env: Record<string, string> = {};
+  const flags = Object.entries(buildArgs).flatMap(([k, v]) => {
+    if (!isSecretArgName(k)) return ['--build-arg', `${k}=${v}`];
+    env[k] = v;
+    return ['--build-arg', k];
+  });
+  return { buildArgs: withoutSecretValues(buildArgs), flags, env };
 }
 
 /** How to build, and what the up-to-date check read (recorded with the result). */
@@ -72,7 +86,7 @@ export interface BuildRequest {
 /** `docker build` of the configured image, then `docker image inspect` for its id and labels. */
 export async function buildImage(ctx: TaskContext, request: BuildRequest): Promise<ImageBuild> {
   const { image } = ctx.config;
-  const { buildArgs, flags } = await buildArgsFor(ctx);
+  const { buildArgs, flags, env } = await buildArgsFor(ctx);
   // A context or Dockerfile named like an option (`--network=host`, `-`) must stay a path.
   const rel = (p: string) => {
     const relative = path.relative(ctx.projectDir, p) || '.';
@@ -94,7 +108,7 @@ export async function buildImage(ctx: TaskContext, request: BuildRequest): Promi
     rel(image.context),
   ];
   ctx.progress(`building ${image.ref}${request.noCache ? ' without cache' : ''}`);
-  const built = await docker(ctx, args);
+  const built = await docker(ctx, args, { env });
   if (ctx.flags.dryRun)
     return {
       imageId: image.ref,

@@ -28,6 +28,7 @@ import { CLOUDY_DIR } from '../store/state.js';
 import { docker } from './cli.js';
 import { type ContextListing, listContext, listingStillValid, toContextPath } from './context.js';
 import { contextSources, selectFiles } from './copy-sources.js';
+import { withoutSecretValues } from './secret-names.js';
 import type { DockerTarget } from './target.js';
 
 /** Build args that label a build but are not its input (see the module comment). */
@@ -107,8 +108,9 @@ export async function readContextInputs(
     dockerfile: relToProject(dockerfile),
     dockerfileHash: sha256(text),
     files,
+    // A secret's hash, never its value: the state file must not hold it, a change must still show.
     buildArgs: Object.fromEntries(
-      Object.entries(config.image.buildArgs)
+      Object.entries(withoutSecretValues(config.image.buildArgs))
         .filter(([k]) => !METADATA_ARGS.includes(k))
         .sort(([a], [b]) => a.localeCompare(b)),
     ),

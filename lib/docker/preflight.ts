@@ -11,6 +11,7 @@ import path from 'node:path';
 import { listContext, toContextPath } from './context.js';
 import type { DockerfileModel, FromRef } from './dockerfile.js';
 import { parseDockerfile, splitImageRef, stageLineage } from './dockerfile.js';
+import { isSecretArgName } from './secret-names.js';
 
 /** One problem found before the build. Expected problems are values, never thrown. */
 export interface PreflightFinding {
@@ -65,8 +66,32 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightFindin
     return [...contextSecrets(files), { rule: 'dockerfile-unreadable', severity: 'error', file: dfFile, message: msg }];
   }
   const model = parseDockerfile(text, opts.buildArgs);
-  const found = dockerfileFindings(model, dfFile, opts.requireScratch ?? true);
+  const found = [
+    ...dockerfileFindings(model, dfFile, opts.requireScratch ?? true),
+    ...secretBuildArgs(model, dfFile, opts.buildArgs ?? {}),
+  ];
   return [...contextSecrets(files), ...found.sort((a, b) => (a.line ?? 0) - (b.line ?? 0))];
+}
+
+/**
+ * A secret-looking key in `image.buildArgs` that the Dockerfile does not declare (a declared one
+ * is already the `secret-env` error). It is passed by name, so it never sits in the argv, but a
+ * build arg the Dockerfile starts to use lands in the image history: warn before that happens.
+ */
+function secretBuildArgs(
+  model: DockerfileModel,
+  dfFile: string,
+  buildArgs: Readonly<Record<string, string>>,
+): PreflightFinding[] {
+  const declared = new Set([...model.globalArgs, ...model.stages.flatMap((s) => s.args)].map((n) => n.name));
+  return Object.keys(buildArgs)
+    .filter((name) => isSecretArgName(name) && !declared.has(name))
+    .map((name) => ({
+      rule: 'build-arg-secret',
+      severity: 'warning' as const,
+      file: dfFile,
+      message: `image.buildArgs.${name} looks like a secret: build args are kept in the image history (docker history), so ${dfFile} must never declare it; fix: pass it as a build secret (RUN --mount=type=secret, BuildKit) and remove it from image.buildArgs`,
+    }));
 }
 
 /** Folders that must never reach the daemon; each is reported once, however many files it holds. */
@@ -114,8 +139,6 @@ function contextFinding(file: string, what: string, entry: string): PreflightFin
 }
 
 /** Names dockle treats as secrets (CIS-DI-0010), minus its GPG_KEY allowance. */
-const SECRET_NAME = /TOKEN|KEY|SECRET|PASSWORD|PASSWD|PASS|PRIVATE|CREDENTIAL/;
-const SECRET_NAME_ALLOWED = /^GPG_KEYS?$/;
 /** BuildKit defines these in the global scope without an ARG line. */
 const AUTOMATIC_ARGS = new Set([
   'BUILDPLATFORM',
@@ -231,8 +254,7 @@ function dockerfileFindings(model: DockerfileModel, file: string, requireScratch
     ]),
   ];
   for (const n of names) {
-    const upper = n.name.toUpperCase();
-    if (SECRET_NAME.test(upper) && !SECRET_NAME_ALLOWED.test(upper)) {
+    if (isSecretArgName(n.name)) {
       add(
         'secret-env',
         'error',
