@@ -36,18 +36,30 @@ export interface Targets {
   readonly peakMiB?: number;
 }
 
+/**
+ * Work measured inside the bench process (a library call such as the fingerprint check), for
+ * figures a process start-up would drown. No RSS is reported for it.
+ */
+export interface InProcess {
+  readonly inProcess: () => Promise<unknown> | unknown;
+}
+
 export interface Prepared {
-  readonly subject: Command;
-  readonly baseline: Command;
+  readonly subject: Command | InProcess;
+  readonly baseline: Command | InProcess;
   /** What the baseline is, for the table. */
   readonly baselineName: string;
+  /** Removes what `prepare` made beyond its temporary projects (containers, images, volumes). */
+  readonly cleanup?: () => void;
 }
 
 export interface BenchCase {
   readonly name: string;
   readonly targets: Targets;
+  /** `docker`: needs a reachable Docker engine; without one the row says so and is not measured. */
+  readonly needs?: 'docker';
   /** Make the projects the commands run in; they are removed after the case. */
-  prepare(tools: Tools): Prepared;
+  prepare(tools: Tools): Prepared | Promise<Prepared>;
 }
 
 export interface Tools {
@@ -62,7 +74,8 @@ export function defineCase(benchCase: BenchCase): BenchCase {
   return benchCase;
 }
 
-const ENV = {
+/** The bench environment: minimal, so the host's variables do not leak in. */
+export const ENV = {
   PATH: process.env['PATH'] ?? '/usr/bin:/bin',
   HOME: os.tmpdir(),
   GOTELEMETRY: 'off',
@@ -79,7 +92,12 @@ export interface Sample {
 }
 
 /** One run: wall time and peak RSS. A failing command is a broken case: it stops the bench. */
-export function runOnce(command: Command): Sample {
+export async function runOnce(command: Command | InProcess): Promise<Sample> {
+  if ('inProcess' in command) {
+    const t0 = performance.now();
+    await command.inProcess();
+    return { ms: performance.now() - t0, rssKiB: undefined };
+  }
   const env = { ...ENV, ...command.env };
   const [file, ...args] = GNU_TIME ? [GNU_TIME, '-f', '%M', ...command.argv] : command.argv;
   const t0 = performance.now();
@@ -110,19 +128,19 @@ function summarize(samples: readonly Sample[]): Summary {
 }
 
 /** One warm-up run of each (caches, page cache), then `rounds` alternating pairs. */
-export function measure(prepared: Prepared, rounds: number): Measured {
-  runOnce(prepared.subject);
-  runOnce(prepared.baseline);
+export async function measure(prepared: Prepared, rounds: number): Promise<Measured> {
+  await runOnce(prepared.subject);
+  await runOnce(prepared.baseline);
   const subject: Sample[] = [];
   const baseline: Sample[] = [];
   for (let i = 0; i < rounds; i++) {
     // Alternate which goes first, so neither always runs right after the other.
     if (i % 2 === 0) {
-      subject.push(runOnce(prepared.subject));
-      baseline.push(runOnce(prepared.baseline));
+      subject.push(await runOnce(prepared.subject));
+      baseline.push(await runOnce(prepared.baseline));
     } else {
-      baseline.push(runOnce(prepared.baseline));
-      subject.push(runOnce(prepared.subject));
+      baseline.push(await runOnce(prepared.baseline));
+      subject.push(await runOnce(prepared.subject));
     }
   }
   return { subject: summarize(subject), baseline: summarize(baseline) };
@@ -171,4 +189,9 @@ export function describeTargets(targets: Targets): string {
   if (targets.ms !== undefined) parts.push(`< ${targets.ms} ms`);
   if (targets.peakMiB !== undefined) parts.push(`peak <= ${targets.peakMiB} MiB`);
   return parts.length > 0 ? parts.join(', ') : '- (measured for reference)';
+}
+
+/** Whether a Docker engine answers (for cases with `needs: 'docker'`). */
+export function dockerReachable(): boolean {
+  return spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 10_000 }).status === 0;
 }

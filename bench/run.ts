@@ -11,7 +11,18 @@ import { readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type BenchCase, cli, describeTargets, type Measured, measure, missed, projects, root } from './harness.js';
+import {
+  type BenchCase,
+  cli,
+  describeTargets,
+  dockerReachable,
+  type Measured,
+  measure,
+  missed,
+  type Prepared,
+  projects,
+  root,
+} from './harness.js';
 
 const argv = process.argv.slice(2);
 const markdown = argv.includes('--markdown');
@@ -30,15 +41,22 @@ const header = ['case', 'median', 'baseline', 'ratio', 'peak RSS', 'baseline RSS
 const rows: string[][] = [];
 for (const file of files) {
   const benchCase = (await import(pathToFileURL(path.join(casesDir, file)).href)).default as BenchCase;
+  if (benchCase.needs === 'docker' && !dockerReachable()) {
+    const none = 'skipped: no Docker engine answers';
+    rows.push([benchCase.name, '-', '-', '-', '-', '-', describeTargets(benchCase.targets), none]);
+    continue;
+  }
   const { tools, cleanup } = projects();
   let m: Measured;
   let baselineName: string;
+  let prepared: Prepared | undefined;
   try {
-    const prepared = benchCase.prepare(tools);
-    baselineName = prepared.baselineName;
     process.stderr.write(`${benchCase.name} ...\n`);
-    m = measure(prepared, rounds);
+    prepared = await benchCase.prepare(tools);
+    baselineName = prepared.baselineName;
+    m = await measure(prepared, rounds);
   } finally {
+    prepared?.cleanup?.();
     cleanup();
   }
   const misses = missed(benchCase.targets, m);
