@@ -54,21 +54,27 @@ export function summarize(task: string, output: unknown): TaskSummary | undefine
     return { line: clean(firstLine(fields.summary)) };
   const upToDate = upToDateReason(fields);
   if (upToDate !== undefined) return { line: clean(`up to date: ${upToDate}`), upToDate: true };
+  let builtin: TaskSummary | undefined;
   try {
-    const builtin = builtinSummary(task, output);
-    return builtin && { ...builtin, line: clean(builtin.line) };
+    builtin = builtinSummary(task, output);
   } catch {
     // An output of an unexpected shape (a JavaScript config's task standing in for a built-in)
     // gets no line rather than breaking the view.
     return undefined;
   }
+  if (fields.upToDate !== true) return builtin && { ...builtin, line: clean(builtin.line) };
+  // Up to date without a reason: a built-in's own line says what is there (the image, the
+  // counts of the reused scan, the running container), which tells more than "nothing changed".
+  if (builtin?.upToDate) return { ...builtin, line: clean(builtin.line) };
+  return { ...builtin, line: clean(`up to date: ${builtin?.line ?? 'nothing changed'}`), upToDate: true };
 }
 
+/** A reason the output gives itself: `upToDate: "<why>"`, or `upToDate: true` with `reason`. */
 function upToDateReason(fields: ResultFields): string | undefined {
   if (typeof fields.upToDate === 'string' && fields.upToDate.trim() !== '') return fields.upToDate;
   if (fields.upToDate !== true) return undefined;
   const why = typeof fields.reason === 'string' ? fields.reason : typeof fields.why === 'string' ? fields.why : '';
-  return why.trim() || 'nothing changed';
+  return why.trim() || undefined;
 }
 
 const firstLine = (text: string): string =>

@@ -69,6 +69,16 @@ V('result lines come from the outputs: built-ins, a summary string, up to date, 
     upToDate: true,
   });
   assert.is(summarize('mine', { upToDate: 'same digest' })?.line, 'up to date: same digest');
+  assert.equal(summarize('mine', { upToDate: true }), { line: 'up to date: nothing changed', upToDate: true });
+  // A built-in up to date without a reason: its own line says what is there.
+  assert.equal(summarize('docker', { ...build, upToDate: true }), {
+    line: 'up to date: sha256:0123456789ab, 12.3 MB (app:latest)',
+    upToDate: true,
+  });
+  assert.is(
+    summarize('deploy-secure', { container: 'app', imageId: ID, replaced: false, upToDate: true, checks })?.line,
+    'up to date: app running sha256:0123456789ab, healthy, 2 checks passed, 1 warning',
+  );
   assert.is(summarize('mine', { container: 'x' }), undefined);
   assert.is(summarize('mine', undefined), undefined);
   assert.is(summarize('constructor', {}), undefined, 'no Object.prototype lookup');
