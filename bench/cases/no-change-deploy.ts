@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LABELS, projectId } from '../../lib/docker/labels.js';
+import { HARDENED_RUN_FLAGS } from '../../test/helpers/docker.js';
 import { defineCase, ENV, fixtures, root } from '../harness.js';
 
 /**
@@ -30,8 +31,12 @@ export default defineCase({
       PATH: `${path.join(root, 'test', 'fixtures', 'bin')}${path.delimiter}${ENV.PATH}`,
       DOCKER_BUILDKIT: '0',
       TRIVY_STANDIN_REPORT: path.join(root, 'test', 'fixtures', 'trivy', 'sl-micro-rancher5.4.json.golden'),
+      MAKE_WAY_RUN_FLAGS: JSON.stringify([
+        ...HARDENED_RUN_FLAGS,
+        ...['data', 'config', 'logs'].flatMap((v) => ['-v', `${name}-make_${v}:/app/${v}`]),
+      ]),
     };
-    const makeWay = [node, path.join(fixtures, 'make-way.mjs'), name, `${name}-make`];
+    const makeWay = [node, path.join(fixtures, 'make-way.mjs'), name];
     for (const argv of [
       [node, cli, 'deploy-secure'],
       [...makeWay, '--first'],
