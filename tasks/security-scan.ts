@@ -27,6 +27,7 @@ export default defineTask({
       '../lib/scan/run.js'
     );
     const { zeroCounts } = await import('../lib/scan/severity.js');
+    const { ownDirs } = await import('../lib/scan/inputs.js');
     const { scan } = ctx.config;
     const built = deps.docker;
     const trivy = await trivyCommand(ctx);
@@ -79,7 +80,7 @@ export default defineTask({
             ...common,
             target: ctx.projectDir,
             outputFile: configReport,
-            skipDirs: ['node_modules', '.cloudy', scan.reportsDir],
+            skipDirs: ownDirs(ctx.config),
           }),
           configReport,
         )

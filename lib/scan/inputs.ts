@@ -45,6 +45,18 @@ const CONFIG_FILE =
 const NOT_IAC =
   /(^|\/)(\.cloudyrc(\.(json|ya?ml))?|package(-lock)?\.json|npm-shrinkwrap\.json|pnpm-lock\.yaml|[jt]sconfig(\.[^/]*)?\.json|biome\.jsonc?|\.(eslintrc|prettierrc)(\.[^/]*)?)$|(^|\/)\.vscode\//i;
 
+/**
+ * Project folders `trivy config` skips (`--skip-dirs`) and the scan inputs leave out: what the
+ * tool itself writes there (its state, the reports, incident folders) and dependencies. Paths
+ * relative to the project, as Trivy matches them against the scanned directory; a folder outside
+ * the project needs no skipping and is left out.
+ */
+export function ownDirs(config: ResolvedConfig): string[] {
+  const rel = [config.scan.reportsDir, config.incident.dir].map((d) => path.relative(config.projectDir, d));
+  const inside = rel.filter((r) => r !== '' && !r.startsWith('..') && !path.isAbsolute(r));
+  return [...new Set(['node_modules', '.cloudy', ...inside.map((r) => r.split(path.sep).join('/'))])];
+}
+
 /** The scan inputs for `imageId` now. `hashes` caches the config files' content hashes. */
 export async function scanInputs(
   config: ResolvedConfig,
@@ -57,7 +69,7 @@ export async function scanInputs(
   const { scan } = config;
   const configFiles: Record<string, string> = {};
   if (scan.config) {
-    const skip = new Set(['node_modules', '.cloudy', '.git', path.relative(config.projectDir, scan.reportsDir)]);
+    const skip = new Set([...ownDirs(config), '.git']);
     for (const rel of walk(config.projectDir, skip)) {
       const abs = path.join(config.projectDir, rel);
       const stats = lstatSync(abs, { throwIfNoEntry: false });

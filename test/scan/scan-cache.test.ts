@@ -2,14 +2,16 @@
  * The scan cache: which result is reused and why not, with the clock and the files under the
  * test's control.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { resolveConfig } from '../../lib/config/resolve.js';
 import { lookupScan, maxAgeMs, recordScan } from '../../lib/scan/cache.js';
-import { describeScanChanges, type ScanInputs, scanKey } from '../../lib/scan/inputs.js';
+import { describeScanChanges, ownDirs, type ScanInputs, scanInputs, scanKey } from '../../lib/scan/inputs.js';
 import type { ScanResult } from '../../lib/scan/result.js';
+import { FileHashCache } from '../../lib/store/file-hashes.js';
 
 const Cache = suite('scan cache');
 let dir = '';
@@ -118,6 +120,25 @@ Cache('what changed is named: a newer DB, a Trivy upgrade, the gate, the ignore 
   );
   const other = await lookup(inputs({ imageId: `sha256:${'b'.repeat(64)}` }), summary, T0 + HOUR);
   assert.equal([other.hit, other.why], [false, `new image sha256:${'b'.repeat(12)}`]);
+});
+
+Cache('what the tool writes (reports, incident folders, state) is never a config-scan input', async () => {
+  const config = resolveConfig({ scan: { reportsDir: 'out/reports' }, incident: { dir: 'incidents' } }, dir);
+  assert.equal(ownDirs(config), ['node_modules', '.cloudy', 'out/reports', 'incidents']);
+  assert.equal(ownDirs(resolveConfig({ scan: { reportsDir: path.join(tmpdir(), 'elsewhere') } }, dir)), [
+    'node_modules',
+    '.cloudy',
+    'incidents',
+  ]);
+  for (const d of ['out/reports', 'incidents/2026-12-02T10-00-00Z', 'deploy'])
+    mkdirSync(path.join(dir, d), { recursive: true });
+  writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\n');
+  writeFileSync(path.join(dir, 'deploy', 'app.yaml'), 'kind: Pod\n');
+  writeFileSync(path.join(dir, 'out/reports', 'trivy-image.json'), '{}');
+  writeFileSync(path.join(dir, 'incidents/2026-12-02T10-00-00Z', 'inspect.json'), '[]');
+  const hashes = await FileHashCache.open(path.join(dir, '.cloudy', 'hashes.json'));
+  const i = await scanInputs(config, {}, `sha256:${'a'.repeat(64)}`, 'trivy', undefined, hashes);
+  assert.equal(Object.keys(i.configFiles), ['Dockerfile', 'deploy/app.yaml']);
 });
 
 Cache('scan.maxAge units', () => {
