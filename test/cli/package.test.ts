@@ -4,7 +4,7 @@
  * published files include what the code needs at run time.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
@@ -20,6 +20,15 @@ Package.before(() => {
   symlinkSync(repoRoot, path.join(dir, 'node_modules', 'cloudy-tasks'));
 });
 Package.after(() => rmSync(dir, { recursive: true, force: true }));
+
+Package('a checkout that was never built says so in one line, exit 2, no stack trace', () => {
+  const unbuilt = path.join(dir, 'unbuilt');
+  mkdirSync(path.join(unbuilt, 'bin'), { recursive: true });
+  copyFileSync(path.join(repoRoot, 'bin', 'cloudy-tasks.js'), path.join(unbuilt, 'bin', 'cloudy-tasks.js'));
+  const r = node([path.join(unbuilt, 'bin', 'cloudy-tasks.js'), '--list']);
+  assert.is(r.status, 2);
+  assert.is(r.stderr, 'cloudy-tasks: dist/cli.mjs is missing (a checkout that was not built); run npm run build\n');
+});
 
 const node = (args: readonly string[]) => spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8' });
 
