@@ -33,7 +33,8 @@ export function formatExplain(rows: readonly Explanation[]): string {
   ].join('\n');
 }
 
-/** One JSON line per task for `--json --explain`. */
-export function explainJson(row: Explanation): string {
-  return JSON.stringify({ type: 'task-explained', task: row.task, status: row.status, why: row.why });
+/** One JSON line per task for `--json --explain`, with `time` like every other event. */
+export function explainJson(row: Explanation, now: Date = new Date()): string {
+  const time = now.toISOString();
+  return JSON.stringify({ type: 'task-explained', time, task: row.task, status: row.status, why: row.why });
 }

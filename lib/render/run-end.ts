@@ -3,6 +3,7 @@
  * the failure blocks the terminal view prints once it has finished, and the one line that goes
  * to stderr under `--json` (so a scheduled run that fails still says so where cron mails from).
  */
+import type { Failure } from '../failure.js';
 import { failureHeadline, formatFailure } from './failure.js';
 import { type RunLog, tailFor } from './run-log.js';
 import { formatDuration } from './text.js';
@@ -29,9 +30,12 @@ export function formatRunEnd(
   const failed = log.all.filter((t) => t.state === 'failed');
   const time = formatDuration(durationMs);
   if (failed.length === 0) return { ok: true, text: `✔ ${counts(log)} in ${time}` };
-  if (options.list === false) return { ok: false, text: `✖ ${counts(log)} in ${time}` };
-  const lines = [`✖ ${counts(log)} in ${time}:`];
-  for (const t of failed) lines.push(`  ${t.task}: ${t.failure ? failureHeadline(t.failure) : 'failed'}`);
+  // A signal is the run's outcome, not one more failed task: say so first.
+  const signal = failed.flatMap((t) => (t.failure?.reason === 'aborted' ? [t.failure.signal] : []))[0];
+  const head = `✖ ${signal ? `interrupted by ${signal}: ` : ''}${counts(log)} in ${time}`;
+  if (options.list === false) return { ok: false, text: head };
+  const lines = [`${head}:`];
+  for (const t of failed) lines.push(`  ${t.task}: ${headlineOf(t)}`);
   return { ok: false, text: lines.join('\n') };
 }
 
@@ -61,6 +65,16 @@ export function formatFailureBlocks(log: RunLog): string {
 export function formatFailureLine(log: RunLog): string | undefined {
   const failed = log.all.filter((t) => t.state === 'failed');
   if (failed.length === 0) return undefined;
-  const each = failed.map((t) => `${t.task} failed: ${t.failure ? failureHeadline(t.failure) : 'failed'}`);
+  const each = failed.map((t) => `${t.task} failed: ${headlineOf(t)}`);
   return `cloudy-tasks: ${each.join('; ')} (${counts(log)})`;
+}
+
+/**
+ * A failed task's first line without the task's own name in front ("preflight: 2 checks failed"
+ * under the task preflight reads "2 checks failed"): the line that quotes it names the task.
+ */
+function headlineOf(t: { readonly task: string; readonly failure?: Failure }): string {
+  if (!t.failure) return 'failed';
+  const line = failureHeadline(t.failure);
+  return line.startsWith(`${t.task}: `) ? line.slice(t.task.length + 2) : line;
 }

@@ -59,7 +59,11 @@ Cli('--json --explain adds one task-explained object per task, and nothing else 
   const events = r.stdout
     .trim()
     .split('\n')
-    .map((l) => JSON.parse(l) as { type: string; task: string; status?: string; why?: string });
+    .map((l) => JSON.parse(l) as { type: string; time: string; task: string; status?: string; why?: string });
+  assert.ok(
+    events.every((e) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(e.time)),
+    'every event has an ISO time',
+  );
   const explained = events.filter((e) => e.type === 'task-explained');
   assert.equal(explained.map((e) => [e.task, e.status]).sort(), [
     ['after', 'skipped'],

@@ -172,6 +172,18 @@ V('the final line counts up-to-date tasks and says the total time', () => {
   assert.equal(formatRunEnd(log, 61_234), { ok: true, text: '✔ 2 tasks succeeded (1 up to date) in 61.2s' });
 });
 
+V('an interrupted run says so first; a task that names itself is not named twice', () => {
+  const log = new RunLog(['check', 'deploy']);
+  const failure = { reason: 'checks-failed', what: 'check', failed: ['a', 'b'] } as const;
+  log.record({ type: 'task-failed', task: 'check', durationMs: 5, failure });
+  log.record({ type: 'task-failed', task: 'deploy', durationMs: 5, failure: { reason: 'aborted', signal: 'SIGINT' } });
+  assert.equal(formatRunEnd(log, 1200), {
+    ok: false,
+    text: '✖ interrupted by SIGINT: 2 tasks failed, 0 skipped, 0 succeeded in 1.2s:\n  check: 2 checks failed: a, b\n  deploy: interrupted by SIGINT',
+  });
+  assert.match(formatFailureLine(log) ?? '', /^cloudy-tasks: check failed: 2 checks failed: a, b; deploy failed: /);
+});
+
 V('--json events carry an ISO time; --verbose adds commands and output; run-finished keeps its fields', () => {
   const lines: string[] = [];
   const log = new RunLog(['t']);
