@@ -58,7 +58,7 @@ export async function createView(c: ViewContext): Promise<View> {
     (ok ? sink.out : sink.err)(c.redact(text));
   };
   if (args.json) {
-    const json = jsonRenderer(sink.out, { verbose: args.verbosity === 'verbose', log });
+    const json = jsonRenderer(sink.out, { verbose: args.verbosity === 'verbose', commands: args.dryRun, log });
     return {
       render: (event) => {
         json(event);

@@ -45,6 +45,8 @@ function toJson(value: unknown): string {
 export interface JsonOptions {
   /** `--verbose`: commands, output lines and progress too. */
   readonly verbose?: boolean;
+  /** `command` events at any level: under `--dry-run` the commands are what the run produces. */
+  readonly commands?: boolean;
   /** Where the result lines come from (the run's record, updated before each event). */
   readonly log?: RunLog;
   /** The clock, for tests. */
@@ -90,7 +92,7 @@ export function jsonRenderer(write: (line: string) => void, options: JsonOptions
           write(JSON.stringify({ type: event.type, time, task: event.task, message: event.message }));
         return;
       case 'command':
-        if (options.verbose)
+        if (options.verbose || options.commands)
           write(
             JSON.stringify({
               type: event.type,

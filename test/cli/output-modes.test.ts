@@ -83,4 +83,21 @@ M(
   },
 );
 
+M('--dry-run --json: the commands a dry run produces are command events, nothing runs', async () => {
+  const p = project();
+  const r = await runCli(p, ['deploy-secure', '--dry-run', '--json']);
+  assert.is(r.code, 0, r.stderr);
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; task?: string; command?: string });
+  const commands = events.filter((e) => e.type === 'command');
+  assert.ok(
+    commands.some((e) => e.task === 'docker' && e.command?.startsWith('docker build ')),
+    r.stdout,
+  );
+  assert.ok(commands.some((e) => e.task === 'deploy-secure' && /^docker run /.test(e.command ?? '')));
+  assert.equal(p.calls(), [], 'no docker or trivy process');
+});
+
 M.run();
