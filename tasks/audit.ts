@@ -1,5 +1,6 @@
 import { defineTask } from '../lib/engine/task.js';
 import type { Check } from '../lib/hardening/checks/index.js';
+import deploySecure from './deploy-secure.js';
 
 /**
  * The guide's "security monitoring", done properly: the deploy's hardening checks against the
@@ -10,6 +11,8 @@ import type { Check } from '../lib/hardening/checks/index.js';
 export default defineTask({
   name: 'audit',
   description: 'Check the running container against the hardening policy (CIS Docker Benchmark ids)',
+  // `deploy-secure audit`: audit the container the deploy leaves, not the one it replaces.
+  after: [deploySecure],
   run: async (ctx): Promise<{ container: string; checks: Check[] }> => {
     const { docker } = await import('../lib/docker/cli.js');
     const { hardeningChecks, verificationFailure } = await import('../lib/hardening/verify.js');

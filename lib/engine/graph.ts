@@ -20,6 +20,8 @@ export interface TaskSpec {
   readonly source: string;
   /** The task whose output this one can stand in for (see `Task.provides`). */
   readonly provides?: string;
+  /** Tasks this one runs after when both are selected, order only (see `Task.after`). */
+  readonly after?: readonly string[];
 }
 
 export interface GraphNode {
@@ -29,6 +31,8 @@ export interface GraphNode {
   readonly deps: readonly TaskId[];
   readonly source: string;
   readonly provides?: TaskId;
+  /** Known tasks only: an order-only edge to a task that does not exist orders nothing. */
+  readonly after?: readonly TaskId[];
 }
 
 export interface TaskGraph {
@@ -73,12 +77,14 @@ export function buildGraph(specs: readonly TaskSpec[]): Result<TaskGraph, Failur
       failures.push({ reason: 'unknown-task', name: spec.provides, referencedBy: spec.name });
     }
     const provides = spec.provides !== undefined && byName.has(spec.provides) ? { provides: asId(spec.provides) } : {};
+    const after = (spec.after ?? []).filter((a) => byName.has(a)).map(asId);
     nodes.set(asId(spec.name), {
       id: asId(spec.name),
       description: spec.description,
       deps,
       source: spec.source,
       ...provides,
+      ...(after.length > 0 ? { after } : {}),
     });
   }
   failures.push(...findCycles(nodes));
@@ -206,6 +212,14 @@ export function selectTargets(graph: TaskGraph, targets: readonly string[]): Res
     if (dependsOn(deps, provider, provided)) {
       substitutes.delete(provided);
       deps.set(provided, [...graph.nodes.get(provided)!.deps]);
+    }
+  }
+  // Order-only edges between selected tasks; one that would close a cycle orders nothing.
+  for (const id of closure.value) {
+    for (const before of graph.nodes.get(id)!.after ?? []) {
+      const own = deps.get(id)!;
+      if (wanted.has(before) && !own.includes(before) && !dependsOn(deps, before, id))
+        deps.set(id, [...own, before].sort());
     }
   }
   const view = new Map([...deps].map(([id, d]) => [id, { ...graph.nodes.get(id)!, deps: d }]));

@@ -72,6 +72,7 @@ export function collectTasks(
         deps: task.deps.map((d: AnyTask) => d.name),
         source: from,
         ...(task.provides ? { provides: task.provides.name } : {}),
+        ...(task.after ? { after: task.after.map((t: AnyTask) => t.name) } : {}),
       });
       if (!existing) tasks.set(task.name, task);
       if (task.provides) todo.push(task.provides);

@@ -96,6 +96,12 @@ export interface Task<
    */
   readonly provides?: AnyTask;
   /**
+   * Order only: when a task listed here is selected in the same run, this one runs after it (and
+   * is skipped if it fails). It never pulls that task in and gets no output from it: `audit
+   * deploy-secure` audits the container the deploy just verified, `audit` alone the one running.
+   */
+  readonly after?: readonly AnyTask[];
+  /**
    * Preconditions, checked before any task of the run starts (not under `--dry-run`): what can be
    * known to fail must fail before anything is built or stopped. Read-only: it must change
    * nothing. A failure here ends the run at once with that failure (a bad input: exit 2).
@@ -147,6 +153,8 @@ export function defineTask<
   readonly deps?: Deps;
   /** A task whose output type this task's output satisfies (checked by the compiler). */
   readonly provides?: Provided;
+  /** Tasks this one runs after when they are selected too, order only (see {@link Task.after}). */
+  readonly after?: readonly AnyTask[];
   /** Read-only preconditions checked before any task of the run starts (see {@link Task.check}). */
   readonly check?: (ctx: TaskContext) => Precondition | Promise<Precondition>;
   readonly run: (ctx: TaskContext, deps: DepOutputs<Deps>) => Out | Promise<Out>;
@@ -157,6 +165,7 @@ export function defineTask<
     description: definition.description,
     deps: (definition.deps ?? []) as unknown as Deps,
     ...(definition.provides ? { provides: definition.provides } : {}),
+    ...(definition.after && definition.after.length > 0 ? { after: definition.after } : {}),
     ...(definition.check ? { check: definition.check } : {}),
     run: definition.run as Task<Name, Awaited<Out>, Deps>['run'],
   };

@@ -100,4 +100,21 @@ M('--dry-run --json: the commands a dry run produces are command events, nothing
   assert.equal(p.calls(), [], 'no docker or trivy process');
 });
 
+M('audit with deploy-secure runs after the deploy (order only); audit alone deploys nothing', async () => {
+  const p = project();
+  const commandsOf = async (args: string[]) => {
+    const r = await runCli(p, [...args, '--dry-run', '--json']);
+    assert.is(r.code, 0, r.stderr);
+    return r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; task?: string })
+      .filter((e) => e.type === 'task-started')
+      .map((e) => e.task);
+  };
+  const both = await commandsOf(['audit', 'deploy-secure']);
+  assert.ok(both.indexOf('audit') > both.indexOf('deploy-secure'), both.join(' '));
+  assert.equal(await commandsOf(['audit']), ['audit']);
+});
+
 M.run();

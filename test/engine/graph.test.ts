@@ -120,4 +120,26 @@ Graph('mermaid and dot draw edges from dependency to dependent', () => {
   assert.equal(toDot(g), 'digraph tasks {\n  rankdir=LR;\n  "build";\n  "scan";\n  "build" -> "scan";\n}');
 });
 
+Graph('an order-only edge orders two selected tasks and pulls nothing in', () => {
+  const g = graphOf([
+    spec('build'),
+    spec('deploy', ['build']),
+    spec('audit', [], { after: ['deploy', 'gone'] }),
+    spec('late', ['audit'], { after: [] }),
+  ]);
+  const both = selectTargets(g, ['audit', 'deploy']);
+  assert.ok(both.ok);
+  if (!both.ok) return;
+  assert.equal([...both.value.order], ['build', 'deploy', 'audit']);
+  assert.equal(both.value.deps.get('audit' as never), ['deploy']);
+  const alone = selectTargets(g, ['audit']);
+  assert.ok(alone.ok);
+  if (alone.ok) assert.equal([...alone.value.order], ['audit'], 'deploy is not pulled in');
+  // An order-only edge that would close a cycle (deploy needs what runs after it) orders nothing.
+  const cyclic = graphOf([spec('a', ['b']), spec('b', [], { after: ['a'] })]);
+  const r = selectTargets(cyclic, ['a', 'b']);
+  assert.ok(r.ok);
+  if (r.ok) assert.equal([...r.value.order], ['b', 'a']);
+});
+
 Graph.run();
