@@ -12,6 +12,8 @@ import { type LocatedFinding, TaskFailure } from '../lib/failure.js';
 export default defineTask({
   name: 'preflight',
   description: 'Check the build context for secrets and the Dockerfile for hardening mistakes (no Trivy needed)',
+  // A Dockerfile or context that does not exist is a config error (exit 2) before any task runs.
+  check: async (ctx) => (await import('../lib/docker/dockerfile-check.js')).buildInputsPrecondition(ctx.config),
   run: async (ctx): Promise<{ errors: number; warnings: number; findings: LocatedFinding[] }> => {
     const { preflight } = await import('../lib/docker/preflight.js');
     const { formatPreflight } = await import('../lib/render/preflight.js');
