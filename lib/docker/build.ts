@@ -7,6 +7,7 @@
 import path from 'node:path';
 import type { TaskContext } from '../engine/task.js';
 import { recordBuild, stageImagesOf } from './build-record.js';
+import { buildInputFlags } from './builder.js';
 import { docker } from './cli.js';
 import { baseImageIds, buildInputs, type ContextInputs, fingerprintOf } from './fingerprint.js';
 import { inspectImage } from './image.js';
@@ -91,10 +92,14 @@ export async function buildImage(ctx: TaskContext, request: BuildRequest): Promi
     ...flags,
     ...labelArgs(labels),
     ...(request.noCache ? ['--no-cache', '--pull'] : []),
+    ...buildInputFlags(image),
     rel(image.context),
   ];
   ctx.progress(`building ${image.ref}${request.noCache ? ' without cache' : ''}`);
-  const built = await docker(ctx, args);
+  // Secrets need BuildKit (checked before the run: secretsNeedBuildKit); the rest builds with
+  // whatever builder the environment selects.
+  const secrets = Object.keys(image.secrets).length > 0;
+  const built = await docker(ctx, args, secrets ? { env: { DOCKER_BUILDKIT: '1' } } : {});
   if (ctx.flags.dryRun)
     return {
       imageId: image.ref,
