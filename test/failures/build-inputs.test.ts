@@ -70,4 +70,22 @@ Build('DOCKER_BUILDKIT=0 refuses build secrets even where BuildKit exists', asyn
   assert.match(r.stderr, /with the legacy builder: DOCKER_BUILDKIT=0 selects the legacy builder/);
 });
 
+Build(
+  'a secret-looking name in container.env: a preflight warning at its config line, its value masked in the docker run line',
+  async () => {
+    const p = project({
+      files: {
+        '.cloudyrc.json': `{\n  "image": { "name": "bi" },\n  "container": {\n    "env": { "API_TOKEN": "tok-998877", "MODE": "fast" }\n  }\n}\n`,
+      },
+    });
+    const checked = await runCli(p, ['preflight']);
+    assert.is(checked.code, 0, checked.stderr);
+    assert.match(checked.stdout, 'env-secret-name  .cloudyrc.json:4: container.env.API_TOKEN looks like a secret');
+    const r = await runCli(p, ['deploy-secure', '--dry-run']);
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stdout, "--env $'API_TOKEN=***' --env MODE=fast");
+    assert.not.match(r.stdout + r.stderr, 'tok-998877');
+  },
+);
+
 Build.run();
