@@ -133,7 +133,7 @@ export async function main(
   const { envFile, env: containerEnv } = config.container;
   const runRedact = makeRedactor(
     { ...containerEnv, ...env.value.vars },
-    envFile === undefined ? [] : envFileValues(envFile),
+    envFile === undefined ? [] : envFileValues(envFile, env.value.vars),
   );
   redact = runRedact;
   const reports = args.junit !== undefined || (io.env['GITHUB_ACTIONS'] === 'true' && !args.dryRun);

@@ -46,10 +46,11 @@ export function secretFileProblem(file: string): string | undefined {
 
 /**
  * The values an env file sets, for masking only (lib/render/redact.ts): a container that prints
- * its environment, or an error that quotes it, must not put them in our output. Empty when the
- * file cannot be read (load time has already refused that).
+ * its environment, or an error that quotes it, must not put them in our output. A line with a
+ * name only passes that variable from our environment (`env`), so its value there is included.
+ * Empty when the file cannot be read (load time has already refused that).
  */
-export function envFileValues(file: string): string[] {
+export function envFileValues(file: string, env: Readonly<Record<string, string | undefined>> = {}): string[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -60,7 +61,7 @@ export function envFileValues(file: string): string[] {
     .replace(/^\uFEFF/, '')
     .split(/\r?\n/)
     .map((raw) => raw.replace(/^\s+/, ''))
-    .filter((line) => line !== '' && !line.startsWith('#') && line.includes('='))
-    .map((line) => line.slice(line.indexOf('=') + 1))
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => (line.includes('=') ? line.slice(line.indexOf('=') + 1) : (env[line.trimEnd()] ?? '')))
     .filter((value) => value.trim() !== '');
 }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { serviceFromRunArgs } from '../../lib/compose/service.js';
+import { envFileValues } from '../../lib/config/env-file.js';
 import { loadConfig } from '../../lib/config/load.js';
 import { resolveConfig } from '../../lib/config/resolve.js';
 import { describeSettingChanges, runSettings, runSpecHash } from '../../lib/deploy/run-spec.js';
@@ -285,7 +286,13 @@ Inputs('preflight: the env file or a build secret in the context is an error; ou
   );
 });
 
-Inputs('masking: every value of the env file is masked, whatever its name', () => {
+Inputs('masking: every value of the env file is masked, whatever its name, and a passed-through variable too', () => {
+  const dir = project({ 'app.env': '# c\nPLAIN=plain-value-1\n  INDENTED=indented-value\nPASSED\nEMPTY=\n' });
+  assert.equal(envFileValues(path.join(dir, 'app.env'), { PASSED: 'from-our-env' }), [
+    'plain-value-1',
+    'indented-value',
+    'from-our-env',
+  ]);
   const mask = makeRedactor({}, ['hunter2-value', 'x']);
   assert.is(mask('token hunter2-value seen'), 'token *** seen');
 });
