@@ -127,7 +127,14 @@ export async function main(
   const env = await loadEnvPolicy({ projectDir: config.projectDir, ...config.env });
   if (!env.ok) return fail(env.error);
 
-  const runRedact = makeRedactor(env.value.vars);
+  // The env file's values, and plain container.env values under secret-looking names, are masked
+  // like secrets of the environment (issue 14): none of them may reach a log, an event or a report.
+  const { envFileValues } = await import('../lib/config/env-file.js');
+  const { envFile, env: containerEnv } = config.container;
+  const runRedact = makeRedactor(
+    { ...containerEnv, ...env.value.vars },
+    envFile === undefined ? [] : envFileValues(envFile, env.value.vars),
+  );
   redact = runRedact;
   const reports = args.junit !== undefined || (io.env['GITHUB_ACTIONS'] === 'true' && !args.dryRun);
   const { junitTarget, writeReports } = reports ? await import('./reports.js') : {};

@@ -13,6 +13,8 @@ export default defineTask({
   name: 'docker',
   description: 'Build the image (docker build with BUILD_DATE, VCS_REF, VERSION build args); skipped when up to date',
   deps: [preflight],
+  // Build secrets need BuildKit: refused before anything runs on the legacy builder (exit 2).
+  check: async (ctx) => (await import('../lib/docker/builder.js')).secretsNeedBuildKit(ctx),
   run: async (ctx) => {
     const { buildImage } = await import('../lib/docker/build.js');
     const { checkBuild } = await import('../lib/docker/up-to-date.js');

@@ -22,12 +22,21 @@ export default defineTask({
       upToDate: false,
       why: 'it checks the build context and the Dockerfile on every run (no Docker, no cache)',
     });
+    const { container } = ctx.config;
+    const { CLOUDY_DIR } = await import('../lib/store/state.js');
     const findings = await preflight({
       contextDir: image.context,
       dockerfile: image.dockerfile,
       requireScratch: scan.requireScratch,
       buildArgs: image.buildArgs,
+      secretFiles: [
+        ...(container.envFile ? [{ key: 'container.envFile', file: container.envFile }] : []),
+        ...Object.entries(image.secrets).map(([id, file]) => ({ key: `image.secrets.${id}`, file })),
+      ],
+      ownDirs: [path.join(ctx.projectDir, CLOUDY_DIR), scan.reportsDir, path.join(ctx.projectDir, 'node_modules')],
     });
+    const { plainEnvSecrets } = await import('../lib/config/env-warnings.js');
+    findings.push(...plainEnvSecrets(ctx.config, image.context));
     const located = findings.map(
       (f): LocatedFinding => ({
         path: path.join(image.context, f.file),

@@ -17,6 +17,8 @@ export default defineTask({
   name: 'rebuild-no-cache',
   description: 'Rebuild the image without cache and with fresh base images (--if-changed to skip when none changed)',
   deps: [updateBaseImages, preflight],
+  // Build secrets need BuildKit: refused before anything runs on the legacy builder (exit 2).
+  check: async (ctx) => (await import('../lib/docker/builder.js')).secretsNeedBuildKit(ctx),
   provides: dockerTask,
   run: async (ctx, deps): Promise<ImageBuild & { rebuilt: boolean }> => {
     const { inspectImage } = await import('../lib/docker/image.js');

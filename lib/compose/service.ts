@@ -135,6 +135,10 @@ export function serviceFromRunArgs(argv: readonly string[]): TranslatedService {
       case '--env':
         entry('environment', value);
         break;
+      case '--env-file':
+        // By path, like docker run: compose reads it when it creates the container.
+        push('env_file', value);
+        break;
       default:
         throw new Error(`Internal error: docker run flag ${flag} has no compose key in lib/compose/service.ts`);
     }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Failure } from '../failure.js';
 import type { HardeningPolicy } from '../hardening/policy.js';
 import { knownBadTrivy, trivyImageVersion } from '../scan/trivy-args.js';
+import { envFileProblem, secretFileProblem } from './env-file.js';
 import type { ResolvedConfig } from './types.js';
 
 /** Every contradiction in the resolved config, as `invalid-config` failures. */
@@ -53,6 +54,48 @@ export function contradictions(config: ResolvedConfig, file: string | undefined)
       JSON.stringify(config.scan.trivyImage),
       `${trivyVersion} is ${bad}; pin another release by digest`,
     );
+  }
+  problems.push(...inputProblems(config, file));
+  return problems;
+}
+
+/**
+ * The env file and the build secrets are read by docker after the build and the scan; a missing
+ * or malformed one is known now (issue 14). Values are never quoted, only paths and names.
+ */
+function inputProblems(config: ResolvedConfig, file: string | undefined): Failure[] {
+  const problems: Failure[] = [];
+  const shown = (p: string) => path.relative(config.projectDir, p) || p;
+  const at = (key: string, expected: string, received: string, hint: string): void => {
+    problems.push({ reason: 'invalid-config', ...(file ? { file } : {}), path: key, expected, received, hint });
+  };
+  const { envFile } = config.container;
+  if (envFile !== undefined) {
+    const problem = envFileProblem(envFile);
+    if (problem)
+      at(
+        'container.envFile',
+        "a file in Docker's env-file format (NAME=value lines)",
+        JSON.stringify(shown(envFile)),
+        `${problem}; create it (mode 600) or fix the path`,
+      );
+    if (config.deploy.target === 'swarm')
+      at(
+        'container.envFile',
+        'no env file with deploy.target "swarm"',
+        JSON.stringify(shown(envFile)),
+        'docker service update has no --env-file, and create would store its values in the service spec; use a Docker secret (docker secret create) for secret values and container.env for the others',
+      );
+  }
+  for (const [id, src] of Object.entries(config.image.secrets)) {
+    const problem = secretFileProblem(src);
+    if (problem)
+      at(
+        `image.secrets[${JSON.stringify(id)}]`,
+        'the path of an existing file',
+        JSON.stringify(shown(src)),
+        `${problem}; create it or fix the path`,
+      );
   }
   return problems;
 }

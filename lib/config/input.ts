@@ -41,6 +41,17 @@ export interface Config {
      * `127.0.0.1:5000`: the image goes to `<registry>/<name>:<tag>` and is deployed by digest.
      */
     readonly registry?: string;
+    // -- container and build inputs (issue 14) --
+    /** `--target`: the Dockerfile stage to build. Default: the last stage. */
+    readonly target?: string;
+    /** `--platform os/arch[/variant]`. Default: the engine's own platform. */
+    readonly platform?: string;
+    /**
+     * Build secrets, id → file (relative to the project), passed as `--secret id=…,src=…` for
+     * `RUN --mount=type=secret,id=…`: never in a layer, the history or a build arg. Needs
+     * BuildKit; refused on the legacy builder (exit 2).
+     */
+    readonly secrets?: Readonly<Record<string, string>>;
   };
   readonly container?: Partial<Omit<HardeningPolicy, 'network' | 'cpus'>> & {
     /** `'none'` (default) or a user-defined network the deploy creates. */

@@ -45,8 +45,13 @@ export function resolveConfig(config: Config, projectDir: string, file?: string)
       buildArgs: image.buildArgs ?? {},
       keep: image.keep ?? 2,
       registry: image.registry?.replace(/\/+$/, ''),
+      target: image.target,
+      platform: image.platform,
+      secrets: Object.fromEntries(
+        Object.entries(image.secrets ?? {}).map(([id, file]) => [id, path.resolve(projectDir, file)]),
+      ),
     },
-    container: resolveContainer(config.container, containerName),
+    container: resolveContainer(config.container, containerName, projectDir),
     baseImages: config.baseImages ?? [...DEFAULT_BASE_IMAGES],
     scan: {
       severity,
@@ -153,7 +158,7 @@ function composeName(text: string): string {
 }
 // ---- end of issue 12 ----
 
-function resolveContainer(c: Config['container'] = {}, name: string): HardeningPolicy {
+function resolveContainer(c: Config['container'] = {}, name: string, projectDir: string): HardeningPolicy {
   const d = { ...DEFAULT_HARDENING, name, volumes: defaultVolumes(name) };
   const memory = c.memory ?? d.memory;
   const network: HardeningPolicy['network'] =
@@ -170,6 +175,8 @@ function resolveContainer(c: Config['container'] = {}, name: string): HardeningP
     memoryReservation: c.memoryReservation ?? halfOf(memory),
     cpus: c.cpus === undefined ? d.cpus : String(c.cpus),
     network,
+    env: c.env ?? {},
+    ...(c.envFile === undefined ? {} : { envFile: path.resolve(projectDir, c.envFile) }),
   };
 }
 

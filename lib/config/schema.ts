@@ -73,6 +73,16 @@ const port: Schema = {
   patternText: 'a published port such as "127.0.0.1:8080:8080"',
   rule: portProblem,
 };
+/** An environment variable name as `--env NAME=value` passes it (no `=`, never an option). */
+const ENV_NAME = {
+  pattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
+  expected: 'a variable name of letters, digits and _ (not starting with a digit)',
+};
+/** A build secret id as `--secret id=…` and `RUN --mount=type=secret,id=…` name it. */
+const SECRET_ID = {
+  pattern: /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/,
+  expected: 'a secret id of letters, digits, _ . and - (as in RUN --mount=type=secret,id=...)',
+};
 /** A command line that runs something: an empty one would make a task succeed doing nothing. */
 const commandLine: Schema = { kind: 'string', pattern: /\S/, patternText: 'a command (not empty)' };
 
@@ -187,6 +197,17 @@ export const configSchema: Schema = {
         buildArgs: { kind: 'record', of: str },
         keep: { kind: 'number', integer: true, min: 1 },
         registry,
+        target: {
+          kind: 'string',
+          pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+          patternText: 'a build stage name such as "runtime"',
+        },
+        platform: {
+          kind: 'string',
+          pattern: /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/,
+          patternText: 'a platform os/arch[/variant] such as "linux/amd64" or "linux/arm/v7"',
+        },
+        secrets: { kind: 'record', of: str, keys: SECRET_ID },
       },
     },
     container: {
@@ -234,6 +255,8 @@ export const configSchema: Schema = {
         securityOpt: strings,
         ports: { kind: 'array', of: port },
         healthTimeoutSeconds: { kind: 'number', min: 1 },
+        env: { kind: 'record', of: str, keys: ENV_NAME },
+        envFile: str,
       },
     },
     baseImages: { kind: 'array', of: reference },

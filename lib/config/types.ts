@@ -24,6 +24,11 @@ export interface ResolvedConfig {
     readonly keep: number;
     /** Registry (and path) `push` pushes to; undefined when none is configured. (issue 13) */
     readonly registry: string | undefined;
+    /** `--target` and `--platform`; undefined when not set. (issue 14) */
+    readonly target: string | undefined;
+    readonly platform: string | undefined;
+    /** Build secret id → absolute path of its file. */
+    readonly secrets: Readonly<Record<string, string>>;
   };
   readonly container: HardeningPolicy;
   readonly baseImages: readonly string[];

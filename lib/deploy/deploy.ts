@@ -9,6 +9,8 @@
  * 3. replace, start-first when no host port is published (./replace.ts), rolling back on failure;
  * 4. record the deploy (./record.ts) and remove old image generations (./retention.ts).
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { LABELS, labelArgs, ownerLabels } from '../docker/labels.js';
 import type { Check } from '../hardening/checks/index.js';
 import { networkCreateArgs, runArgs } from '../hardening/run-args.js';
@@ -20,7 +22,7 @@ import { settleLeftovers } from './leftovers.js';
 import { readDeployRecord, writeDeployRecord } from './record.js';
 import { replaceContainer, replaceOrder } from './replace.js';
 import { pruneImages } from './retention.js';
-import { runSettings, runSpecHash } from './run-spec.js';
+import { type RunSpecFiles, runSettings, runSpecHash } from './run-spec.js';
 
 /** The typed output of `deploy-secure`. */
 export interface Deployment {
@@ -39,7 +41,8 @@ export async function deploy(engine: Engine, imageId: string): Promise<Deploymen
   const { ctx } = engine;
   const policy = ctx.config.container;
   const name = policy.name;
-  const runSpec = runSpecHash(policy);
+  const files = envFileDigest(engine);
+  const runSpec = runSpecHash(policy, files);
   const labels = {
     ...ownerLabels(ctx.projectDir, ctx.config.image.name),
     [LABELS.runSpec]: runSpec,
@@ -55,7 +58,7 @@ export async function deploy(engine: Engine, imageId: string): Promise<Deploymen
 
   const { oldId, current } = await settleLeftovers(engine, name);
   const record = await readDeployRecord(ctx.projectDir, engine.target.label, name);
-  const desired: Desired = { imageId, runSpec, settings: runSettings(policy) };
+  const desired: Desired = { imageId, runSpec, settings: runSettings(policy, files) };
   const assessment = await assess(engine, name, desired, record, networkInspect, current);
   if (assessment.upToDate && !ctx.flags.force) {
     ctx.explain({ upToDate: true, why: assessment.why });
@@ -133,4 +136,25 @@ async function ensureVolumes(engine: Engine): Promise<void> {
       { silent: true },
     );
   }
+}
+
+/**
+ * The env file's content hash for the run spec: a changed file must redeploy, and only the hash
+ * (never a value) may reach the container's label or the deploy record. Checked at load time; a
+ * file removed since then fails the deploy before anything is touched.
+ */
+function envFileDigest(engine: Engine): RunSpecFiles {
+  const file = engine.ctx.config.container.envFile;
+  if (file === undefined) return {};
+  let content: Buffer;
+  try {
+    content = readFileSync(file);
+  } catch (error) {
+    return engine.ctx.fail({
+      reason: 'task-error',
+      message: `container.envFile ${file} cannot be read (${messageOf(error)})`,
+      hint: 'restore the file or change container.envFile',
+    });
+  }
+  return { envFileSha256: `sha256:${createHash('sha256').update(content).digest('hex')}` };
 }

@@ -8,11 +8,24 @@
  * limit, `1` and `1.0` one CPU, `cap_net_bind_service` and `NET_BIND_SERVICE` one capability.
  * Left out: the name (start-first deploys start the new container under a temporary one) and the
  * health timeout (how long the deploy waits, not how the container runs).
+ *
+ * `container.env` and `container.envFile` (issue 14) count only when set, so containers deployed
+ * before they existed keep their hash. The env file counts by the sha256 of its content (the
+ * caller reads it): a changed file redeploys, and no value of it is in the label or `--explain`.
+ * Values of secret-looking names in `container.env` are shown as `***` (they are in the hash).
  */
 import { createHash } from 'node:crypto';
 import { parseCpus, parseMemory } from '../docker/units.js';
 import { normalizeCapability } from '../hardening/options.js';
 import type { HardeningPolicy } from '../hardening/policy.js';
+
+/** What the caller read from disk for the run spec: the env file's content hash (`sha256:<hex>`). */
+export interface RunSpecFiles {
+  readonly envFileSha256?: string;
+}
+
+/** Names whose values are never shown (the same words lib/render/redact.ts masks). */
+const SECRET_NAME = /TOKEN|KEY|SECRET|PASSWORD|PASS/i;
 
 /** Config key (`container.memory`) → the value as configured, one line each. */
 export type RunSettings = Readonly<Record<string, string>>;
@@ -22,7 +35,7 @@ const pairs = (record: Readonly<Record<string, string>>): string =>
   list(Object.entries(record).map(([k, v]) => `${k}=${v}`));
 
 /** The settings as configured: what `--explain` compares and shows. */
-export function runSettings(policy: HardeningPolicy): RunSettings {
+export function runSettings(policy: HardeningPolicy, files: RunSpecFiles = {}): RunSettings {
   const network =
     policy.network.mode === 'none' ? 'none' : `${policy.network.name}${policy.network.internal ? ' (internal)' : ''}`;
   return {
@@ -41,11 +54,23 @@ export function runSettings(policy: HardeningPolicy): RunSettings {
     'container.capAdd': list(policy.capAdd),
     'container.securityOpt': list(policy.securityOpt),
     'container.ports': list(policy.ports),
+    ...(Object.keys(policy.env).length > 0
+      ? {
+          'container.env': pairs(
+            Object.fromEntries(
+              Object.entries(policy.env).map(([k, v]) => [k, SECRET_NAME.test(k) ? '***' : v] as const),
+            ),
+          ),
+        }
+      : {}),
+    ...(policy.envFile !== undefined
+      ? { 'container.envFile': `${policy.envFile} (${(files.envFileSha256 ?? 'unread').slice(0, 19)})` }
+      : {}),
   };
 }
 
 /** The same settings as the engine sees them (sizes in bytes, CPUs in nano-CPUs, capabilities canonical). */
-function normalised(policy: HardeningPolicy): Record<string, unknown> {
+function normalised(policy: HardeningPolicy, files: RunSpecFiles): Record<string, unknown> {
   return {
     format: 1,
     user: policy.user,
@@ -64,13 +89,18 @@ function normalised(policy: HardeningPolicy): Record<string, unknown> {
     capAdd: [...new Set(policy.capAdd.map(normalizeCapability))].sort(),
     securityOpt: [...policy.securityOpt],
     ports: [...policy.ports].sort(),
+    // An env var set twice: the last one wins in docker, and `policy.env` is a record (one each).
+    ...(Object.keys(policy.env).length > 0
+      ? { env: Object.entries(policy.env).sort(([a], [b]) => (a < b ? -1 : 1)) }
+      : {}),
+    ...(policy.envFile !== undefined ? { envFile: [policy.envFile, files.envFileSha256 ?? null] } : {}),
   };
 }
 
 /** The run-spec hash (16 hex digits) for the container label. */
-export function runSpecHash(policy: HardeningPolicy): string {
+export function runSpecHash(policy: HardeningPolicy, files: RunSpecFiles = {}): string {
   return createHash('sha256')
-    .update(JSON.stringify(normalised(policy)))
+    .update(JSON.stringify(normalised(policy, files)))
     .digest('hex')
     .slice(0, 16);
 }

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import type { TaskContext } from '../engine/task.js';
 import { recordBuild, stageImagesOf } from './build-record.js';
+import { buildInputFlags } from './builder.js';
 import { docker } from './cli.js';
 import { baseImageIds, buildInputs, type ContextInputs, fingerprintOf } from './fingerprint.js';
 import { inspectImage } from './image.js';
@@ -105,10 +106,14 @@ export async function buildImage(ctx: TaskContext, request: BuildRequest): Promi
     ...flags,
     ...labelArgs(labels),
     ...(request.noCache ? ['--no-cache', '--pull'] : []),
+    ...buildInputFlags(image),
     rel(image.context),
   ];
   ctx.progress(`building ${image.ref}${request.noCache ? ' without cache' : ''}`);
-  const built = await docker(ctx, args, { env });
+  // Secrets need BuildKit (checked before the run: secretsNeedBuildKit); the rest builds with
+  // whatever builder the environment selects. `env` holds secret build args, passed by name.
+  const secrets = Object.keys(image.secrets).length > 0;
+  const built = await docker(ctx, args, { env: secrets ? { ...env, DOCKER_BUILDKIT: '1' } : env });
   if (ctx.flags.dryRun)
     return {
       imageId: image.ref,

@@ -50,6 +50,8 @@ export interface BuildInputs {
   /** `--target` / `--platform`, null when not set. */
   readonly target: string | null;
   readonly platform: string | null;
+  /** Build secret id → its file, relative to the project (issue 14); absent when none. */
+  readonly secrets?: Readonly<Record<string, string>>;
   /** Each base image of the Dockerfile (FROM, ARGs resolved) → its local image id; null when it is not present locally. */
   readonly baseImages: Readonly<Record<string, string | null>>;
 }
@@ -114,8 +116,20 @@ export async function readContextInputs(
         .filter(([k]) => !METADATA_ARGS.includes(k))
         .sort(([a], [b]) => a.localeCompare(b)),
     ),
-    target: options.target ?? null,
-    platform: options.platform ?? null,
+    target: options.target ?? config.image.target ?? null,
+    platform: options.platform ?? config.image.platform ?? null,
+    // By id and path, not content: BuildKit keeps secrets out of its cache keys too, and a
+    // rotated token must not rebuild (and redeploy) an image it is not part of. Absent when
+    // none are set, so fingerprints from before the key existed still match.
+    ...(Object.keys(config.image.secrets).length > 0
+      ? {
+          secrets: Object.fromEntries(
+            Object.entries(config.image.secrets)
+              .map(([id, src]) => [id, relToProject(src)] as const)
+              .sort(([a], [b]) => a.localeCompare(b)),
+          ),
+        }
+      : {}),
     fromImages: baseImages(model),
   };
 }
@@ -228,6 +242,8 @@ export function describeChanges(before: BuildInputs, after: BuildInputs): string
     );
   }
   if (before.target !== after.target) out.push(`target ${before.target ?? '(none)'} → ${after.target ?? '(none)'}`);
+  if (JSON.stringify(before.secrets ?? {}) !== JSON.stringify(after.secrets ?? {}))
+    out.push(`build secrets ${list(before.secrets)} → ${list(after.secrets)}`);
   if (before.platform !== after.platform)
     out.push(`platform ${before.platform ?? '(default)'} → ${after.platform ?? '(default)'}`);
   for (const [ref, id] of Object.entries(after.baseImages)) {
@@ -238,6 +254,11 @@ export function describeChanges(before: BuildInputs, after: BuildInputs): string
   }
   if (before.format !== after.format) out.push('the fingerprint format changed');
   return out;
+}
+
+function list(secrets: Readonly<Record<string, string>> | undefined): string {
+  const ids = Object.keys(secrets ?? {});
+  return ids.length === 0 ? '(none)' : ids.join(', ');
 }
 
 function modeChange(file: string, before: string, after: string): string {

@@ -6,6 +6,7 @@
  * and some (secrets in the context) no image scan can see at all.
  * Rules follow docs/docker-hardening.md sections 2 and 3.
  */
+import { lstatSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { listContext, toContextPath } from './context.js';
@@ -37,6 +38,16 @@ export interface PreflightOptions {
   readonly requireScratch?: boolean;
   /** `--build-arg` values, used to resolve FROM lines. */
   readonly buildArgs?: Readonly<Record<string, string>>;
+  /**
+   * Files that hold secrets for docker to read at run or build time (`container.envFile`,
+   * `image.secrets`), by config key: one the build would send is an error, since a COPY can bake it.
+   */
+  readonly secretFiles?: readonly { readonly key: string; readonly file: string }[];
+  /**
+   * Directories of cloudy-tasks itself (`.cloudy/`, the reports, `node_modules/`), absolute: one
+   * the build sends is a warning (megabytes per build, and a `COPY .` that changes every run).
+   */
+  readonly ownDirs?: readonly string[];
 }
 
 /**
@@ -70,7 +81,56 @@ export async function preflight(opts: PreflightOptions): Promise<PreflightFindin
     ...dockerfileFindings(model, dfFile, opts.requireScratch ?? true),
     ...secretBuildArgs(model, dfFile, opts.buildArgs ?? {}),
   ];
-  return [...contextSecrets(files), ...found.sort((a, b) => (a.line ?? 0) - (b.line ?? 0))];
+  return [
+    ...contextSecrets(files),
+    ...sentSecretFiles(opts.contextDir, files, opts.secretFiles ?? []),
+    ...ownDirsSent(opts.contextDir, files, opts.ownDirs ?? []),
+    ...found.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
+  ];
+}
+
+/** A configured secret file the build would send (and a `COPY .` would bake into a layer). */
+function sentSecretFiles(
+  contextDir: string,
+  files: readonly string[],
+  secrets: readonly { readonly key: string; readonly file: string }[],
+): PreflightFinding[] {
+  const sent = new Set(files);
+  return secrets.flatMap(({ key, file }) => {
+    const rel = toContextPath(contextDir, file);
+    if (!sent.has(rel)) return [];
+    const message = `${rel}: ${key} is in the build context, so the daemon receives it and any COPY can bake its values into a layer; fix: add \`${rel}\` to .dockerignore`;
+    return [{ rule: 'context-secret', severity: 'error' as const, file: rel, message }];
+  });
+}
+
+/**
+ * cloudy-tasks' own directories in the context: not secret, but sent with every build (18 MB
+ * per build, as reported in issue 14) and, for `.cloudy/` and the reports, rewritten by every run, so
+ * a `COPY . .` layer never comes from the cache.
+ */
+function ownDirsSent(contextDir: string, files: readonly string[], dirs: readonly string[]): PreflightFinding[] {
+  const out: PreflightFinding[] = [];
+  for (const dir of dirs) {
+    const rel = toContextPath(contextDir, dir);
+    if (rel === '' || rel.startsWith('../')) continue;
+    const inside = files.filter((f) => f.startsWith(`${rel}/`));
+    if (inside.length === 0) continue;
+    let bytes = 0;
+    for (const f of inside) bytes += sizeOf(path.join(contextDir, f));
+    const what = `${inside.length} file${inside.length === 1 ? '' : 's'}, ${(bytes / 1e6).toFixed(1)} MB`;
+    const message = `${rel}/: cloudy-tasks' own \`${rel}/\` (${what}) is in the build context, so every build sends it and a \`COPY . .\` layer changes with every run; fix: add \`${rel}/\` to .dockerignore`;
+    out.push({ rule: 'context-tool-files', severity: 'warning', file: `${rel}/`, message });
+  }
+  return out;
+}
+
+function sizeOf(file: string): number {
+  try {
+    return lstatSync(file).size;
+  } catch {
+    return 0;
+  }
 }
 
 /**

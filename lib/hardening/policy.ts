@@ -77,6 +77,17 @@ export type HardeningPolicy = {
   readonly ports: readonly string[];
   /** How long the deploy waits for `State.Health.Status` to become `healthy`. */
   readonly healthTimeoutSeconds: number;
+  /**
+   * `--env NAME=value`: non-secret settings, passed on the `docker run` line (so they are in the
+   * log of the command and in `docker inspect`). Secret values belong in {@link envFile}.
+   */
+  readonly env: Readonly<Record<string, string>>;
+  /**
+   * `--env-file`: absolute path of a file in Docker's env-file format (`NAME=value` lines, no
+   * quoting). Only its path reaches argv and logs, never its values; the deploy hashes its
+   * content into the run spec so a changed file redeploys. Never part of the image.
+   */
+  readonly envFile?: string;
 };
 
 /**
@@ -104,6 +115,7 @@ export const DEFAULT_HARDENING: HardeningPolicy = deepFreeze({
   securityOpt: ['no-new-privileges:true'],
   ports: [],
   healthTimeoutSeconds: 60,
+  env: {},
 });
 
 function deepFreeze<T>(value: T): T {

@@ -42,6 +42,10 @@ export function runArgs(
   for (const [name, value] of Object.entries(policy.logOpts)) args.push('--log-opt', `${name}=${value}`);
   for (const v of policy.volumes) args.push('-v', v);
   for (const p of policy.ports) args.push('-p', p);
+  // Plain values are one argv element each; the env file is passed by path, so its values never
+  // reach argv, the command log or the image (docker reads it when the container is created).
+  for (const [name, value] of Object.entries(policy.env)) args.push('--env', `${name}=${value}`);
+  if (policy.envFile !== undefined) args.push('--env-file', policy.envFile);
   for (const key of Object.keys(labels).sort()) args.push('--label', `${key}=${labels[key]}`);
   args.push(imageId);
   return args;

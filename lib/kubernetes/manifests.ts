@@ -35,6 +35,11 @@ export type ManifestInput = {
 /** A Kubernetes object as JSON. */
 export type Manifest = { readonly apiVersion: string; readonly kind: string; readonly [key: string]: unknown };
 
+/** The Secret the Deployment reads `container.envFile`'s variables from: `<name>-env`. */
+export function envFileSecretName(name: string): string {
+  return `${name}-env`;
+}
+
 /** Settings of the policy a pod spec cannot carry: written as comments at the top of the file. */
 export function unenforced(policy: HardeningPolicy, replicas = 1): string[] {
   const notes = [
@@ -50,6 +55,10 @@ export function unenforced(policy: HardeningPolicy, replicas = 1): string[] {
   if (replicas > 1 && policy.volumes.length > 0)
     notes.push(
       `deploy.replicas ${replicas}: ReadWriteOnce claims are mounted by pods on one node only (use ReadWriteMany storage, or one replica)`,
+    );
+  if (policy.envFile !== undefined)
+    notes.push(
+      'container.envFile: not written here; the Deployment reads it from the Secret <name>-env: kubectl create secret generic <name>-env --from-env-file=<the file>',
     );
   if (policy.network.mode === 'network')
     notes.push(
@@ -142,6 +151,11 @@ export function manifests(input: ManifestInput): Manifest[] {
         cpu: cpuQuantity(input.reservations.cpus),
       },
     },
+    // container.env as plain values; the env file never: its values would sit in a file meant for
+    // git. The pod reads them from a Secret the operator creates from the same file
+    // (`kubectl create secret generic <name>-env --from-env-file=…`, see envFileSecretName).
+    ...(Object.keys(p.env).length > 0 ? { env: Object.entries(p.env).map(([k, v]) => ({ name: k, value: v })) } : {}),
+    ...(p.envFile !== undefined ? { envFrom: [{ secretRef: { name: envFileSecretName(name) } }] } : {}),
     livenessProbe: probe,
     readinessProbe: probe,
     ...(ports.length > 0

@@ -16,11 +16,21 @@ export function isSecretName(name: string): boolean {
 /** The redactor of an environment without secrets: changes nothing, and says so (see redactValue). */
 export const noSecrets = (text: string): string => text;
 
-/** A function that masks every secret-looking value of `env` in a text. */
-export function makeRedactor(env: Readonly<Record<string, string | undefined>>): (text: string) => string {
-  const secrets = Object.entries(env)
-    .filter(([name, value]) => isSecretName(name) && value !== undefined && value.length >= MIN_SECRET_LENGTH)
-    .map(([, value]) => value!)
+/**
+ * A function that masks every secret-looking value of `env` in a text, and every value of `also`
+ * (values known to be secret whatever their name: those of `container.envFile`).
+ */
+export function makeRedactor(
+  env: Readonly<Record<string, string | undefined>>,
+  also: readonly string[] = [],
+): (text: string) => string {
+  const secrets = [
+    ...Object.entries(env)
+      .filter(([name, value]) => isSecretName(name) && value !== undefined)
+      .map(([, value]) => value!),
+    ...also,
+  ]
+    .filter((value) => value.length >= MIN_SECRET_LENGTH)
     // Longest first, so a secret that contains another is masked whole.
     .sort((a, b) => b.length - a.length);
   if (secrets.length === 0) return noSecrets;

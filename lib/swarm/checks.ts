@@ -28,6 +28,7 @@ const FIELD_CHECKS: Readonly<Record<ShapeField, { readonly cis: string; readonly
   placement: { cis: '-', title: 'Replicas spread over nodes' },
   log: { cis: '-', title: 'Service log driver and rotation' },
   labels: { cis: '-', title: 'Service labels' },
+  env: { cis: '-', title: 'Environment (container.env)' },
   containerLabels: { cis: '-', title: 'Task container labels' },
   restart: { cis: '5.15', title: 'Restart condition on-failure with bounded attempts' },
   update: { cis: '-', title: 'Update start-first, rolled back on failure, monitored' },
@@ -39,13 +40,20 @@ const FIELD_CHECKS: Readonly<Record<ShapeField, { readonly cis: string; readonly
 export function serviceChecks(want: Shape, actual: Shape, accepted: readonly Unsupported[]): Check[] {
   const drift = new Set(shapeDrift(want, actual));
   const text = (v: unknown) => (Array.isArray(v) ? (v.length === 0 ? '(none)' : v.join(', ')) : String(v));
+  // A check's expected/actual is printed: values of secret-looking names are not.
+  const masked = (field: ShapeField, v: unknown) =>
+    field === 'env' && Array.isArray(v)
+      ? v.map((e: string) =>
+          /TOKEN|KEY|SECRET|PASSWORD|PASS/i.test(e.split('=')[0] ?? '') ? `${e.split('=')[0]}=***` : e,
+        )
+      : v;
   const checks = (Object.keys(FIELD_CHECKS) as ShapeField[]).map((field) =>
     check(
       `swarm-${field}`,
       FIELD_CHECKS[field].cis,
       FIELD_CHECKS[field].title,
-      text(want[field]),
-      text(actual[field]),
+      text(masked(field, want[field])),
+      text(masked(field, actual[field])),
       passIf(!drift.has(field)),
     ),
   );

@@ -54,6 +54,7 @@ const ROLLING: ReadonlySet<ShapeField> = new Set<ShapeField>([
   'limits',
   'reservations',
   'ulimits',
+  'env',
   'mounts',
   'networks',
   'ports',

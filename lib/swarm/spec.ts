@@ -49,6 +49,8 @@ export type Shape = {
   readonly placement: readonly string[];
   readonly log: string;
   readonly labels: readonly string[];
+  /** `NAME=value`, sorted: `container.env` (an env file is refused for Swarm at load time). */
+  readonly env: readonly string[];
   readonly containerLabels: readonly string[];
   readonly restart: string;
   readonly update: string;
@@ -94,6 +96,7 @@ export function desiredShape(plan: ServicePlan): Shape {
     placement: [SPREAD],
     log: `json-file ${pairs(p.logOpts).join(' ')}`,
     labels: pairs(plan.labels),
+    env: pairs(p.env),
     containerLabels: pairs(plan.labels),
     restart: `${restart.condition}:${restart.maxAttempts}`,
     update: `start-first rollback monitor=${plan.monitorSeconds * NS} parallelism=1`,
@@ -142,6 +145,7 @@ export function shapeOf(service: unknown): Shape {
     ),
     log: `${str(at(task, 'LogDriver', 'Name')) ?? ''} ${pairs(record(at(task, 'LogDriver', 'Options'))).join(' ')}`,
     labels: pairs(record(at(spec, 'Labels'))),
+    env: sorted(strings(at(c, 'Env'))),
     containerLabels: pairs(record(at(c, 'Labels'))),
     restart: `${str(at(task, 'RestartPolicy', 'Condition')) ?? 'any'}:${num(at(task, 'RestartPolicy', 'MaxAttempts')) ?? 0}`,
     update: `${str(at(u, 'Order')) ?? ''} ${str(at(u, 'FailureAction')) ?? ''} monitor=${num(at(u, 'Monitor')) ?? 0} parallelism=${num(at(u, 'Parallelism')) ?? 0}`,
@@ -232,6 +236,7 @@ export function createArgs(plan: ServicePlan, options: { printOnly?: boolean } =
     '--cap-drop',
     'ALL',
     ...p.capAdd.flatMap((c) => ['--cap-add', c]),
+    ...Object.entries(p.env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
     ...Object.entries(p.ulimits).flatMap(([n, v]) => ['--ulimit', `${n}=${ulimitPair(v)}`]),
     ...mountArgs(p).flatMap((m) => ['--mount', m.value]),
     ...plan.networks.flatMap((n) => ['--network', n.name]),
@@ -263,6 +268,12 @@ export function updateArgs(plan: ServicePlan, current: Shape, currentService: un
   const wantCaps = new Set(p.capAdd.map(normalizeCapability));
   for (const cap of current.capAdd) if (!wantCaps.has(cap)) args.push('--cap-drop', cap);
   args.push('--cap-drop', 'ALL', ...p.capAdd.flatMap((c) => ['--cap-add', c]));
+  // --env-add replaces a name's value; only names no longer wanted are removed.
+  for (const e of current.env) {
+    const name = e.includes('=') ? e.slice(0, e.indexOf('=')) : e;
+    if (!Object.hasOwn(p.env, name)) args.push('--env-rm', name);
+  }
+  for (const [k, v] of Object.entries(p.env)) args.push('--env-add', `${k}=${v}`);
   for (const u of current.ulimits) args.push('--ulimit-rm', u.slice(0, u.indexOf('=')));
   for (const [n, v] of Object.entries(p.ulimits)) args.push('--ulimit-add', `${n}=${ulimitPair(v)}`);
   const mounts = mountArgs(p);

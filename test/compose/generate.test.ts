@@ -46,6 +46,10 @@ const CONFIGS: readonly [string, Config][] = [
       dev: { project: 'other-dev', service: 'app', ollama: { memory: '2g', cpus: 1, pidsLimit: 128 } },
     },
   ],
+  [
+    'container.env and container.envFile (issue 14)',
+    { container: { env: { LOG_LEVEL: 'info' }, envFile: '.env.app' } },
+  ],
 ];
 
 for (const [what, config] of CONFIGS) {
