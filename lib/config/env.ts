@@ -44,7 +44,8 @@ const RULES: Readonly<Record<string, { expected: string; problem: (v: string) =>
  * state directory, lock and reports come out unreadable or untraversable by the tool itself.
  */
 export function umaskProblem(value: string): string | undefined {
-  if (!/^0?[0-7]{3}$/.test(value.trim())) return 'it is not a three-digit octal mask';
+  if (!/^0?[0-7]{3}$/.test(value.trim()))
+    return 'it is not an octal mask (three or four octal digits, such as 077 or 0077)';
   const mask = Number.parseInt(value.trim(), 8);
   if ((mask & 0o077) !== 0o077) return 'it lets group or others read or write what cloudy-tasks writes';
   if ((mask & 0o700) !== 0) {
