@@ -88,6 +88,8 @@ export type Failure =
       readonly received: string;
       /** Why this value is refused, when "expected X" alone does not say. */
       readonly why?: string;
+      /** Where the value came from: the environment (which wins over the file), or the env file. */
+      readonly from?: { readonly environment: true } | { readonly file: string };
     }
   /** A command exited non-zero. */
   | {

@@ -114,6 +114,8 @@ export async function loadEnvPolicy(input: EnvPolicyInput): Promise<Result<Loade
       },
     ]);
   }
+  // Set before .env is read: dotenv never overrides them, so a fix in .env would change nothing.
+  const fromEnvironment = new Set(Object.keys(RULES).filter((name) => env[name] !== undefined));
   const { config } = await import('dotenv-safe');
   const failures: Failure[] = [];
   try {
@@ -146,6 +148,7 @@ export async function loadEnvPolicy(input: EnvPolicyInput): Promise<Result<Loade
         expected: rule.expected,
         received: value,
         ...(problem ? { why: problem } : {}),
+        from: fromEnvironment.has(name) ? { environment: true } : { file: path.basename(envFile) },
       });
     }
   }

@@ -50,7 +50,7 @@ export function formatFailure(f: Failure): string {
     case 'missing-env':
       return `missing environment variable${f.names.length > 1 ? 's' : ''} ${f.names.join(', ')} (required by ${f.example}); set ${f.names.length > 1 ? 'them' : 'it'} in ${f.envFile} or the environment, e.g. GOTELEMETRY=off UMASK=077 CGO_ENABLED=0`;
     case 'invalid-env':
-      return `${f.name}=${JSON.stringify(f.received)} is not allowed: expected ${f.expected}${f.why ? `; ${f.why}` : ''}; fix it in .env or the environment`;
+      return `${f.name}=${JSON.stringify(f.received)} is not allowed: expected ${f.expected}${f.why ? `; ${f.why}` : ''}; ${envFix(f.name, f.from)}`;
     case 'exit-non-zero':
       return exitNonZero(f);
     case 'signal':
@@ -139,4 +139,11 @@ function notOurs(f: Extract<Failure, { reason: 'not-ours' }>): string {
       ? 'was not started by cloudy-tasks (it has no io.cloudy-tasks.project label)'
       : `belongs to another project (${f.owner}${f.ownerDir ? `, ${f.ownerDir}` : ''})`;
   return `container ${f.container} ${whose}, so this project (${f.ours}, ${f.oursDir}) will not replace it; nothing was built or stopped. Give this project its own container.name, or run again with --adopt to take ${f.container} over`;
+}
+
+/** Where to fix an env value: the environment wins over .env, so a fix in .env would change nothing. */
+function envFix(name: string, from: Extract<Failure, { reason: 'invalid-env' }>['from']): string {
+  if (from && 'environment' in from)
+    return `it is set in the environment, which wins over .env: change it there (or unset ${name} to use .env)`;
+  return `fix it in ${from ? from.file : '.env or the environment'}`;
 }

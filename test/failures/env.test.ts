@@ -15,22 +15,22 @@ const cases: readonly { what: string; env: string; line: string }[] = [
   {
     what: 'telemetry on',
     env: 'GOTELEMETRY=on\nUMASK=077\nCGO_ENABLED=0\n',
-    line: 'cloudy-tasks: GOTELEMETRY="on" is not allowed: expected off; fix it in .env or the environment',
+    line: 'cloudy-tasks: GOTELEMETRY="on" is not allowed: expected off; fix it in .env',
   },
   {
     what: 'a umask that lets others read',
     env: 'GOTELEMETRY=off\nUMASK=022\nCGO_ENABLED=0\n',
-    line: 'cloudy-tasks: UMASK="022" is not allowed: expected 077 (the owner keeps access; group and others get none); it lets group or others read or write what cloudy-tasks writes; fix it in .env or the environment',
+    line: 'cloudy-tasks: UMASK="022" is not allowed: expected 077 (the owner keeps access; group and others get none); it lets group or others read or write what cloudy-tasks writes; fix it in .env',
   },
   {
     what: 'a umask that would lock the tool out of its own files',
     env: 'GOTELEMETRY=off\nUMASK=0777\nCGO_ENABLED=0\n',
-    line: 'cloudy-tasks: UMASK="0777" is not allowed: expected 077 (the owner keeps access; group and others get none); it also takes the owner\'s own read, write or search permission, so cloudy-tasks could not use the files and directories it creates (.cloudy/, reports/); fix it in .env or the environment',
+    line: 'cloudy-tasks: UMASK="0777" is not allowed: expected 077 (the owner keeps access; group and others get none); it also takes the owner\'s own read, write or search permission, so cloudy-tasks could not use the files and directories it creates (.cloudy/, reports/); fix it in .env',
   },
   {
     what: 'cgo on',
     env: 'GOTELEMETRY=off\nUMASK=077\nCGO_ENABLED=1\n',
-    line: 'cloudy-tasks: CGO_ENABLED="1" is not allowed: expected 0; fix it in .env or the environment',
+    line: 'cloudy-tasks: CGO_ENABLED="1" is not allowed: expected 0; fix it in .env',
   },
 ];
 
@@ -40,6 +40,15 @@ for (const c of cases) {
     expectFailure(await runCli(p, ['hello']), 2, c.line);
   });
 }
+
+Env('a wrong value exported in the environment says that is where to fix it (it wins over .env)', async () => {
+  const p = project({ files: task });
+  expectFailure(
+    await runCli(p, ['hello'], { env: { GOTELEMETRY: 'local' } }),
+    2,
+    'cloudy-tasks: GOTELEMETRY="local" is not allowed: expected off; it is set in the environment, which wins over .env: change it there (or unset GOTELEMETRY to use .env)',
+  );
+});
 
 Env('a variable too long for Linux to pass to any program is named before anything runs', async () => {
   const p = project({
