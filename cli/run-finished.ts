@@ -41,15 +41,18 @@ export function runFinished(
 }
 
 /** What this run changed, in words: base image digests, a rebuilt image, a replaced container. */
-function changesOf(summary: RunSummary | undefined): string[] {
+export function changesOf(summary: RunSummary | undefined): string[] {
   const changes = changedDigests(summary).map((d) => `base image ${d.image} digest changed`);
+  const built = summary?.outputs.get('docker') as { upToDate?: boolean; imageId?: string } | undefined;
+  if (built?.imageId?.startsWith('sha256:') && built.upToDate === false)
+    changes.push(`image built (${built.imageId.slice(0, 19)})`);
   const rebuilt = summary?.outputs.get('rebuild-no-cache') as { rebuilt?: boolean; imageId?: string } | undefined;
-  if (rebuilt?.rebuilt) changes.push(`image rebuilt without cache (${rebuilt.imageId ?? '?'})`);
+  if (rebuilt?.rebuilt) changes.push(`image rebuilt without cache (${rebuilt.imageId?.slice(0, 19) ?? '?'})`);
   const deployed = summary?.outputs.get('deploy-secure') as
     | { upToDate?: boolean; container?: string; imageId?: string }
     | undefined;
   if (deployed?.container !== undefined && deployed.upToDate !== true) {
-    changes.push(`container ${deployed.container} now runs ${deployed.imageId ?? '?'}`);
+    changes.push(`container ${deployed.container} now runs ${deployed.imageId?.slice(0, 19) ?? '?'}`);
   }
   return changes;
 }

@@ -13,7 +13,7 @@ import type { Failure } from '../lib/failure.js';
 import { postJson, type RunFinished, shouldNotify } from '../lib/notify/webhook.js';
 import { appendRunRecord, historyPath, type RunRecord } from '../lib/store/history.js';
 import { acquireRunLock, currentHolder } from '../lib/store/lock.js';
-import { changedDigests, runFinished, scanCounts } from './run-finished.js';
+import { changedDigests, changesOf, runFinished, scanCounts } from './run-finished.js';
 
 interface Outcome {
   readonly code: number;
@@ -66,6 +66,7 @@ export async function withRunRecord(
       digestsChanged: changedDigests(outcome.summary),
       ...(findings ? { findings } : {}),
       upToDate: upToDateTasks(outcome.summary),
+      changes: changesOf(outcome.summary),
     });
     finished = runFinished(run, started, result, outcome.code, outcome.summary, run.project);
     return { ...outcome, finished };
@@ -89,7 +90,7 @@ async function notify(n: Notification, event: RunFinished): Promise<void> {
 async function record(
   run: { readonly projectDir: string; readonly tasks: readonly string[] },
   started: Date,
-  rest: Pick<RunRecord, 'outcome' | 'exitCode' | 'digestsChanged' | 'findings' | 'upToDate'>,
+  rest: Pick<RunRecord, 'outcome' | 'exitCode' | 'digestsChanged' | 'findings' | 'upToDate' | 'changes'>,
 ): Promise<void> {
   const finished = new Date();
   const entry: RunRecord = {

@@ -28,13 +28,14 @@ function duration(ms: number): string {
   return `${Math.floor(ms / 60_000)}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')}s`;
 }
 
+/** What changed (records of older versions: base digests only), then the scan's findings. */
 function changes(r: RunRecord): string {
-  const parts: string[] = [];
-  if (r.digestsChanged.length > 0)
+  const parts: string[] = r.changes ? r.changes.map(blankControl) : [];
+  if (!r.changes && r.digestsChanged.length > 0)
     parts.push(`${r.digestsChanged.length} base digest${r.digestsChanged.length === 1 ? '' : 's'} changed`);
   if (r.findings) {
     const found = Object.entries(r.findings).filter(([, n]) => n > 0);
-    parts.push(found.length === 0 ? 'no findings' : found.map(([s, n]) => `${s} ${n}`).join(' '));
+    parts.push(`scan: ${found.length === 0 ? 'no findings' : found.map(([s, n]) => `${s} ${n}`).join(' ')}`);
   }
   return parts.join('; ') || '-';
 }

@@ -61,6 +61,8 @@ export interface RunRecord {
   readonly findings?: Readonly<Record<string, number>>;
   /** Tasks that found nothing to do (their output said `upToDate`); absent in records of older versions. */
   readonly upToDate?: readonly string[];
+  /** What the run changed, in words (an image built, a container replaced); as in the run-finished event. */
+  readonly changes?: readonly string[];
 }
 
 /** Past this size the history is rotated (one older generation is kept). */
@@ -200,7 +202,8 @@ function isRunRecord(raw: unknown): raw is RunRecord {
     Array.isArray(r.digestsChanged) &&
     r.digestsChanged.every(isDigestChange) &&
     (r.findings === undefined || isFindings(r.findings)) &&
-    (r.upToDate === undefined || (Array.isArray(r.upToDate) && r.upToDate.every((t) => typeof t === 'string')))
+    (r.upToDate === undefined || isStrings(r.upToDate)) &&
+    (r.changes === undefined || isStrings(r.changes))
   );
 }
 
@@ -215,3 +218,5 @@ function isFindings(raw: unknown): boolean {
   if (typeof raw !== 'object' || raw === null) return false;
   return Object.values(raw).every((count) => typeof count === 'number' && Number.isInteger(count) && count >= 0);
 }
+
+const isStrings = (raw: unknown): boolean => Array.isArray(raw) && raw.every((t) => typeof t === 'string');

@@ -134,8 +134,8 @@ Cli('history shows the runs as a table, --json as an array, --limit N the last N
   const lines = table.stdout.trim().split('\n');
   assert.match(lines[0]!, /^STARTED +DURATION +OUTCOME +EXIT +TASKS +UP TO DATE +CHANGES$/);
   assert.is(lines.length, 3, table.stdout);
-  assert.match(lines[1]!, /succeeded +0 +docker +- /);
-  assert.match(lines[2]!, /succeeded +0 +docker +docker /);
+  assert.match(lines[1]!, /succeeded +0 +docker +- +image built \(sha256:[0-9a-f]{12}\)$/);
+  assert.match(lines[2]!, /succeeded +0 +docker +docker +-$/);
   const json = await runCli(p, ['history', '--json', '--limit', '1']);
   const records = JSON.parse(json.stdout) as { tasks: string[]; upToDate: string[] }[];
   assert.equal(
