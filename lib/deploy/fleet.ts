@@ -47,7 +47,7 @@ export async function deployFleet(ctx: TaskContext, imageId: string): Promise<De
   if (!config.image.registry) return ctx.fail({ reason: 'task-error', message: 'deploy.hosts needs image.registry' });
   const pushed = await pushImage(ctx, imageId, config.image.registry);
   const hosts = fleetHosts(ctx);
-  if (ctx.flags.dryRun) return dryRun(ctx, hosts, imageId, pushed.ref);
+  if (ctx.flags.dryRun) return dryRun(ctx, hosts, imageId, pushed.ref, pushed.repository);
 
   const claim: LockClaim = { token: randomBytes(12).toString('hex'), startedAt: new Date().toISOString() };
   const locked: Host[] = [];
@@ -171,12 +171,20 @@ async function outcomeOf(h: Host, r: HostResult | undefined, rollbackAll: boolea
 }
 
 /** --dry-run: the plan per host, as the commands a real run starts with. */
-async function dryRun(ctx: TaskContext, hosts: readonly Host[], imageId: string, ref: string): Promise<Deployment> {
+async function dryRun(
+  ctx: TaskContext,
+  hosts: readonly Host[],
+  imageId: string,
+  ref: string,
+  repository: string,
+): Promise<Deployment> {
   const name = ctx.config.container.name;
   const claim: LockClaim = { token: 'dry-run', startedAt: new Date().toISOString() };
   const deployed: FleetHostDeployment[] = [];
   for (const h of hosts) {
-    h.engine.ctx.progress(`plan: pull ${ref}, lock, deploy, verify, unlock`);
+    h.engine.ctx.progress(
+      `plan: pull, lock, deploy, verify, unlock (a real run uses ${repository}@<the pushed digest>, shown here as the tag)`,
+    );
     await h.engine.docker(['pull', ref]);
     await acquireLock(h.engine, name, ref, claim);
     const d = await deploy(h.engine, imageId, { runRef: ref });
