@@ -4,7 +4,7 @@
  */
 
 import path from 'node:path';
-import { fleetHostProblem } from '../docker/target.js';
+import { fleetHostProblem } from '../docker/reference.js';
 import type { Failure } from '../failure.js';
 import type { HardeningPolicy } from '../hardening/policy.js';
 import { knownBadTrivy, trivyImageVersion } from '../scan/trivy-args.js';

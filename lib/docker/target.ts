@@ -5,6 +5,7 @@
  * The engine is chosen with docker's own global flags, so the logged command (and `--dry-run`)
  * shows exactly where it runs and can be pasted into a shell.
  */
+import { isHostUrl } from './reference.js';
 
 /** A Docker engine: the local default, a `--host` URL or a `--context` name. */
 export interface DockerTarget {
@@ -34,22 +35,7 @@ export function contextTarget(name: string): DockerTarget {
   return { label: `context:${name}`, globalArgs: ['--context', name] };
 }
 
-/** A docker endpoint URL the CLI's `--host` takes (`npipe://` for Windows engines). */
-const HOST_URL = /^(unix|tcp|ssh|npipe):\/\/\S+$/;
-/** A docker context name, as `docker context create` accepts it. */
-const CONTEXT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/;
-
-/**
- * What is wrong with `host` as a fleet host (`deploy.hosts`), or undefined when it is a Docker
- * endpoint URL or a docker context name. Pure, for the config's load-time check.
- */
-export function fleetHostProblem(host: string): string | undefined {
-  if (HOST_URL.test(host) || CONTEXT_NAME.test(host)) return undefined;
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(host)) return 'the scheme is not one docker --host takes';
-  return host.trim() === '' ? 'it is empty' : 'it is neither an endpoint URL nor a context name';
-}
-
 /** The engine of one fleet host: a `--host` URL, else a `--context` name (validated at load time). */
 export function fleetTarget(host: string): DockerTarget {
-  return HOST_URL.test(host) ? hostTarget(host) : contextTarget(host);
+  return isHostUrl(host) ? hostTarget(host) : contextTarget(host);
 }
