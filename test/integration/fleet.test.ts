@@ -233,6 +233,7 @@ Fleet('a second fleet deploy from another machine while one runs is refused by t
   assert.is(on(e3.host, ['network', 'rm', net]).code, 0);
   configure(project, (c) => {
     c.container.network = { name: net, internal: true };
+    c.deploy.parallel = 2; // both hosts at once
   });
   // "Another machine": another checkout of the project, with its own run lock.
   other = makeProject({
