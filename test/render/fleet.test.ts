@@ -7,6 +7,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Failure } from '../../lib/failure.js';
 import { formatFailure } from '../../lib/render/failure.js';
+import { lineRenderer } from '../../lib/render/line.js';
+import { formatFailureLine, formatRunEnd } from '../../lib/render/run-end.js';
+import { RunLog } from '../../lib/render/run-log.js';
 import { summarize } from '../../lib/render/summary.js';
 
 const Fleet = suite('render: fleet deploy');
@@ -104,6 +107,34 @@ Fleet('a dry run says on how many hosts it would run', () => {
     hosts: fleetOutput([false, false]).hosts.map((h) => ({ ...h, checks: [] })),
   };
   assert.is(summarize('deploy-secure', out)?.line, 'app would run sha256:0123456789abcdef0123 on 2 hosts (--dry-run)');
+});
+
+Fleet('the line view and the final screen: the host it stopped at first, every host below, no output tail', () => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = new RunLog(['deploy-secure']);
+  const view = lineRenderer({ out: (l) => out.push(l), err: (l) => err.push(l) }, { verbosity: 'default', log });
+  for (const e of [
+    { type: 'task-started', task: 'deploy-secure' },
+    { type: 'output', task: 'deploy-secure', stream: 'stdout', line: '0123456789abcdef0123456789abcdef' },
+    { type: 'task-failed', task: 'deploy-secure', durationMs: 1000, failure: failed },
+  ] as const) {
+    log.record(e);
+    view(e);
+  }
+  assert.is(err.length, 1, err.join('\n'));
+  const lines = err[0]!.split('\n');
+  assert.match(
+    lines[0]!,
+    /^\[deploy-secure\] FAILED after 1\.0s: fleet deploy stopped at ssh:\/\/deploy@web2: deploy failed:/,
+  );
+  assert.equal(lines.slice(1, 4), [
+    '    ssh://deploy@web1: updated, runs the new version (verified)',
+    '    ssh://deploy@web2: FAILED; rollback: the new container was removed; the previous container app kept running and was never stopped (healthy)',
+    '    web3-ctx: not started',
+  ]);
+  assert.match(formatRunEnd(log, 1000).text, '  deploy-secure: fleet deploy stopped at ssh://deploy@web2:');
+  assert.match(formatFailureLine(log) ?? '', '1 host updated and left on the new version (ssh://deploy@web1)');
 });
 
 Fleet.run();
