@@ -24,7 +24,11 @@ import { createView, type View } from './views.js';
  */
 export function summaryExitCode(summary: RunSummary): number {
   if (summary.interruptedBy) return summary.interruptedBy === 'SIGINT' ? 130 : 143;
-  return Math.max(0, ...summary.failures.map(({ failure }) => Math.min(exitCodeOf(failure), 2)));
+  // 75 (another run holds a lock: try later) passes through; the rest is "fix input" or "failed".
+  return Math.max(
+    0,
+    ...summary.failures.map(({ failure }) => (exitCodeOf(failure) === 75 ? 75 : Math.min(exitCodeOf(failure), 2))),
+  );
 }
 
 export async function execute(

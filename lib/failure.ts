@@ -139,6 +139,29 @@ export type Failure =
     }
   /** A deploy failed after it started changing containers; `rollback` says what was restored. */
   | { readonly reason: 'deploy-failed'; readonly cause: Failure; readonly rollback: string }
+  /**
+   * A fleet deploy stopped at `host` (the first failure, `cause`); `hosts` says what happened on
+   * every host of the fleet: updated hosts stay updated unless `deploy.rollbackAll`.
+   */
+  | {
+      readonly reason: 'fleet-failed';
+      readonly host: string;
+      readonly cause: Failure;
+      readonly hosts: readonly FleetHostOutcome[];
+    }
+  /**
+   * Another deploy holds the fleet lock on a host (the marker container `marker`, see
+   * lib/deploy/fleet-lock.ts). Exit 75: try later, or remove a dead run's marker.
+   */
+  | {
+      readonly reason: 'fleet-locked';
+      readonly host: string;
+      readonly marker: string;
+      /** From the marker's labels; null when they cannot be read. */
+      readonly holder: FleetLockHolder | null;
+      /** The docker command that removes the marker, for when its holder is known to be dead. */
+      readonly unlock: string;
+    }
   /** The project's state directory (.cloudy: lock, state, history) cannot be used. Exit 2. */
   | { readonly reason: 'state-error'; readonly problem: string }
   /** Another run of this project holds the run lock. Exit 75. */
@@ -176,6 +199,31 @@ export type Failure =
   | { readonly reason: 'internal-error'; readonly message: string; readonly stack?: string };
 
 export type FailureReason = Failure['reason'];
+
+/** What a fleet deploy did on one host (in `deploy.hosts` order). */
+export interface FleetHostOutcome {
+  /** As configured: the URL or the context name. */
+  readonly host: string;
+  /**
+   * `updated`: the new version runs there, verified; `up-to-date`: it already did (verified);
+   * `failed`: the host the fleet stopped at; `rolled-back`: updated, then put back because of
+   * `deploy.rollbackAll`; `not-started`: never touched.
+   */
+  readonly state: 'updated' | 'up-to-date' | 'failed' | 'rolled-back' | 'not-started';
+  /** For `failed` and `rolled-back`: what the rollback restored (or that nothing had changed). */
+  readonly detail?: string;
+}
+
+/** Who holds a fleet lock, from the marker's labels. */
+export interface FleetLockHolder {
+  /** `os.hostname()` of the machine the holding run started on. */
+  readonly machine: string;
+  readonly pid: number;
+  /** ISO-8601. */
+  readonly startedAt: string;
+  /** The holding project's id (`io.cloudy-tasks.project`). */
+  readonly project: string;
+}
 
 /** A finding that points into a file (a preflight rule on a Dockerfile line, a secret in the context). */
 export interface LocatedFinding {
@@ -230,6 +278,7 @@ export function exitCodeOf(failure: Failure): number {
     case 'aborted':
       return failure.signal === 'SIGINT' ? 130 : 143;
     case 'locked':
+    case 'fleet-locked':
       return 75;
     case 'exit-non-zero':
     case 'signal':
@@ -240,6 +289,7 @@ export function exitCodeOf(failure: Failure): number {
     case 'vulnerabilities-found':
     case 'checks-failed':
     case 'deploy-failed':
+    case 'fleet-failed':
     case 'lock-lost':
     case 'task-error':
     case 'internal-error':

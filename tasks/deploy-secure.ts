@@ -37,6 +37,11 @@ export default defineTask({
       const { deploySwarm } = await import('../lib/swarm/deploy.js');
       return deploySwarm(ctx, image.imageId);
     }
+    // deploy.hosts: the same deploy on each host's engine, by digest, under a fleet lock (issue 13).
+    if (ctx.config.deploy.hosts.length > 0) {
+      const { deployFleet } = await import('../lib/deploy/fleet.js');
+      return deployFleet(ctx, image.imageId);
+    }
     const { deploy } = await import('../lib/deploy/deploy.js');
     const { engineFor } = await import('../lib/deploy/engine.js');
     return deploy(engineFor(ctx), image.imageId);

@@ -4,6 +4,7 @@
  */
 
 import path from 'node:path';
+import { fleetHostProblem } from '../docker/reference.js';
 import type { Failure } from '../failure.js';
 import type { HardeningPolicy } from '../hardening/policy.js';
 import { knownBadTrivy, trivyImageVersion } from '../scan/trivy-args.js';
@@ -55,6 +56,7 @@ export function contradictions(config: ResolvedConfig, file: string | undefined)
       `${trivyVersion} is ${bad}; pin another release by digest`,
     );
   }
+  fleetProblems(config, at);
   problems.push(...inputProblems(config, file));
   return problems;
 }
@@ -98,4 +100,49 @@ function inputProblems(config: ResolvedConfig, file: string | undefined): Failur
       );
   }
   return problems;
+}
+
+/**
+ * `deploy.hosts` (the fleet deploy): each host an endpoint URL or a docker context name, none
+ * twice, only for the engine target, and only with a registry to pull the pushed digest from.
+ */
+function fleetProblems(
+  config: ResolvedConfig,
+  at: (path: string, expected: string, received: string, hint: string) => void,
+): void {
+  const { hosts, target } = config.deploy;
+  if (hosts.length === 0) return;
+  const seen = new Set<string>();
+  hosts.forEach((host, i) => {
+    const problem = fleetHostProblem(host);
+    if (problem)
+      at(
+        `deploy.hosts[${i}]`,
+        'a Docker endpoint URL (unix://, tcp://, ssh://) or a docker context name',
+        JSON.stringify(host),
+        `${problem}; write e.g. "ssh://deploy@web1", "tcp://10.0.0.5:2376" or a name from docker context ls`,
+      );
+    else if (seen.has(host))
+      at(
+        `deploy.hosts[${i}]`,
+        'each host once (a host listed twice would be deployed twice)',
+        JSON.stringify(host),
+        'remove the duplicate',
+      );
+    seen.add(host);
+  });
+  if (target !== 'engine')
+    at(
+      'deploy.hosts',
+      'no fleet hosts with deploy.target "swarm" (the swarm deploys through the manager DOCKER_HOST points at)',
+      JSON.stringify(hosts),
+      'remove deploy.hosts, or list the other nodes in swarm.nodeHosts',
+    );
+  else if (!config.image.registry)
+    at(
+      'deploy.hosts',
+      'image.registry as well (every host pulls the pushed image by digest)',
+      JSON.stringify(hosts),
+      'set image: { registry: "registry.example.com/team" }, a registry every host can pull from',
+    );
 }

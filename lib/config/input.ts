@@ -138,6 +138,17 @@ export interface Config {
      * `swarm`: a Swarm service, through the manager `DOCKER_HOST` points at.
      */
     readonly target?: 'engine' | 'swarm';
+    /**
+     * Fleet deploy (target `engine`): the Docker engines to deploy to, each a `unix://`, `tcp://`
+     * or `ssh://` URL or a docker context name. The same safe replace and verification runs on
+     * each, pulling the pushed image by digest (needs `image.registry`); the first failure stops
+     * the fleet and rolls that host back. Default: none (the engine `DOCKER_HOST` selects).
+     */
+    readonly hosts?: readonly string[];
+    /** Fleet: how many hosts are deployed at once. Default 1 (one host at a time). */
+    readonly parallel?: number;
+    /** Fleet: on a failure, roll back the hosts this run already updated too. Default false (they stay updated). */
+    readonly rollbackAll?: boolean;
     /** Replicas of a Swarm service or a Kubernetes Deployment. Default 1. */
     readonly replicas?: number;
     /** What the scheduler reserves per replica (Swarm reservations, Kubernetes requests). */

@@ -97,6 +97,9 @@ function resolveBeyondOneHost(
     deploy: {
       order: deploy.order ?? 'auto',
       target: deploy.target ?? 'engine',
+      hosts: deploy.hosts ?? [],
+      parallel: deploy.parallel ?? 1,
+      rollbackAll: deploy.rollbackAll ?? false,
       replicas: deploy.replicas ?? 1,
       reservations: {
         memory: deploy.reservations?.memory ?? memory,

@@ -138,6 +138,10 @@ const beyondOneHost: Readonly<Record<string, Schema>> = {
     fields: {
       order: { kind: 'enum', values: ['auto', 'stop-first'] },
       target: { kind: 'enum', values: ['engine', 'swarm'] },
+      // Each host's form (URL or context name) is checked in ./consistency.ts, with the fix.
+      hosts: { kind: 'array', of: str, minItems: 1 },
+      parallel: positiveInt,
+      rollbackAll: bool,
       replicas: positiveInt,
       reservations: {
         kind: 'object',

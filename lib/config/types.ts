@@ -80,6 +80,10 @@ export interface ResolvedConfig {
     /** How deploy-secure replaces the running container (see Config.deploy.order). */
     readonly order: 'auto' | 'stop-first';
     readonly target: 'engine' | 'swarm';
+    /** Fleet hosts (URLs or docker context names); empty: the one engine `DOCKER_HOST` selects. */
+    readonly hosts: readonly string[];
+    readonly parallel: number;
+    readonly rollbackAll: boolean;
     readonly replicas: number;
     readonly reservations: { readonly memory: string; readonly cpus: string };
   };

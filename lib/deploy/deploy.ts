@@ -33,11 +33,33 @@ export interface Deployment {
   /** True when nothing was changed: the service already was this deployment. */
   readonly upToDate: boolean;
   readonly checks: Check[];
-  /** The engine deployed to (`local`, a host URL, `context:<name>`). */
+  /** The engine deployed to (`local`, a host URL, `context:<name>`; `fleet` for a fleet). */
   readonly engine: string;
+  /** A fleet deploy (deploy.hosts): each host's deployment, in the configured order. */
+  readonly hosts?: readonly FleetHostDeployment[];
 }
 
-export async function deploy(engine: Engine, imageId: string): Promise<Deployment> {
+/** One host of a fleet deploy (lib/deploy/fleet.ts). */
+export interface FleetHostDeployment {
+  /** As configured in deploy.hosts. */
+  readonly host: string;
+  readonly replaced: boolean;
+  readonly upToDate: boolean;
+  readonly checks: Check[];
+}
+
+export interface DeployOptions {
+  /** The image reference `docker run` uses (a fleet host's `repo@sha256:…`); default `imageId`. */
+  readonly runRef?: string;
+  /** Keep the replaced container, stopped, for a later rollback (see ReplaceRequest.keepPrevious). */
+  readonly keepPrevious?: boolean;
+}
+
+export async function deploy(
+  engine: Engine,
+  imageId: string,
+  options: DeployOptions = {},
+): Promise<Deployment & { kept?: string }> {
   const { ctx } = engine;
   const policy = ctx.config.container;
   const name = policy.name;
@@ -52,7 +74,7 @@ export async function deploy(engine: Engine, imageId: string): Promise<Deploymen
   const base = { container: name, imageId, engine: engine.target.label };
   if (ctx.flags.dryRun) {
     ctx.explain({ upToDate: false, why: 'dry run: the running container is not checked' });
-    await engine.docker(runArgs(policy, imageId, name, labels));
+    await engine.docker(runArgs(policy, options.runRef ?? imageId, name, labels));
     return { ...base, replaced: false, upToDate: false, checks: [] };
   }
 
@@ -73,7 +95,15 @@ export async function deploy(engine: Engine, imageId: string): Promise<Deploymen
     ? ((current ?? (await engine.inspect(oldId)))?.['Image'] as string | undefined)
     : undefined;
   await ensureVolumes(engine);
-  const { newId, checks } = await replaceContainer(engine, { name, imageId, labels, oldId, order });
+  const { newId, checks, kept } = await replaceContainer(engine, {
+    name,
+    imageId,
+    labels,
+    oldId,
+    order,
+    ...(options.runRef ? { runRef: options.runRef } : {}),
+    ...(options.keepPrevious ? { keepPrevious: true } : {}),
+  });
 
   const after = new Date().toISOString();
   await writeDeployRecord(ctx.projectDir, engine.target.label, name, {
@@ -95,7 +125,7 @@ export async function deploy(engine: Engine, imageId: string): Promise<Deploymen
   } catch (error) {
     ctx.progress(`old images were not removed (${messageOf(error)}); the next deploy tries again`);
   }
-  return { ...base, replaced: oldId !== undefined, upToDate: false, checks };
+  return { ...base, replaced: oldId !== undefined, upToDate: false, checks, ...(kept ? { kept } : {}) };
 }
 
 /**

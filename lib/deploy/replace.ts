@@ -37,10 +37,22 @@ export interface ReplaceRequest {
   /** The service's container now (undefined: first deploy). */
   readonly oldId: string | undefined;
   readonly order: ReplaceOrder;
+  /** What `docker run` names the image by: a fleet host's `repo@sha256:…`; default the image id. */
+  readonly runRef?: string;
+  /**
+   * Keep the old container, stopped, after the new one is verified (the fleet's
+   * `deploy.rollbackAll`: a later host's failure can still put it back). The caller then either
+   * removes it or rolls back to it; a run that dies in between leaves `<name>-previous`, which
+   * the next deploy removes once `<name>` is verified (./leftovers.ts).
+   */
+  readonly keepPrevious?: boolean;
 }
 
 /** Start, verify, commit. Throws a `deploy-failed` failure (after the rollback) when the new one is not good. */
-export async function replaceContainer(engine: Engine, r: ReplaceRequest): Promise<{ newId: string; checks: Check[] }> {
+export async function replaceContainer(
+  engine: Engine,
+  r: ReplaceRequest,
+): Promise<{ newId: string; checks: Check[]; kept?: string }> {
   const { ctx } = engine;
   const policy = ctx.config.container;
   const previous = previousName(r.name);
@@ -57,7 +69,7 @@ export async function replaceContainer(engine: Engine, r: ReplaceRequest): Promi
     } else if (startFirst) {
       ctx.progress(`starting the new container as ${startAs}; ${r.name} keeps serving until it is verified`);
     }
-    const started = await engine.docker(runArgs(policy, r.imageId, startAs, r.labels));
+    const started = await engine.docker(runArgs(policy, r.runRef ?? r.imageId, startAs, r.labels));
     newId = started.stdout.trim() || undefined;
     await waitHealthy(ctx, startAs, policy.healthTimeoutSeconds, { target: engine.target });
     checks = await verify(engine, startAs, r.imageId);
@@ -83,6 +95,11 @@ export async function replaceContainer(engine: Engine, r: ReplaceRequest): Promi
   }
   // Committed: the new container is verified under the service's name. Nothing after this point
   // rolls back; stopping and removing the old container is cleanup that runs even when interrupted.
+  if (r.oldId && r.keepPrevious) {
+    // Stopped but kept under <name>-previous (start-first renamed it; stop-first already had).
+    if (startFirst) await engine.docker(['stop', r.oldId], { critical: true, nothrow: true });
+    return { newId: newId ?? r.name, checks, kept: r.oldId };
+  }
   if (r.oldId) {
     const cleanup = { critical: true, nothrow: true } as const;
     // Start-first: the old one still serves; a graceful stop, then -f in case the stop did not end it.

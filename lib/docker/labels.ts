@@ -22,6 +22,16 @@ export const LABELS = Object.freeze({
   runSpec: 'io.cloudy-tasks.run-spec',
   /** On containers: the service (`container.name`) the container is, or is about to become. */
   service: 'io.cloudy-tasks.service',
+  /**
+   * On a fleet lock marker (lib/deploy/fleet-lock.ts): the holding run's random token, and who
+   * holds it (machine, pid, its pid namespace, start time), so a refusal can name the holder and
+   * a dead run's marker can be recognised on the machine that started it.
+   */
+  fleetLock: 'io.cloudy-tasks.fleet-lock',
+  fleetLockMachine: 'io.cloudy-tasks.fleet-lock.machine',
+  fleetLockPid: 'io.cloudy-tasks.fleet-lock.pid',
+  fleetLockPidNamespace: 'io.cloudy-tasks.fleet-lock.pid-namespace',
+  fleetLockStartedAt: 'io.cloudy-tasks.fleet-lock.started-at',
 });
 
 /**

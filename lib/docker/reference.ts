@@ -113,3 +113,23 @@ function isIpv4(text: string): boolean {
   const parts = text.split('.');
   return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
 }
+
+// -- fleet hosts (deploy.hosts): here, not in ./target.ts, because the config checks them at load
+// time and this module is already loaded then (./target.ts is run-time only).
+
+/** A docker endpoint URL the CLI's `--host` takes (`npipe://` for Windows engines). */
+const HOST_URL = /^(unix|tcp|ssh|npipe):\/\/\S+$/;
+/** A docker context name, as `docker context create` accepts it. */
+const CONTEXT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/;
+
+export const isHostUrl = (host: string): boolean => HOST_URL.test(host);
+
+/**
+ * What is wrong with `host` as a fleet host (`deploy.hosts`), or undefined when it is a Docker
+ * endpoint URL or a docker context name.
+ */
+export function fleetHostProblem(host: string): string | undefined {
+  if (HOST_URL.test(host) || CONTEXT_NAME.test(host)) return undefined;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(host)) return 'the scheme is not one docker --host takes';
+  return host.trim() === '' ? 'it is empty' : 'it is neither an endpoint URL nor a context name';
+}

@@ -5,6 +5,7 @@
  * The engine is chosen with docker's own global flags, so the logged command (and `--dry-run`)
  * shows exactly where it runs and can be pasted into a shell.
  */
+import { isHostUrl } from './reference.js';
 
 /** A Docker engine: the local default, a `--host` URL or a `--context` name. */
 export interface DockerTarget {
@@ -32,4 +33,9 @@ export function contextTarget(name: string): DockerTarget {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/.test(name))
     throw new Error(`Internal error: not a docker context name: ${JSON.stringify(name)}`);
   return { label: `context:${name}`, globalArgs: ['--context', name] };
+}
+
+/** The engine of one fleet host: a `--host` URL, else a `--context` name (validated at load time). */
+export function fleetTarget(host: string): DockerTarget {
+  return isHostUrl(host) ? hostTarget(host) : contextTarget(host);
 }

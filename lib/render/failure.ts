@@ -7,6 +7,7 @@ import type { Failure } from '../failure.js';
 import { SEVERITIES } from '../scan/severity.js';
 import { unreachable } from '../util/unreachable.js';
 import { VERSION } from '../version.js';
+import { formatFleetFailed, formatFleetLocked } from './fleet.js';
 import { formatLockError, formatLocked, formatLockLost } from './lock.js';
 import { shorten } from './text.js';
 
@@ -78,6 +79,10 @@ export function formatFailure(f: Failure): string {
       const [headline, ...details] = formatFailure(f.cause).split('\n');
       return [`deploy failed: ${headline}; rollback: ${f.rollback}`, ...details].join('\n');
     }
+    case 'fleet-failed':
+      return formatFleetFailed(f, formatFailure);
+    case 'fleet-locked':
+      return formatFleetLocked(f);
     case 'state-error':
       return f.problem;
     case 'locked':

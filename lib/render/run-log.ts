@@ -116,6 +116,8 @@ const NO_TAIL: ReadonlySet<Failure['reason']> = new Set([
   'state-error',
   'lock-lost',
   'deploy-failed',
+  'fleet-failed',
+  'fleet-locked',
   'vulnerabilities-found',
   'checks-failed',
 ]);

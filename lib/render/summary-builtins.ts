@@ -11,6 +11,7 @@ import type { ScanResult } from '../scan/result.js';
 import { formatChecksTable } from './checks.js';
 import { formatComposeAudit } from './compose.js';
 import { countLine } from './findings.js';
+import { fleetResult } from './fleet.js';
 import { formatTable } from './table.js';
 
 export interface BuiltinSummary {
@@ -61,7 +62,24 @@ function scan(output: ScanResult): BuiltinSummary {
   return { line: `${countLine(output.counts)}; none at or above ${output.threshold}` };
 }
 
-function deploy(output: { container: string; imageId: string; checks: readonly Check[] }): BuiltinSummary {
+function deploy(output: {
+  container: string;
+  imageId: string;
+  checks: readonly Check[];
+  hosts?: readonly { host: string; upToDate: boolean; checks: readonly Check[] }[];
+}): BuiltinSummary {
+  if (output.hosts) {
+    if (output.hosts.every((h) => h.checks.length === 0))
+      return {
+        line: `${output.container} would run ${output.imageId} on ${plural(output.hosts.length, 'host')} (--dry-run)`,
+      };
+    const { line, table } = fleetResult(output.hosts, shortImageId(output.imageId), checkCounts);
+    return {
+      line: `${output.container}: ${line}`,
+      details: () => `fleet deploy of ${output.container}:\n${table}`,
+      upToDate: output.hosts.every((h) => h.upToDate),
+    };
+  }
   if (output.checks.length === 0) return { line: `${output.container} would run ${output.imageId} (--dry-run)` };
   return {
     line: `${output.container} running ${shortImageId(output.imageId)}, healthy, ${checkCounts(output.checks)}`,

@@ -132,8 +132,16 @@ export async function lockDirIdentity(lockDir: string): Promise<HolderRecord['lo
 
 /** True only when we can be sure: same host, same pid namespace, and the pid does not exist. */
 export async function isDeadLocalHolder(record: HolderRecord): Promise<boolean> {
-  const { pid, host } = record.holder;
-  if (host !== hostname() || record.pidNamespace !== (await ownPidNamespace())) return false;
+  return isDeadLocalProcess(record.holder.host, record.holder.pid, record.pidNamespace);
+}
+
+/**
+ * True only when process `pid` of machine `host` (in pid namespace `pidNamespace`, the
+ * `/proc/self/ns/pid` link text) provably no longer exists: the same test for the run lock and
+ * the fleet lock's markers (lib/deploy/fleet-lock.ts).
+ */
+export async function isDeadLocalProcess(host: string, pid: number, pidNamespace: string | null): Promise<boolean> {
+  if (host !== hostname() || pidNamespace !== (await ownPidNamespace())) return false;
   // pid 0 and negative pids address process groups in kill(2); never judge those.
   if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return false;
   try {

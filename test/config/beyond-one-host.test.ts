@@ -19,6 +19,9 @@ Keys('defaults: a local engine, one replica, reservations from the limits, nothi
   assert.equal(c.deploy, {
     order: 'auto',
     target: 'engine',
+    hosts: [],
+    parallel: 1,
+    rollbackAll: false,
     replicas: 1,
     reservations: { memory: '512m', cpus: '0.25' },
   });

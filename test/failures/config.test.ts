@@ -21,6 +21,40 @@ const cases: readonly {
   probed?: true;
 }[] = [
   {
+    what: 'a fleet host that is neither an endpoint URL nor a context name',
+    files: json({ image: { registry: '127.0.0.1:5000' }, deploy: { hosts: ['ssh://deploy@web1', 'web 2'] } }),
+    line: 'cloudy-tasks: .cloudyrc.json: deploy.hosts[1]: expected a Docker endpoint URL (unix://, tcp://, ssh://) or a docker context name, got "web 2" (it is neither an endpoint URL nor a context name; write e.g. "ssh://deploy@web1", "tcp://10.0.0.5:2376" or a name from docker context ls)',
+  },
+  {
+    what: 'a fleet host with a scheme docker --host does not take',
+    files: json({ image: { registry: '127.0.0.1:5000' }, deploy: { hosts: ['http://web1:2375'] } }),
+    line: 'cloudy-tasks: .cloudyrc.json: deploy.hosts[0]: expected a Docker endpoint URL (unix://, tcp://, ssh://) or a docker context name, got "http://web1:2375" (the scheme is not one docker --host takes; write e.g. "ssh://deploy@web1", "tcp://10.0.0.5:2376" or a name from docker context ls)',
+  },
+  {
+    what: 'a fleet host listed twice',
+    files: json({ image: { registry: '127.0.0.1:5000' }, deploy: { hosts: ['ssh://web1', 'ssh://web1'] } }),
+    line: 'cloudy-tasks: .cloudyrc.json: deploy.hosts[1]: expected each host once (a host listed twice would be deployed twice), got "ssh://web1" (remove the duplicate)',
+  },
+  {
+    what: 'a fleet without a registry to pull the digest from',
+    files: json({ deploy: { hosts: ['ssh://web1'] } }),
+    line: 'cloudy-tasks: .cloudyrc.json: deploy.hosts: expected image.registry as well (every host pulls the pushed image by digest), got ["ssh://web1"] (set image: { registry: "registry.example.com/team" }, a registry every host can pull from)',
+  },
+  {
+    what: 'fleet hosts with the swarm target',
+    files: json({
+      image: { registry: '127.0.0.1:5000' },
+      deploy: { target: 'swarm', hosts: ['ssh://web1'] },
+      swarm: { allowUnsupported: ['no-new-privileges', 'memory-swap', 'network-none', 'icc'] },
+    }),
+    line: 'cloudy-tasks: .cloudyrc.json: deploy.hosts: expected no fleet hosts with deploy.target "swarm" (the swarm deploys through the manager DOCKER_HOST points at), got ["ssh://web1"] (remove deploy.hosts, or list the other nodes in swarm.nodeHosts)',
+  },
+  {
+    what: 'deploy.parallel below one',
+    files: json({ image: { registry: '127.0.0.1:5000' }, deploy: { hosts: ['ssh://web1'], parallel: 0 } }),
+    line: 'cloudy-tasks: .cloudyrc.json: deploy.parallel: expected a number >= 1, got 0',
+  },
+  {
     what: 'a misspelt key names the key it probably is',
     files: json({ container: { memroy: '1g' } }),
     line: 'cloudy-tasks: .cloudyrc.json: container.memroy is not a config key; did you mean container.memory?',
