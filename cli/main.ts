@@ -155,11 +155,12 @@ export async function main(
           'no task given; name one or more tasks, e.g. cloudy-tasks deploy-secure (cloudy-tasks --list shows them)',
       },
     ]);
+  const { bindSelection, unknownOptions } = await import('./params.js');
+  const unknown = unknownOptions(args.taskWords, registry.value, [...OPTION_NAMES]);
+  if (unknown.length > 0) return fail(unknown);
   const selection = selectTargets(graph.value, targets);
   if (!selection.ok) return fail(selection.error);
-  const params = (await import('./params.js')).bindSelection(selection.value, registry.value, args.taskWords, [
-    ...OPTION_NAMES,
-  ]);
+  const params = bindSelection(selection.value, registry.value, args.taskWords, [...OPTION_NAMES]);
   if (!params.ok) return fail(params.error);
 
   const [{ loadEnvPolicy }, { execute, summaryExitCode }, { makeRedactor }, { confineWritesTo }] = await Promise.all([

@@ -40,3 +40,16 @@ export function bindSelection(
 }
 
 const badParam = (problem: ParamProblem): Failure => ({ reason: 'bad-param', problem });
+
+/**
+ * The words no task takes, checked before the targets are: in `greet --tims 3` the cause is the
+ * misspelt option, not an "unknown task 3" (the value it would have taken). Words after a name
+ * that is no task are left to the unknown-task failure.
+ */
+export function unknownOptions(words: readonly ParamWord[], registry: Registry, globals: readonly string[]): Failure[] {
+  return words
+    .filter((w) => registry.tasks.has(w.task))
+    .flatMap((w) => bindParams(w.task, registry.tasks.get(w.task)?.params ?? {}, [w], globals).problems)
+    .filter((p) => p.kind === 'unknown')
+    .map(badParam);
+}
