@@ -61,17 +61,16 @@ export const release = defineTask({
   name: 'release',
   description: 'Tag and push a release',
   params: {
-    version: { type: 'string', description: 'the version to tag', required: true },
+    tag: { type: 'string', description: 'the version to tag, e.g. 1.4.2', required: true },
     retries: { type: 'number', description: 'push attempts', default: 3 },
     channel: { type: 'string', description: 'where', choices: ['beta', 'stable'], default: 'beta' },
     'dry-push': { type: 'boolean', description: 'tag but do not push' },
   },
   run: async (ctx) => {
-    const version: string = ctx.params.version; // required: always a string
+    const tag: string = ctx.params.tag; // required: always a string
     const retries: number = ctx.params.retries; // defaulted: always a number
-    const skip: boolean = ctx.params['dry-push']; // ctx.params.versoin would be a compile error
-    await ctx.$`git tag v${version}`;
-    for (let i = 0; !skip && i < retries; i++)
-      if ((await ctx.$.nothrow`git push origin v${version}`).exitCode === 0) break;
+    const skip: boolean = ctx.params['dry-push']; // ctx.params.tga would be a compile error
+    await ctx.$`git tag v${tag}`;
+    for (let i = 0; !skip && i < retries; i++) if ((await ctx.$.nothrow`git push origin v${tag}`).exitCode === 0) break;
   },
 });
