@@ -152,7 +152,7 @@ export async function main(
       {
         reason: 'usage',
         message:
-          'no task given; name one or more tasks, e.g. cloudy-tasks deploy-secure (cloudy-tasks --list shows them)',
+          'no task given; name one or more tasks, e.g. cloudy-tasks deploy-secure (cloudy-tasks --list shows them), or set default in the config',
       },
     ]);
   const { bindSelection, unknownOptions } = await import('./params.js');

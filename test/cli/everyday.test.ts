@@ -118,7 +118,7 @@ S('a bare cloudy-tasks runs the default task; without one it says how to name a 
   expectFailure(
     await runCli(none, []),
     2,
-    'cloudy-tasks: no task given; name one or more tasks, e.g. cloudy-tasks deploy-secure (cloudy-tasks --list shows them) (see cloudy-tasks --help)',
+    'cloudy-tasks: no task given; name one or more tasks, e.g. cloudy-tasks deploy-secure (cloudy-tasks --list shows them), or set default in the config (see cloudy-tasks --help)',
   );
 });
 
