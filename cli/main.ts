@@ -45,6 +45,8 @@ export async function main(
   // this path only, so --list and --help pay nothing for it.
   let redact: ((text: string) => string) | undefined;
   let where = process.cwd();
+  // `--env NAME`: its `.env.NAME` holds secrets to mask too.
+  let environment: string | undefined;
   const fail = async (failures: readonly Failure[]): Promise<number> => {
     let mask = redact;
     if (mask === undefined) {
@@ -52,7 +54,7 @@ export async function main(
         import('../lib/render/redact.js'),
         import('../lib/config/env.js'),
       ]);
-      mask = makeRedactor({ ...(await envFileValues(where)), ...io.env });
+      mask = makeRedactor({ ...(await envFileValues(where, environment)), ...io.env });
     }
     for (const f of failures) errLine(mask(`cloudy-tasks: ${formatFailure(f)}`));
     // On GitHub Actions the bad key is also marked in the file (loaded only then).
@@ -66,6 +68,7 @@ export async function main(
   const parsed = parseCli(argv);
   if (!parsed.ok) return fail([parsed.error]);
   const first = parsed.value;
+  environment = first.env;
   // `--help` alone is the CLI's help, with nothing loaded; `<task> --help` is the task's.
   if (first.help && first.targets.length === 0) {
     out(HELP);

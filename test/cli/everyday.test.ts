@@ -173,6 +173,22 @@ S('--env with an unknown name exits 2 listing the known ones', async () => {
   );
 });
 
+S('--env: a secret from .env.NAME quoted by a load-time error is masked', async () => {
+  const p = project({
+    files: {
+      '.env.staging': 'API_TOKEN=s3cr3t-staging-value\n',
+      '.cloudyrc.json': JSON.stringify({
+        environments: { staging: { container: { memory: 's3cr3t-staging-value' } } },
+      }),
+    },
+  });
+  const r = await runCli(p, ['--list', '--env', 'staging']);
+  assert.is(r.code, 2, r.stderr);
+  assert.match(r.stderr, 'environments["staging"].container.memory: expected a size');
+  assert.not.match(r.stderr, 's3cr3t-staging-value');
+  assert.match(r.stderr, '***');
+});
+
 S('an environment with a bad value is reported at its own path', async () => {
   const p = project({
     files: { '.cloudyrc.json': JSON.stringify({ environments: { prod: { container: { memory: 512 } } } }) },
