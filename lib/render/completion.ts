@@ -1,7 +1,8 @@
 /**
  * `cloudy-tasks completion bash|zsh|fish`: a script the shell sources. Task names are never baked
  * in: each completion asks `cloudy-tasks --list --quiet` (names only, one per line), passing on
- * the `-C DIR` / `-c FILE` already typed, so a task added to the config completes at once. Options
+ * the `-C DIR` / `-c FILE` already typed, so a task added to the config completes at once (bash
+ * also completes the last task's parameters, from `help <task> --json`). Options
  * come from the CLI's own table (handed in), so the scripts cannot drift from the parser.
  */
 
@@ -57,12 +58,19 @@ _cloudy_tasks() {
     completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")); return ;;
     ${valued(options)}) return ;;
   esac
-  if [[ $cur == -* ]]; then
-    COMPREPLY=($(compgen -W "${flags(options)}" -- "$cur"))
-    return
-  fi
   local tasks
   tasks=$(command "\${COMP_WORDS[0]}" "\${where[@]}" --list --quiet 2>/dev/null)
+  if [[ $cur == -* ]]; then
+    # The parameters of the last task typed (from its help), then cloudy-tasks' own options.
+    local task="" params="" w
+    for ((i = 1; i < COMP_CWORD; i++)); do
+      for w in $tasks; do [[ \${COMP_WORDS[i]} == "$w" ]] && task=$w; done
+    done
+    [[ -n $task ]] && params=$(command "\${COMP_WORDS[0]}" "\${where[@]}" help "$task" --json 2>/dev/null |
+      grep -o '"--[a-z0-9-]*"' | tr -d '"')
+    COMPREPLY=($(compgen -W "$params ${flags(options)}" -- "$cur"))
+    return
+  fi
   COMPREPLY=($(compgen -W "$tasks ${COMMANDS.join(' ')}" -- "$cur"))
 }
 complete -F _cloudy_tasks cloudy-tasks

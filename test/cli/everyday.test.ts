@@ -297,6 +297,10 @@ S('completion bash, sourced in bash, completes task names from the config (compg
   assert.equal(completeIn(p.dir, ['cloudy-tasks', 'docker', 'afte']), ['after']);
   assert.equal(completeIn(p.dir, ['cloudy-tasks', '--ver']), ['--verbose', '--version']);
   assert.equal(completeIn(p.dir, ['cloudy-tasks', 'completion', '']), ['bash', 'zsh', 'fish']);
+  // After a task with parameters, its parameters first (bash asks help <task> --json).
+  assert.equal(completeIn(p.dir, ['cloudy-tasks', 'greet', '--who', 'x', '--t']), ['--times']);
+  assert.equal(completeIn(p.dir, ['cloudy-tasks', 'greet', '--lo']), ['--loud']);
+  assert.equal(completeIn(p.dir, ['cloudy-tasks', 'hello', '--lo']), []);
   // A value is not completed as a task.
   assert.equal(completeIn(p.dir, ['cloudy-tasks', '--env', '']), []);
 });
