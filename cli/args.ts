@@ -5,6 +5,8 @@
 
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import type { ParamSpecs, ParamWord } from '../lib/engine/params.js';
+import type { AnyParams } from '../lib/engine/task.js';
 import type { Failure } from '../lib/failure.js';
 import { err, ok, type Result } from '../lib/util/result.js';
 import { closest } from '../lib/util/suggest.js';
@@ -38,6 +40,14 @@ export interface CliArgs {
   readonly cwd: string;
   readonly help: boolean;
   readonly version: boolean;
+  /** `--summary`: what the named tasks are and do (the same as `help <task>`). */
+  readonly summary: boolean;
+  /** `--env NAME`: `.env.NAME` over `.env`, and `environments.NAME` over the config. */
+  readonly env: string | undefined;
+  /** `--name[=value]` words after a target that are no option of ours: the task's parameters. */
+  readonly taskWords: readonly ParamWord[];
+  /** The bound parameter values of each selected task that declares any (set by cli/main.ts). */
+  readonly params?: ReadonlyMap<string, AnyParams>;
 }
 
 const OPTIONS = {
@@ -62,12 +72,32 @@ const OPTIONS = {
   cwd: { type: 'string', short: 'C' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
+  summary: { type: 'boolean' },
+  env: { type: 'string', short: 'e' },
 } as const;
+
+/** Each option's kind, by long name (`string`: it takes a value). */
+export const OPTION_TYPES: Readonly<Record<string, 'string' | 'boolean'>> = Object.fromEntries(
+  Object.entries(OPTIONS).map(([name, o]) => [name, o.type]),
+);
+
+/** The CLI's own option names: no task parameter may take one of them. */
+export const OPTION_NAMES: ReadonlySet<string> = new Set([...Object.keys(OPTIONS), 'graph']);
+
+/** Short options that take a value (`-j 4`): the next word is theirs. */
+const SHORT_WITH_VALUE = new Set(
+  Object.values(OPTIONS)
+    .filter((o) => o.type === 'string' && 'short' in o)
+    .map((o) => (o as { short: string }).short),
+);
 
 export const HELP = `cloudy-tasks: build, scan and deploy a hardened Docker image with a typed task graph
 
-Usage: cloudy-tasks <task...> [options]
+Usage: cloudy-tasks <task> [--param value ...] [<task> ...] [options]
+       cloudy-tasks                 run the config's default task(s)
+       cloudy-tasks help <task>     what a task does, needs, runs and takes
        cloudy-tasks history [--limit N] [--json]
+       cloudy-tasks completion bash|zsh|fish
 
 Built-in tasks:
   preflight            secrets in the build context, Dockerfile hardening lint (no Trivy)
@@ -86,10 +116,14 @@ Nothing changed means nothing happens: docker, security-scan and deploy-secure s
 when their inputs are unchanged ("up to date (...)"); --explain says why each task ran.
 
 Commands:
+  help <task...>       a task's description, dependencies, what it runs, config keys and options
   history              the recorded runs (.cloudy/history.jsonl) as a table; --json for machines
+  completion <shell>   a completion script for bash, zsh or fish (task names from the config)
 
 Options:
-  --list               list tasks (name, description, dependencies); with --json for machines
+  --list               list tasks (name, description, dependencies); --json for machines, -q names only
+  --summary            with task names: the same as help <task...>
+  -e, --env NAME       load .env.NAME over .env and merge environments.NAME over the config
   --graph [dot]        print the task graph as Mermaid (default) or Graphviz dot
   -n, --dry-run        print every command the tasks would run, in order; run none
   --json               one JSON object per line per event on stdout, nothing else
@@ -117,7 +151,14 @@ Exit codes:
 
 Docs: README.md (configuration, writing tasks, scheduling).`;
 
-export function parseCli(argv: readonly string[]): Result<CliArgs, Failure> {
+/**
+ * @param paramsOf the declared parameters of a task (the second pass, once the tasks are known):
+ *   a string or number parameter then takes the next word as its value.
+ */
+export function parseCli(
+  argv: readonly string[],
+  paramsOf?: (task: string) => ParamSpecs | undefined,
+): Result<CliArgs, Failure> {
   // `--graph dot` takes an optional value, which parseArgs cannot express: fold it first.
   const args: string[] = [];
   let graph: CliArgs['graph'];
@@ -136,13 +177,14 @@ export function parseCli(argv: readonly string[]): Result<CliArgs, Failure> {
     }
     args.push(a);
   }
+  const split = splitTaskWords(args, paramsOf);
   let parsed: ReturnType<
     typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>
   >;
   try {
-    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: split.ours, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
-    return err({ reason: 'usage', message: usageProblem(e, args) });
+    return err({ reason: 'usage', message: usageProblem(e, split.ours) });
   }
   const v = parsed.values;
   const badProfile = (v.profile ?? []).find((p) => !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(p));
@@ -156,6 +198,11 @@ export function parseCli(argv: readonly string[]): Result<CliArgs, Failure> {
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     return err({ reason: 'usage', message: `--concurrency takes a whole number >= 1, not "${concurrencyText}"` });
   }
+  if (v.env !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(v.env))
+    return err({
+      reason: 'usage',
+      message: `--env takes an environment name of letters, digits, - and _ such as "staging", not "${v.env}"`,
+    });
   const limitText = v.limit ?? '20';
   const limit = Number(limitText);
   if (!Number.isInteger(limit) || limit < 0) {
@@ -183,7 +230,58 @@ export function parseCli(argv: readonly string[]): Result<CliArgs, Failure> {
     cwd: v.cwd ?? process.cwd(),
     help: v.help ?? false,
     version: v.version ?? false,
+    summary: v.summary ?? false,
+    env: v.env,
+    taskWords: split.words,
   });
+}
+
+/**
+ * Splits the words into ours (options of cloudy-tasks, targets) and the tasks' parameters: a
+ * `--name` that is no option of ours, after a target, belongs to the nearest target before it.
+ * Whether it takes the next word as its value depends on its type, known once the tasks are:
+ * `paramsOf` (the second pass, cli/main.ts) says; without it (the first pass, before the config
+ * is loaded) no word is taken, and the targets found are provisional.
+ */
+function splitTaskWords(
+  argv: readonly string[],
+  paramsOf: ((task: string) => ParamSpecs | undefined) | undefined,
+): { ours: string[]; words: ParamWord[] } {
+  const ours: string[] = [];
+  const words: ParamWord[] = [];
+  let target: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      ours.push(...argv.slice(i));
+      break;
+    }
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = a.slice(2, eq === -1 ? undefined : eq);
+      const option = Object.hasOwn(OPTIONS, name) ? OPTIONS[name as keyof typeof OPTIONS] : undefined;
+      if (option !== undefined || target === undefined) {
+        ours.push(a);
+        if (option?.type === 'string' && eq === -1 && i + 1 < argv.length) ours.push(argv[++i]!);
+        continue;
+      }
+      const inline = eq === -1 ? undefined : a.slice(eq + 1);
+      const after = argv[i + 1];
+      const next = after !== undefined && !after.startsWith('-') ? after : undefined;
+      words.push({ task: target, name, inline, next });
+      const spec = paramsOf?.(target)?.[name];
+      if (spec !== undefined && spec.type !== 'boolean' && inline === undefined && next !== undefined) i++;
+      continue;
+    }
+    if (a.startsWith('-') && a.length > 1) {
+      ours.push(a);
+      if (a.length === 2 && SHORT_WITH_VALUE.has(a[1]!) && i + 1 < argv.length) ours.push(argv[++i]!);
+      continue;
+    }
+    ours.push(a);
+    target = a;
+  }
+  return { ours, words };
 }
 
 /** What each option that takes a value expects, for "needs a value" messages. */

@@ -106,7 +106,12 @@ export async function execute(
     onFailure: args.keepGoing ? 'continue' : 'no-new',
     spawner,
     emit: render,
-    context: explainer ? (task) => ({ ...shared, explain: explainer.forTask(task) }) : () => shared,
+    // Tasks with parameters get their own values; every other task shares one context.
+    context: (task) => {
+      const params = args.params?.get(task);
+      if (explainer) return { ...shared, explain: explainer.forTask(task), ...(params ? { params } : {}) };
+      return params ? { ...shared, params } : shared;
+    },
     convertError: (task, error) =>
       error instanceof UnsafePathError
         ? { reason: 'unsafe-path', path: error.path, kind: error.kind }

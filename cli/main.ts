@@ -11,12 +11,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TaskGraph } from '../lib/engine/graph.js';
+import type { TaskGraph, TaskId } from '../lib/engine/graph.js';
 import type { AnyTask } from '../lib/engine/task.js';
 import { exitCodeOf, type Failure } from '../lib/failure.js';
 import { formatFailure } from '../lib/render/failure.js';
+import { closest } from '../lib/util/suggest.js';
 import { VERSION } from '../lib/version.js';
-import { HELP, parseCli } from './args.js';
+import { HELP, OPTION_NAMES, parseCli } from './args.js';
 import type { Io } from './io.js';
 
 export type { Io };
@@ -44,6 +45,8 @@ export async function main(
   // this path only, so --list and --help pay nothing for it.
   let redact: ((text: string) => string) | undefined;
   let where = process.cwd();
+  // `--env NAME`: its `.env.NAME` holds secrets to mask too.
+  let environment: string | undefined;
   const fail = async (failures: readonly Failure[]): Promise<number> => {
     let mask = redact;
     if (mask === undefined) {
@@ -51,7 +54,7 @@ export async function main(
         import('../lib/render/redact.js'),
         import('../lib/config/env.js'),
       ]);
-      mask = makeRedactor({ ...(await envFileValues(where)), ...io.env });
+      mask = makeRedactor({ ...(await envFileValues(where, environment)), ...io.env });
     }
     for (const f of failures) errLine(mask(`cloudy-tasks: ${formatFailure(f)}`));
     // On GitHub Actions the bad key is also marked in the file (loaded only then).
@@ -64,18 +67,20 @@ export async function main(
 
   const parsed = parseCli(argv);
   if (!parsed.ok) return fail([parsed.error]);
-  const args = parsed.value;
-  if (args.help) {
+  const first = parsed.value;
+  environment = first.env;
+  // `--help` alone is the CLI's help, with nothing loaded; `<task> --help` is the task's.
+  if (first.help && first.targets.length === 0) {
     out(HELP);
     return 0;
   }
-  if (args.version) {
+  if (first.version) {
     out(VERSION);
     return 0;
   }
-  const cwd = path.resolve(args.cwd);
+  const cwd = path.resolve(first.cwd);
   where = cwd;
-  if (!existsSync(cwd)) return fail([{ reason: 'usage', message: `--cwd ${args.cwd}: no such directory` }]);
+  if (!existsSync(cwd)) return fail([{ reason: 'usage', message: `--cwd ${first.cwd}: no such directory` }]);
 
   const [{ loadConfig }, { collectTasks }, { buildGraph, selectTargets, toDot, toMermaid }, tasks] = await Promise.all([
     import('../lib/config/load.js'),
@@ -83,16 +88,54 @@ export async function main(
     import('../lib/engine/graph.js'),
     builtins(),
   ]);
-  const loaded = await loadConfig({ cwd, ...(args.config ? { file: args.config } : {}), selfEntry: selfEntry() });
+  const loaded = await loadConfig({
+    cwd,
+    ...(first.config ? { file: first.config } : {}),
+    ...(first.env ? { environment: first.env } : {}),
+    selfEntry: selfEntry(),
+  });
   if (!loaded.ok) return fail(loaded.error);
   const config = loaded.value.config;
-  const registry = collectTasks(tasks, loaded.value.tasks, config.file);
+  const registry = collectTasks(tasks, loaded.value.tasks, config.file, OPTION_NAMES);
   if (!registry.ok) return fail(registry.error);
   const graph = buildGraph(registry.value.specs);
   if (!graph.ok) return fail(graph.error);
+  // The second pass knows each task's parameters: `--tag v2` takes its value, `--loud` does not.
+  const reparsed = parseCli(argv, (task) => registry.value.tasks.get(task)?.params);
+  if (!reparsed.ok) return fail([reparsed.error]);
+  const args = reparsed.value;
+  const defaults = config.default.filter((name) => !graph.value.nodes.has(name as TaskId));
+  if (defaults.length > 0) return fail(defaults.map((name) => unknownDefault(name, graph.value, config.file, cwd)));
 
   if (args.list) {
-    listTasks(graph.value, args.json, out);
+    listTasks(graph.value, args.json, args.verbosity === 'quiet', out);
+    return 0;
+  }
+  // `help`, `completion` and `history` are commands unless the config defines a task of that name.
+  const command = (name: string) => args.targets[0] === name && !registry.value.tasks.has(name);
+  if (command('completion')) {
+    const { completion } = await import('./commands.js');
+    const shell = args.targets.length === 1 ? undefined : args.targets.slice(1).join(' ');
+    const script = completion(shell);
+    if (!script.ok) return fail([script.error]);
+    out(script.value);
+    return 0;
+  }
+  const helpFor = command('help') ? args.targets.slice(1) : args.help || args.summary ? args.targets : undefined;
+  if (helpFor !== undefined) {
+    if (helpFor.length === 0) {
+      out(HELP);
+      return 0;
+    }
+    const text = (await import('./commands.js')).taskHelp(
+      helpFor,
+      graph.value,
+      registry.value,
+      args.json,
+      selectTargets,
+    );
+    if (!text.ok) return fail(text.error);
+    out(text.value);
     return 0;
   }
   if (args.graph) {
@@ -105,16 +148,23 @@ export async function main(
   // `history` is a command unless the config defines a task of that name.
   if (args.targets[0] === 'history' && !registry.value.tasks.has('history'))
     return (await import('./history.js')).historyCommand(config.projectDir, args, { out, err: errLine });
-  if (args.targets.length === 0)
+  // A bare `cloudy-tasks` runs the config's `default`, else says how to name a task.
+  const targets = args.targets.length > 0 ? args.targets : config.default;
+  if (targets.length === 0)
     return fail([
       {
         reason: 'usage',
         message:
-          'no task given; name one or more tasks, e.g. cloudy-tasks deploy-secure (cloudy-tasks --list shows them)',
+          'no task given; name one or more tasks, e.g. cloudy-tasks deploy-secure (cloudy-tasks --list shows them), or set default in the config',
       },
     ]);
-  const selection = selectTargets(graph.value, args.targets);
+  const { bindSelection, unknownOptions } = await import('./params.js');
+  const unknown = unknownOptions(args.taskWords, registry.value, [...OPTION_NAMES]);
+  if (unknown.length > 0) return fail(unknown);
+  const selection = selectTargets(graph.value, targets);
   if (!selection.ok) return fail(selection.error);
+  const params = bindSelection(selection.value, registry.value, args.taskWords, [...OPTION_NAMES]);
+  if (!params.ok) return fail(params.error);
 
   const [{ loadEnvPolicy }, { execute, summaryExitCode }, { makeRedactor }, { confineWritesTo }] = await Promise.all([
     import('../lib/config/env.js'),
@@ -150,14 +200,14 @@ export async function main(
     pid: process.pid,
     version: VERSION,
     startedAt: started.toISOString(),
-    tasks: args.targets,
+    tasks: targets,
     selected: selection.value.order,
     dryRun: args.dryRun,
   });
   let log: import('../lib/render/run-log.js').RunLog | undefined;
   const run = async (lockLost?: AbortSignal) => {
     const { summary, log: record } = await execute(
-      args,
+      { ...args, targets, params: params.value },
       config,
       graph.value,
       registry.value,
@@ -180,7 +230,7 @@ export async function main(
       const { runFinished } = await import('./run-finished.js');
       const outcome = result.summary.interruptedBy ? 'interrupted' : result.code === 0 ? 'succeeded' : 'failed';
       const finished = runFinished(
-        { tasks: args.targets },
+        { tasks: targets },
         started,
         outcome,
         result.code,
@@ -194,7 +244,7 @@ export async function main(
   // Loaded only for real runs: the lock library installs exit hooks that --list does not need.
   const { withRunRecord } = await import('./scheduled.js');
   const result = await withRunRecord(
-    { projectDir: config.projectDir, project: config.projectName, tasks: args.targets, argv, startedAt: started },
+    { projectDir: config.projectDir, project: config.projectName, tasks: targets, argv, startedAt: started },
     run,
     { config: config.notify, redact: runRedact, warn: errLine },
   );
@@ -212,8 +262,13 @@ export async function main(
   return result.code;
 }
 
-function listTasks(graph: TaskGraph, json: boolean, out: (line: string) => void): void {
+function listTasks(graph: TaskGraph, json: boolean, namesOnly: boolean, out: (line: string) => void): void {
   const rows = [...graph.nodes.values()].sort(byName(graph));
+  // `--list -q`: the names, one per line (what the completion scripts read).
+  if (namesOnly && !json) {
+    for (const n of rows) out(n.id);
+    return;
+  }
   if (json) {
     out(JSON.stringify(rows.map((n) => ({ name: n.id, description: n.description, deps: n.deps, source: n.source }))));
     return;
@@ -233,4 +288,17 @@ function listTasks(graph: TaskGraph, json: boolean, out: (line: string) => void)
 function byName(graph: TaskGraph): (a: { id: string }, b: { id: string }) => number {
   const plain = [...graph.nodes.keys()].every((id) => /^[a-z0-9-]*$/.test(id));
   return plain ? (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : (a, b) => a.id.localeCompare(b.id);
+}
+
+/** `default` naming no task: a config error at load time (exit 2), with the closest name. */
+function unknownDefault(name: string, graph: TaskGraph, file: string | undefined, cwd: string): Failure {
+  const guess = closest(name, [...graph.nodes.keys()]);
+  return {
+    reason: 'invalid-config',
+    ...(file ? { file: path.relative(cwd, file) || file } : {}),
+    path: 'default',
+    expected: 'the name of a task (cloudy-tasks --list shows them)',
+    received: JSON.stringify(name),
+    ...(guess ? { hint: `did you mean "${guess}"?` } : {}),
+  };
 }

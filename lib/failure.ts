@@ -6,11 +6,21 @@
  * "Internal error:" message); any other exception is converted into a failure at one boundary
  * in the runner. Each variant carries only what its message needs.
  */
+import type { ParamProblem } from './engine/params.js';
 import type { Severity } from './scan/severity.js';
 
 export type Failure =
   /** Wrong command-line usage (unknown flag, missing value). Exit 2. */
   | { readonly reason: 'usage'; readonly message: string }
+  /** A task parameter on the command line that the task does not take, or a bad or missing value. Exit 2. */
+  | { readonly reason: 'bad-param'; readonly problem: ParamProblem }
+  /** `--env NAME` naming neither an `environments` key nor an `.env.NAME` file. Exit 2. */
+  | {
+      readonly reason: 'unknown-environment';
+      readonly name: string;
+      readonly known: readonly string[];
+      readonly file?: string;
+    }
   /** A task name on the command line or in `deps` that no task has. Exit 2. */
   | {
       readonly reason: 'unknown-task';
@@ -259,6 +269,8 @@ export interface BlockingFinding {
 export function exitCodeOf(failure: Failure): number {
   switch (failure.reason) {
     case 'usage':
+    case 'bad-param':
+    case 'unknown-environment':
     case 'unknown-task':
     case 'duplicate-task':
     case 'cycle':

@@ -22,6 +22,11 @@ export interface EnvPolicyInput {
   readonly file: string;
   /** `.env.example` path relative to the project, or undefined for the default lookup. */
   readonly example: string | undefined;
+  /**
+   * `--env NAME`: `<file>.NAME` (`.env.staging`) is loaded too, and its values win over `.env`'s
+   * (the dotenv convention: the more specific file wins; the process environment wins over both).
+   */
+  readonly environment?: string | undefined;
 }
 
 export interface LoadedEnv {
@@ -120,7 +125,10 @@ export async function loadEnvPolicy(input: EnvPolicyInput): Promise<Result<Loade
   const failures: Failure[] = [];
   try {
     // quiet: dotenv 17+ prints a banner otherwise; paths absolute: dotenv-safe resolves from cwd.
-    config({ path: envFile, example: exampleFile, allowEmptyValues: false, quiet: true });
+    // dotenv with several files: the first one's value wins, and none overrides process.env.
+    const files = input.environment ? [`${envFile}.${input.environment}`, envFile] : envFile;
+    // (@types/dotenv-safe still types `path` as one string; dotenv 16.4+ itself takes a list.)
+    config({ path: files as string, example: exampleFile, allowEmptyValues: false, quiet: true });
   } catch (e) {
     // dotenv-safe's MissingEnvVarsError (not in its type definitions): `missing` lists the names.
     const missing = (e as { name?: string; missing?: unknown }).missing;
@@ -167,19 +175,23 @@ function mergeMissing(failures: Failure[]): Failure[] {
 }
 
 /**
- * The values of `.env` in `dir` (or its project root), without applying them: for masking secrets
+ * The values of `.env` (and `.env.NAME` under `--env NAME`) in `dir` (or its project root), without applying them: for masking secrets
  * in an error printed before the env policy has run. Missing or unreadable: none.
  */
-export async function envFileValues(dir: string): Promise<Record<string, string>> {
+export async function envFileValues(dir: string, environment?: string): Promise<Record<string, string>> {
   for (let d = path.resolve(dir); ; d = path.dirname(d)) {
     const file = path.join(d, '.env');
-    if (existsSync(file)) {
-      try {
-        const { parse } = await import('dotenv');
-        return parse(readFileSync(file));
-      } catch {
-        return {};
-      }
+    const specific = environment ? `${file}.${environment}` : undefined;
+    if (existsSync(file) || (specific && existsSync(specific))) {
+      const { parse } = await import('dotenv');
+      const read = (f: string | undefined) => {
+        try {
+          return f && existsSync(f) ? parse(readFileSync(f)) : {};
+        } catch {
+          return {};
+        }
+      };
+      return { ...read(file), ...read(specific) };
     }
     if (existsSync(path.join(d, 'package.json')) || path.dirname(d) === d) return {};
   }

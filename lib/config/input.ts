@@ -181,6 +181,16 @@ export interface Config {
     /** Service type when ports are published. Default `ClusterIP`. */
     readonly serviceType?: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
   };
+  /**
+   * The task(s) a bare `cloudy-tasks` runs (no task named). Without it, a bare call is a usage
+   * error that says how to name one.
+   */
+  readonly default?: string | readonly string[];
+  /**
+   * Settings per environment, selected with `--env NAME`: deep-merged over the rest of this
+   * config before it is validated (objects merge key by key; lists and values replace).
+   */
+  readonly environments?: Readonly<Record<string, ConfigOverlay>>;
   /** Your own tasks: declarative (`{ run: '...' }`) or made with `defineTask`. */
   readonly tasks?: Readonly<Record<string, DeclarativeTask | AnyTask>>;
   /** Tell someone how a run ended (scheduled runs: cron mails output, not exit codes). */
@@ -193,6 +203,9 @@ export interface Config {
     readonly timeout?: string;
   };
 }
+
+/** What an environment may change: any setting but the tasks, the default and the environments. */
+export type ConfigOverlay = Omit<Config, 'tasks' | 'default' | 'environments'>;
 
 /** Identity function that gives editor completion and type checking in `cloudy.config.ts`. */
 export function defineConfig(config: Config): Config {

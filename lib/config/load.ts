@@ -6,7 +6,7 @@
  * and a `cloudy` key in package.json, from the start directory up to the project root (the
  * nearest package.json). No config at all is fine: the security guide's defaults apply.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AnyTask } from '../engine/task.js';
 import type { Failure } from '../failure.js';
@@ -14,11 +14,12 @@ import { refuseUnsafe } from '../hardening/refuse.js';
 import { seccompProfileProblems } from '../hardening/seccomp.js';
 import { resolveBindSources } from '../hardening/volumes.js';
 import { refusalProblems, refusedBy, swarmUnsupported } from '../swarm/unsupported.js';
+import { deepMerge } from '../util/deep-merge.js';
 import { err, ok, type Result } from '../util/result.js';
 import { contradictions } from './consistency.js';
 import type { Config, DeclarativeTask } from './input.js';
 import { projectRoot, resolveConfig } from './resolve.js';
-import { configSchema, validate } from './schema.js';
+import { configSchema, ENVIRONMENT_NAME, validate } from './schema.js';
 import { ConfigFileProblem, loadTsConfig } from './ts-loader.js';
 import type { ResolvedConfig } from './types.js';
 
@@ -42,6 +43,8 @@ export interface LoadOptions {
   readonly file?: string;
   /** Absolute path of this package's entry, for `import ... from 'cloudy-tasks'` in configs. */
   readonly selfEntry: string;
+  /** `--env NAME`: merge `environments.NAME` over the config (see {@link selectEnvironment}). */
+  readonly environment?: string;
 }
 
 /**
@@ -122,7 +125,9 @@ export async function loadConfig(options: LoadOptions): Promise<Result<LoadedCon
   const problems = validate(config, configSchema, '', shown);
   if (problems.length > 0) return err(problems);
   const projectDir = file ? path.dirname(file) : projectRoot(path.resolve(options.cwd));
-  const base = resolveConfig(config as Config, projectDir, file);
+  const selected = selectEnvironment(config as Config, options.environment, projectDir, shown);
+  if (!selected.ok) return selected;
+  const base = resolveConfig(selected.value, projectDir, file, options.environment);
   // Bind sources become absolute real paths, so `../../etc` or a symlink to docker.sock is seen
   // for what it is, and docker gets the same path whatever directory it runs from.
   const resolved = { ...base, container: resolveBindSources(base.container, projectDir) };
@@ -133,7 +138,54 @@ export async function loadConfig(options: LoadOptions): Promise<Result<LoadedCon
     ...refuseSwarm(resolved),
   ].map((problem): Failure => ({ reason: 'unsafe-config', ...(shown ? { file: shown } : {}), problem }));
   const refused = [...unsafe, ...contradictions(resolved, shown)];
-  return refused.length > 0 ? err(refused) : ok({ config: resolved, tasks: (config as Config).tasks ?? {} });
+  return refused.length > 0 ? err(refused) : ok({ config: resolved, tasks: selected.value.tasks ?? {} });
+}
+
+/**
+ * The config for `--env NAME`: `environments.NAME` deep-merged over the rest (objects key by
+ * key; lists and values replace), so what tasks see is one ordinary config. The environment is
+ * known when the config names it or the project has its `.env.NAME` file; any other name is
+ * refused, listing the known ones, before anything runs. Without `--env` the `environments`
+ * section is ignored. (The merged config holds only keys the schema already checked.)
+ */
+function selectEnvironment(
+  config: Config,
+  name: string | undefined,
+  projectDir: string,
+  shown: string | undefined,
+): Result<Config, Failure[]> {
+  const { environments, ...rest } = config;
+  if (name === undefined) return ok(rest);
+  const envFile = config.env?.file ?? '.env';
+  const overlay = environments && Object.hasOwn(environments, name) ? environments[name] : undefined;
+  if (overlay === undefined && !existsSync(path.resolve(projectDir, `${envFile}.${name}`))) {
+    return err([
+      {
+        reason: 'unknown-environment',
+        name,
+        known: knownEnvironments(config, projectDir),
+        ...(shown ? { file: shown } : {}),
+      },
+    ]);
+  }
+  return ok(deepMerge(rest, overlay ?? {}) as Config);
+}
+
+/** The environments a project has: its config's `environments` and its `.env.NAME` files. */
+export function knownEnvironments(config: Config, projectDir: string): string[] {
+  const envFile = path.resolve(projectDir, config.env?.file ?? '.env');
+  const prefix = `${path.basename(envFile)}.`;
+  let files: string[] = [];
+  try {
+    files = readdirSync(path.dirname(envFile))
+      .filter((f) => f.startsWith(prefix) && ENVIRONMENT_NAME.test(f.slice(prefix.length)))
+      .map((f) => f.slice(prefix.length))
+      // `.env.example` is the list of required names, not an environment.
+      .filter((n) => n !== 'example');
+  } catch {
+    // no directory, no files: only the config's
+  }
+  return [...new Set([...Object.keys(config.environments ?? {}), ...files])].sort();
 }
 
 /** A Swarm deploy is never silently weaker: settings it cannot apply refuse unless accepted (issue 13). */

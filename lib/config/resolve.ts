@@ -16,7 +16,7 @@ import type { ResolvedConfig } from './types.js';
 export const DEFAULT_BASE_IMAGES = ['golang:1.21-alpine', 'alpine:latest'] as const;
 
 /** Apply defaults. Exported for tests and for programmatic use. */
-export function resolveConfig(config: Config, projectDir: string, file?: string): ResolvedConfig {
+export function resolveConfig(config: Config, projectDir: string, file?: string, environment?: string): ResolvedConfig {
   const image = config.image ?? {};
   const scan = config.scan ?? {};
   const requested: readonly Severity[] = scan.severity ?? ['HIGH', 'CRITICAL'];
@@ -73,7 +73,8 @@ export function resolveConfig(config: Config, projectDir: string, file?: string)
         }
       : undefined,
     ...resolveDevAndIncident(config, projectDir, name, containerName),
-    env: { file: config.env?.file ?? '.env', example: config.env?.example },
+    env: { file: config.env?.file ?? '.env', example: config.env?.example, environment },
+    default: typeof config.default === 'string' ? [config.default] : [...(config.default ?? [])],
     projectName: projectNamed,
     notify: {
       webhook: config.notify?.webhook,

@@ -73,16 +73,6 @@ const port: Schema = {
   patternText: 'a published port such as "127.0.0.1:8080:8080"',
   rule: portProblem,
 };
-/** An environment variable name as `--env NAME=value` passes it (no `=`, never an option). */
-const ENV_NAME = {
-  pattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
-  expected: 'a variable name of letters, digits and _ (not starting with a digit)',
-};
-/** A build secret id as `--secret id=…` and `RUN --mount=type=secret,id=…` name it. */
-const SECRET_ID = {
-  pattern: /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/,
-  expected: 'a secret id of letters, digits, _ . and - (as in RUN --mount=type=secret,id=...)',
-};
 /** A command line that runs something: an empty one would make a task succeed doing nothing. */
 const commandLine: Schema = { kind: 'string', pattern: /\S/, patternText: 'a command (not empty)' };
 
@@ -188,142 +178,170 @@ const beyondOneHost: Readonly<Record<string, Schema>> = {
   },
 };
 
+/** An environment variable name as `--env NAME=value` passes it (no `=`, never an option). */
+const ENV_NAME = {
+  pattern: /^[A-Za-z_][A-Za-z0-9_]*$/,
+  expected: 'a variable name of letters, digits and _ (not starting with a digit)',
+};
+/** A build secret id as `--secret id=…` and `RUN --mount=type=secret,id=…` name it. */
+const SECRET_ID = {
+  pattern: /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/,
+  expected: 'a secret id of letters, digits, _ . and - (as in RUN --mount=type=secret,id=...)',
+};
+/** The settings: what the base config and each of its `environments` may hold. */
+const settings: Readonly<Record<string, Schema>> = {
+  image: {
+    kind: 'object',
+    fields: {
+      name: repository,
+      tag,
+      dockerfile: str,
+      context: str,
+      buildArgs: { kind: 'record', of: str },
+      keep: { kind: 'number', integer: true, min: 1 },
+      registry,
+      target: {
+        kind: 'string',
+        pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+        patternText: 'a build stage name such as "runtime"',
+      },
+      platform: {
+        kind: 'string',
+        pattern: /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/,
+        patternText: 'a platform os/arch[/variant] such as "linux/amd64" or "linux/arm/v7"',
+      },
+      secrets: { kind: 'record', of: str, keys: SECRET_ID },
+    },
+  },
+  container: {
+    kind: 'object',
+    forbidden: FORBIDDEN_CONTAINER_KEYS,
+    fields: {
+      name: containerName,
+      user: {
+        kind: 'string',
+        pattern: /^\d+(:\d+)?$/,
+        patternText: 'a numeric uid[:gid] such as "1001:1001" (names fail in FROM-scratch images)',
+      },
+      readOnly: bool,
+      memory: size,
+      memorySwap: size,
+      memoryReservation: size,
+      cpuShares: { kind: 'number', integer: true, min: 2 },
+      cpus: {
+        kind: 'oneOf',
+        options: [
+          { kind: 'number', min: 0 },
+          { kind: 'string', pattern: /^\d+(\.\d+)?$/, patternText: 'a number' },
+        ],
+        expected: 'a number such as 1.0',
+      },
+      pidsLimit: { kind: 'number', integer: true, min: 1 },
+      restart: {
+        kind: 'string',
+        pattern: /^(no|always|unless-stopped|on-failure(:\d+)?)$/,
+        patternText: 'no, always, unless-stopped or on-failure[:N]',
+      },
+      volumes: strings,
+      network: {
+        kind: 'oneOf',
+        options: [
+          { kind: 'enum', values: ['none'] },
+          { kind: 'object', fields: { name: networkName, internal: bool }, required: ['name'] },
+        ],
+        expected: '"none" or { name, internal? }',
+      },
+      tmpfs: strings,
+      ulimits: { kind: 'record', of: str },
+      logOpts: { kind: 'record', of: str },
+      capAdd: strings,
+      securityOpt: strings,
+      ports: { kind: 'array', of: port },
+      healthTimeoutSeconds: { kind: 'number', min: 1 },
+      env: { kind: 'record', of: str, keys: ENV_NAME },
+      envFile: str,
+    },
+  },
+  baseImages: { kind: 'array', of: reference },
+  scan: {
+    kind: 'object',
+    fields: {
+      severity: { kind: 'array', of: severity },
+      failOn: severity,
+      ignoreUnfixed: bool,
+      ignoreFile: str,
+      timeout: { kind: 'string', pattern: /^\d+[smh]$/, patternText: 'a duration such as "10m"' },
+      skipDbUpdate: bool,
+      trivyImage: reference,
+      reportsDir: str,
+      config: bool,
+      requireScratch: bool,
+      maxAge: { kind: 'string', pattern: /^\d+[smhd]$/, patternText: 'a duration such as "24h" (s, m, h or d)' },
+    },
+  },
+  compose: {
+    kind: 'object',
+    fields: { file: str, service: { kind: 'string', patternText: 'a compose service name', rule: nameProblem } },
+  },
+  // ---- compose profiles, dev stack, incident (issue 12) ----
+  dev: {
+    kind: 'object',
+    fields: {
+      file: str,
+      project: {
+        kind: 'string',
+        pattern: /^[a-z0-9][a-z0-9_-]*$/,
+        patternText: 'a compose project name of lower-case letters, digits, - and _',
+      },
+      service: {
+        kind: 'string',
+        pattern: /^(?!ollama$)[a-zA-Z0-9][a-zA-Z0-9._-]*$/,
+        patternText:
+          'a compose service name of letters, digits, . _ and - (not "ollama": that is the ollama profile\'s)',
+      },
+      profiles: { kind: 'array', of: profile },
+      ollama: {
+        kind: 'object',
+        fields: {
+          image: reference,
+          memory: size,
+          cpus: devCpus,
+          pidsLimit: { kind: 'number', integer: true, min: 1 },
+        },
+      },
+    },
+  },
+  incident: { kind: 'object', fields: { dir: str } },
+  // ---- end of issue 12 keys ----
+  env: { kind: 'object', fields: { file: str, example: str } },
+  notify: {
+    kind: 'object',
+    fields: {
+      webhook: { kind: 'string', pattern: /^https?:\/\/[^\s]+$/, patternText: 'an http:// or https:// URL' },
+      on: { kind: 'array', of: { kind: 'enum', values: ['failure', 'change', 'always'] } },
+      timeout: { kind: 'string', pattern: /^\d+[smh]$/, patternText: 'a duration such as "10s"' },
+    },
+  },
+  ...beyondOneHost,
+};
+
+/** An environment's name: typed after `--env` and part of a file name (`.env.NAME`), so no path. */
+export const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
 export const configSchema: Schema = {
   kind: 'object',
   fields: {
-    image: {
-      kind: 'object',
-      fields: {
-        name: repository,
-        tag,
-        dockerfile: str,
-        context: str,
-        buildArgs: { kind: 'record', of: str },
-        keep: { kind: 'number', integer: true, min: 1 },
-        registry,
-        target: {
-          kind: 'string',
-          pattern: /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
-          patternText: 'a build stage name such as "runtime"',
-        },
-        platform: {
-          kind: 'string',
-          pattern: /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/,
-          patternText: 'a platform os/arch[/variant] such as "linux/amd64" or "linux/arm/v7"',
-        },
-        secrets: { kind: 'record', of: str, keys: SECRET_ID },
-      },
+    ...settings,
+    default: {
+      kind: 'oneOf',
+      options: [str, { kind: 'array', of: str, minItems: 1 }],
+      expected: 'a task name, or a list of task names',
     },
-    container: {
-      kind: 'object',
-      forbidden: FORBIDDEN_CONTAINER_KEYS,
-      fields: {
-        name: containerName,
-        user: {
-          kind: 'string',
-          pattern: /^\d+(:\d+)?$/,
-          patternText: 'a numeric uid[:gid] such as "1001:1001" (names fail in FROM-scratch images)',
-        },
-        readOnly: bool,
-        memory: size,
-        memorySwap: size,
-        memoryReservation: size,
-        cpuShares: { kind: 'number', integer: true, min: 2 },
-        cpus: {
-          kind: 'oneOf',
-          options: [
-            { kind: 'number', min: 0 },
-            { kind: 'string', pattern: /^\d+(\.\d+)?$/, patternText: 'a number' },
-          ],
-          expected: 'a number such as 1.0',
-        },
-        pidsLimit: { kind: 'number', integer: true, min: 1 },
-        restart: {
-          kind: 'string',
-          pattern: /^(no|always|unless-stopped|on-failure(:\d+)?)$/,
-          patternText: 'no, always, unless-stopped or on-failure[:N]',
-        },
-        volumes: strings,
-        network: {
-          kind: 'oneOf',
-          options: [
-            { kind: 'enum', values: ['none'] },
-            { kind: 'object', fields: { name: networkName, internal: bool }, required: ['name'] },
-          ],
-          expected: '"none" or { name, internal? }',
-        },
-        tmpfs: strings,
-        ulimits: { kind: 'record', of: str },
-        logOpts: { kind: 'record', of: str },
-        capAdd: strings,
-        securityOpt: strings,
-        ports: { kind: 'array', of: port },
-        healthTimeoutSeconds: { kind: 'number', min: 1 },
-        env: { kind: 'record', of: str, keys: ENV_NAME },
-        envFile: str,
-      },
+    environments: {
+      kind: 'record',
+      keys: { pattern: ENVIRONMENT_NAME, expected: 'an environment name of letters, digits, - and _' },
+      of: { kind: 'object', fields: settings },
     },
-    baseImages: { kind: 'array', of: reference },
-    scan: {
-      kind: 'object',
-      fields: {
-        severity: { kind: 'array', of: severity },
-        failOn: severity,
-        ignoreUnfixed: bool,
-        ignoreFile: str,
-        timeout: { kind: 'string', pattern: /^\d+[smh]$/, patternText: 'a duration such as "10m"' },
-        skipDbUpdate: bool,
-        trivyImage: reference,
-        reportsDir: str,
-        config: bool,
-        requireScratch: bool,
-        maxAge: { kind: 'string', pattern: /^\d+[smhd]$/, patternText: 'a duration such as "24h" (s, m, h or d)' },
-      },
-    },
-    compose: {
-      kind: 'object',
-      fields: { file: str, service: { kind: 'string', patternText: 'a compose service name', rule: nameProblem } },
-    },
-    // ---- compose profiles, dev stack, incident (issue 12) ----
-    dev: {
-      kind: 'object',
-      fields: {
-        file: str,
-        project: {
-          kind: 'string',
-          pattern: /^[a-z0-9][a-z0-9_-]*$/,
-          patternText: 'a compose project name of lower-case letters, digits, - and _',
-        },
-        service: {
-          kind: 'string',
-          pattern: /^(?!ollama$)[a-zA-Z0-9][a-zA-Z0-9._-]*$/,
-          patternText:
-            'a compose service name of letters, digits, . _ and - (not "ollama": that is the ollama profile\'s)',
-        },
-        profiles: { kind: 'array', of: profile },
-        ollama: {
-          kind: 'object',
-          fields: {
-            image: reference,
-            memory: size,
-            cpus: devCpus,
-            pidsLimit: { kind: 'number', integer: true, min: 1 },
-          },
-        },
-      },
-    },
-    incident: { kind: 'object', fields: { dir: str } },
-    // ---- end of issue 12 keys ----
-    env: { kind: 'object', fields: { file: str, example: str } },
-    notify: {
-      kind: 'object',
-      fields: {
-        webhook: { kind: 'string', pattern: /^https?:\/\/[^\s]+$/, patternText: 'an http:// or https:// URL' },
-        on: { kind: 'array', of: { kind: 'enum', values: ['failure', 'change', 'always'] } },
-        timeout: { kind: 'string', pattern: /^\d+[smh]$/, patternText: 'a duration such as "10s"' },
-      },
-    },
-    ...beyondOneHost,
     tasks: {
       kind: 'record',
       // A name starting with "-" could never be typed on the command line: it reads as an option.

@@ -67,7 +67,14 @@ export interface ResolvedConfig {
     readonly dir: string;
   };
   // ---- end of issue 12 keys ----
-  readonly env: { readonly file: string; readonly example: string | undefined };
+  readonly env: {
+    readonly file: string;
+    readonly example: string | undefined;
+    /** `--env NAME`: `.env.NAME` is loaded over `.env`, and `environments.NAME` was merged in. */
+    readonly environment: string | undefined;
+  };
+  /** The tasks a bare `cloudy-tasks` runs (`default` in the config); empty when none is set. */
+  readonly default: readonly string[];
   /** The project's name: the `name` in its package.json, else its directory's name. */
   readonly projectName: string;
   readonly notify: {

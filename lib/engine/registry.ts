@@ -14,6 +14,8 @@ export interface Registry {
   readonly specs: readonly TaskSpec[];
   readonly tasks: ReadonlyMap<string, AnyTask>;
   readonly builtins: ReadonlySet<string>;
+  /** A declarative task's command lines, by name (for `cloudy-tasks help <task>`). */
+  readonly commands: ReadonlyMap<string, readonly string[]>;
 }
 
 /**
@@ -21,7 +23,10 @@ export interface Registry {
  * output is the last line its last command printed, as `summary` (the views' result line, e.g.
  * the size an `image-size` task prints), or nothing.
  */
-function fromDeclarative(name: string, spec: DeclarativeTask): { task: AnyTask; deps: readonly string[] } {
+function fromDeclarative(
+  name: string,
+  spec: DeclarativeTask,
+): { task: AnyTask; deps: readonly string[]; lines: readonly string[] } {
   const lines = typeof spec.run === 'string' ? [spec.run] : spec.run;
   const task = defineTask({
     name,
@@ -33,18 +38,21 @@ function fromDeclarative(name: string, spec: DeclarativeTask): { task: AnyTask; 
       return last ? { summary: last } : undefined;
     },
   });
-  return { task, deps: spec.deps ?? [] };
+  return { task, deps: spec.deps ?? [], lines };
 }
 
 /**
  * @param userTasks the config's `tasks` section
  * @param configFile the file they came from (for duplicate and key-mismatch messages), if any
+ * @param reservedOptions the CLI's own option names, which no task parameter may have
  */
 export function collectTasks(
   builtins: readonly AnyTask[],
   userTasks: Readonly<Record<string, DeclarativeTask | AnyTask>>,
   configFile: string | undefined,
+  reservedOptions: ReadonlySet<string> = new Set(),
 ): Result<Registry, Failure[]> {
+  const commands = new Map<string, readonly string[]>();
   const failures: Failure[] = [];
   const specs: TaskSpec[] = [];
   const tasks = new Map<string, AnyTask>();
@@ -75,6 +83,17 @@ export function collectTasks(
         ...(task.after ? { after: task.after.map((t: AnyTask) => t.name) } : {}),
       });
       if (!existing) tasks.set(task.name, task);
+      // A plain-JS config is not type-checked: its parameter declarations are, here.
+      for (const [param, spec] of Object.entries(task.params ?? {})) {
+        const problem = declarationProblem(param, spec, reservedOptions);
+        if (problem)
+          failures.push({
+            reason: 'invalid-config',
+            ...(configFile && from !== 'built-in' ? { file: source } : {}),
+            path: `tasks[${JSON.stringify(task.name)}].params[${JSON.stringify(param)}]`,
+            ...problem,
+          });
+      }
       if (task.provides) todo.push(task.provides);
       const deps = task.deps as readonly AnyTask[];
       for (let i = deps.length - 1; i >= 0; i--) todo.push(deps[i]!);
@@ -96,16 +115,44 @@ export function collectTasks(
       }
       addDefined(value, source);
     } else {
-      const { task, deps } = fromDeclarative(key, value);
+      const { task, deps, lines } = fromDeclarative(key, value);
       specs.push({ name: key, description: task.description, deps, source });
-      if (!tasks.has(key)) tasks.set(key, task);
+      if (!tasks.has(key)) {
+        tasks.set(key, task);
+        commands.set(key, lines);
+      }
     }
   }
   if (failures.length > 0) return err(failures);
-  return ok({ specs, tasks, builtins: builtinNames });
+  return ok({ specs, tasks, builtins: builtinNames, commands });
 }
 
 /** Two definitions of one built-in (from two copies of the package) describe the same task. */
 function isSameBuiltin(a: AnyTask, b: AnyTask | undefined): boolean {
   return b !== undefined && a.description === b.description && a.deps.length === b.deps.length;
+}
+
+/** A parameter name as it is typed after `--`: lower case, digits and inner dashes. */
+const PARAM_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+/**
+ * (Here, not in ./params.ts: `--list` loads the registry, and only a run needs the binding.)
+ * What is wrong with a task's declaration (a plain-JS config is not type-checked), or undefined.
+ * `reserved` are the CLI's own options, which a parameter of that name could never receive.
+ */
+function declarationProblem(
+  name: string,
+  spec: unknown,
+  reserved: ReadonlySet<string>,
+): { expected: string; received: string } | undefined {
+  if (!PARAM_NAME.test(name))
+    return { expected: 'a parameter name of lower-case letters, digits and inner dashes', received: name };
+  if (reserved.has(name) || (name.startsWith('no-') && reserved.has(name.slice(3))))
+    return { expected: "a name that is not one of cloudy-tasks' own options", received: name };
+  const s = spec as Partial<Record<string, unknown>> | null;
+  if (typeof s !== 'object' || s === null || !['string', 'number', 'boolean'].includes(s['type'] as string))
+    return { expected: '{ type: "string" | "number" | "boolean", description, ... }', received: JSON.stringify(spec) };
+  if (s['default'] !== undefined && typeof s['default'] !== s['type'])
+    return { expected: `a default of type ${String(s['type'])}`, received: JSON.stringify(s['default']) };
+  return undefined;
 }

@@ -13,7 +13,9 @@ import { type Failure, TaskFailure } from '../failure.js';
 import type { Selection, TaskGraph, TaskId } from './graph.js';
 import { Schedule, type SchedulerCounters, type Skip, type TaskState } from './schedule.js';
 import type { Shell, SpawnEvent, Spawner } from './spawn.js';
-import type { AnyTask, TaskContext } from './task.js';
+import type { AnyParams, AnyTask, TaskContext } from './task.js';
+
+const NO_PARAMS: AnyParams = Object.freeze({});
 
 /** `no-new`: after a failure, start nothing new (running tasks finish). `continue`: `--keep-going`. */
 export type FailureMode = 'no-new' | 'continue';
@@ -48,7 +50,9 @@ export interface RunnerOptions {
   readonly spawner: Spawner;
   readonly emit: (event: RunEvent) => void;
   /** Builds everything of a task's context but the parts the runner owns. */
-  readonly context: (task: string) => Omit<TaskContext, 'signal' | 'progress' | 'fail' | '$'>;
+  readonly context: (
+    task: string,
+  ) => Omit<TaskContext, 'signal' | 'progress' | 'fail' | '$' | 'params'> & { readonly params?: AnyParams };
   /** Turns an exception thrown by a task into a failure (built-ins: bug; user tasks: message). */
   readonly convertError: (task: string, error: unknown) => Failure;
   /** Counts scheduling work (tasks visited, dependency states looked at): for tests that guard its growth. */
@@ -224,6 +228,7 @@ export class Runner {
     // Every field named (no spread of `base`): this runs once per task, 10,000 times in a big graph.
     const ctx: TaskContext = {
       config: base.config,
+      params: base.params ?? NO_PARAMS,
       env: base.env,
       flags: base.flags,
       projectDir: base.projectDir,

@@ -9,6 +9,7 @@
 
 import type { ResolvedConfig } from '../config/types.js';
 import type { Failure } from '../failure.js';
+import type { ParamSpecs, ParamValue, ParamValues } from './params.js';
 import type { Shell } from './spawn.js';
 
 /**
@@ -46,8 +47,19 @@ export interface Decision {
   readonly why: string;
 }
 
-/** What a task's `run` receives as its first argument. */
-export interface TaskContext {
+/** Any task's parameter values, by name (see {@link TaskContext.params}). */
+export type AnyParams = Readonly<Record<string, ParamValue | undefined>>;
+
+/**
+ * What a task's `run` receives as its first argument. `Params` is the type of `params`, inferred
+ * from the task's `params` declaration by {@link defineTask}.
+ */
+export interface TaskContext<Params = AnyParams> {
+  /**
+   * The task's parameters: `--name value` (or `--name=value`) after its name on the command line,
+   * else the declared default. Only the named targets receive words; a dependency gets defaults.
+   */
+  readonly params: Params;
   /**
    * The shell. Every `${value}` becomes exactly one argument that no shell interprets (arrays
    * become one argument per item); the command is logged quoted, and under `--dry-run` it is
@@ -88,6 +100,8 @@ export interface Task<
   readonly description: string;
   /** Tasks that must succeed first; their outputs arrive in `run`'s second argument. */
   readonly deps: Deps;
+  /** Its parameters, as declared (shown by `cloudy-tasks help <task>`). */
+  readonly params?: ParamSpecs;
   /**
    * A task whose output this one can stand in for. When both are selected in one invocation,
    * the provided task does not run; it passes this task's output on, and runs after it. This is
@@ -147,27 +161,35 @@ export function defineTask<
   const Deps extends readonly AnyTask[] = readonly [],
   Provided extends AnyTask = never,
   Out extends ProvidedOutput<Provided> = ProvidedOutput<Provided>,
+  // biome-ignore lint/complexity/noBannedTypes: no parameters is the empty object type.
+  const Params extends ParamSpecs = {},
 >(definition: {
   readonly name: Name;
   readonly description: string;
   readonly deps?: Deps;
+  /**
+   * Its parameters: `{ tag: { type: 'string', description: 'image tag', default: 'latest' } }`
+   * is `--tag v2` on the command line and `ctx.params.tag: string` in `run`.
+   */
+  readonly params?: Params;
   /** A task whose output type this task's output satisfies (checked by the compiler). */
   readonly provides?: Provided;
   /** Tasks this one runs after when they are selected too, order only (see {@link Task.after}). */
   readonly after?: readonly AnyTask[];
   /** Read-only preconditions checked before any task of the run starts (see {@link Task.check}). */
   readonly check?: (ctx: TaskContext) => Precondition | Promise<Precondition>;
-  readonly run: (ctx: TaskContext, deps: DepOutputs<Deps>) => Out | Promise<Out>;
+  readonly run: (ctx: TaskContext<ParamValues<Params>>, deps: DepOutputs<Deps>) => Out | Promise<Out>;
 }): Task<Name, Awaited<Out>, Deps> {
   return {
     [TASK_BRAND]: true,
     name: definition.name,
     description: definition.description,
     deps: (definition.deps ?? []) as unknown as Deps,
+    ...(definition.params ? { params: definition.params } : {}),
     ...(definition.provides ? { provides: definition.provides } : {}),
     ...(definition.after && definition.after.length > 0 ? { after: definition.after } : {}),
     ...(definition.check ? { check: definition.check } : {}),
-    run: definition.run as Task<Name, Awaited<Out>, Deps>['run'],
+    run: definition.run as unknown as Task<Name, Awaited<Out>, Deps>['run'],
   };
 }
 

@@ -3,6 +3,7 @@
  * line that names the problem and the fix; bugs get a "please report" block with the version
  * and the stack. Every renderer (line, JSON, dry-run, listr2) and the CLI use this.
  */
+import type { ParamProblem, ParamSpec } from '../engine/params.js';
 import type { Failure } from '../failure.js';
 import { SEVERITIES } from '../scan/severity.js';
 import { unreachable } from '../util/unreachable.js';
@@ -22,6 +23,12 @@ export function formatFailure(f: Failure): string {
   switch (f.reason) {
     case 'usage':
       return `${f.message} (see cloudy-tasks --help)`;
+    case 'bad-param':
+      return formatParamProblem(f.problem);
+    case 'unknown-environment':
+      return `${f.file ? `${f.file}: ` : ''}unknown environment "${f.name}" (--env ${f.name}): ${
+        f.known.length > 0 ? `the known ones are ${f.known.join(', ')}` : 'none is defined'
+      }; add environments.${f.name} to the config or a .env.${f.name} file`;
     case 'unknown-task': {
       const hint = f.suggestion ? ` (did you mean "${f.suggestion}"?)` : '';
       return f.referencedBy
@@ -151,4 +158,62 @@ function envFix(name: string, from: Extract<Failure, { reason: 'invalid-env' }>[
   if (from && 'environment' in from)
     return `it is set in the environment, which wins over .env: change it there (or unset ${name} to use .env)`;
   return `fix it in ${from ? from.file : '.env or the environment'}`;
+}
+
+// ---- task parameters (kept in this module: one chunk less on every start-up) ----
+
+/** `--tag TEXT`, `--count N`, `--mode happy|grumpy`, `--loud`. */
+export function paramUsage(name: string, spec: ParamSpec): string {
+  switch (spec.type) {
+    case 'boolean':
+      return `--${name}`;
+    case 'number':
+      return `--${name} N`;
+    case 'string':
+      return `--${name} ${spec.choices ? spec.choices.join('|') : 'TEXT'}`;
+  }
+}
+
+/** What a value of this parameter must be, as in "expected …". */
+function expected(spec: ParamSpec): string {
+  switch (spec.type) {
+    case 'boolean':
+      return 'true or false';
+    case 'number':
+      return 'a number';
+    case 'string':
+      return spec.choices ? `one of ${spec.choices.join(', ')}` : 'a value';
+  }
+}
+
+export function formatParamProblem(p: ParamProblem): string {
+  switch (p.kind) {
+    case 'unknown': {
+      const guess = p.suggestion;
+      const takes =
+        p.known.length === 0
+          ? `task ${p.task} takes no options of its own`
+          : `task ${p.task} takes ${p.known.map((k) => `--${k}`).join(', ')}`;
+      return `unknown option ${p.option} for task ${p.task}${guess ? ` (did you mean --${guess}?)` : ''}; ${takes} (cloudy-tasks help ${p.task})`;
+    }
+    case 'needs-value':
+      return `${p.option} of task ${p.task} needs ${expected(p.spec)}: ${paramUsage(p.option.slice(2), p.spec)} or ${p.option}=VALUE`;
+    case 'bad-value':
+      return `${p.option} of task ${p.task} takes ${expected(p.spec)}, not ${JSON.stringify(p.value)}`;
+    case 'missing':
+      return `task ${p.task} needs ${p.option} (required): cloudy-tasks ${p.task} ${paramUsage(p.option.slice(2), p.spec)}`;
+    case 'repeated':
+      return `${p.option} of task ${p.task} is given more than once; give it once`;
+  }
+}
+
+/** One line of `help <task>`'s parameter list: usage, description, required or default. */
+export function paramLine(name: string, spec: ParamSpec): { usage: string; text: string } {
+  const extra =
+    'required' in spec && spec.required
+      ? ' (required)'
+      : spec.default !== undefined
+        ? ` (default: ${JSON.stringify(spec.default)})`
+        : '';
+  return { usage: paramUsage(name, spec), text: `${spec.description}${extra}` };
 }

@@ -112,6 +112,28 @@ S('--help and --version load neither the config loader nor the built-in tasks', 
   }
 });
 
+S('completion and help <task> load no run-only library and no run path either', () => {
+  const p = makeProject({ files: { '.cloudyrc': 'tasks:\n  hello:\n    run: "true"\n' } });
+  try {
+    for (const args of [
+      ['completion', 'bash'],
+      ['help', 'deploy-secure', 'hello'],
+      ['--summary', 'docker'],
+    ]) {
+      const modules = loadedBy(p, args);
+      const packages = packagesIn(modules);
+      for (const name of RUN_ONLY) assert.not.ok(packages.has(name), `${name} loaded for ${args.join(' ')}`);
+      for (const forbidden of ['node:child_process', '/execute-', '/scheduled-', '/listr-'])
+        assert.not.ok(
+          modules.some((m) => m.includes(forbidden)),
+          `${forbidden} loaded for ${args.join(' ')}`,
+        );
+    }
+  } finally {
+    p.cleanup();
+  }
+});
+
 S('--graph with a YAML config loads no run-only library either', () => {
   const p = makeProject({ files: { '.cloudyrc': 'tasks:\n  hello:\n    run: "true"\n' } });
   try {

@@ -18,7 +18,7 @@ const cases: readonly [readonly string[], string][] = [
   [['--graph=svg'], 'cloudy-tasks: --graph takes "mermaid" or "dot", not "svg" (see cloudy-tasks --help)'],
   [
     [],
-    'cloudy-tasks: no task given; name one or more tasks, e.g. cloudy-tasks deploy-secure (cloudy-tasks --list shows them) (see cloudy-tasks --help)',
+    'cloudy-tasks: no task given; name one or more tasks, e.g. cloudy-tasks deploy-secure (cloudy-tasks --list shows them), or set default in the config (see cloudy-tasks --help)',
   ],
 ];
 

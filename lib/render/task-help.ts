@@ -1,0 +1,67 @@
+/**
+ * `cloudy-tasks help <task>` and `--summary <task>`: what a task is (description, where it is
+ * defined), what it needs first (its dependencies, and everything that runs before it), what it
+ * runs, the config keys it reads and its options. Built from values the CLI gathers; no I/O.
+ */
+import type { ParamSpecs } from '../engine/params.js';
+import { BUILTIN_HELP } from './builtin-help.js';
+import { paramLine } from './failure.js';
+
+export interface TaskHelp {
+  readonly name: string;
+  readonly description: string;
+  /** `built-in`, or the config file it comes from. */
+  readonly source: string;
+  readonly deps: readonly string[];
+  /** Every task that runs before it when it is the target, in order. */
+  readonly before: readonly string[];
+  readonly params: ParamSpecs | undefined;
+  /** A declarative task's command lines; undefined for a typed or built-in one. */
+  readonly commands: readonly string[] | undefined;
+}
+
+/** The same facts as {@link formatTaskHelp}, for `--json`. */
+export function taskHelpJson(h: TaskHelp): Record<string, unknown> {
+  const builtin = h.source === 'built-in' ? BUILTIN_HELP[h.name] : undefined;
+  return {
+    name: h.name,
+    description: h.description,
+    source: h.source,
+    deps: h.deps,
+    before: h.before,
+    runs: runs(h),
+    config: builtin?.config ?? [],
+    options: [...(builtin?.options ?? []), ...Object.keys(h.params ?? {}).map((n) => `--${n}`)],
+    params: h.params ?? {},
+  };
+}
+
+function runs(h: TaskHelp): readonly string[] {
+  if (h.commands) return h.commands.map((c) => `bash: ${c}`);
+  const builtin = h.source === 'built-in' ? BUILTIN_HELP[h.name] : undefined;
+  return builtin?.runs ?? [`its run function (defined in ${h.source})`];
+}
+
+export function formatTaskHelp(h: TaskHelp): string {
+  const builtin = h.source === 'built-in' ? BUILTIN_HELP[h.name] : undefined;
+  const lines = [`${h.name}: ${h.description.trim() || '–'}`, ''];
+  const row = (label: string, text: string) => lines.push(`  ${label.padEnd(14)}${text}`);
+  row('defined in', h.source);
+  row('depends on', h.deps.length > 0 ? h.deps.join(', ') : 'nothing');
+  if (h.before.length > h.deps.length) row('runs first', h.before.join(', '));
+  const steps = runs(h);
+  steps.forEach((step, i) => {
+    row(i === 0 ? 'runs' : '', step);
+  });
+  if (builtin) row('config keys', builtin.config.join(', '));
+  const params = Object.entries(h.params ?? {}).map(([name, spec]) => paramLine(name, spec));
+  const options = builtin?.options ?? [];
+  if (params.length > 0 || options.length > 0) {
+    lines.push('', 'Options:');
+    const width = Math.max(...params.map((p) => p.usage.length), ...options.map((o) => o.length));
+    for (const p of params) lines.push(`  ${p.usage.padEnd(width)}  ${p.text}`);
+    for (const o of options) lines.push(`  ${o.padEnd(width)}  (see cloudy-tasks --help)`);
+  }
+  lines.push('', `The exact commands: cloudy-tasks ${h.name} --dry-run`);
+  return lines.join('\n');
+}
