@@ -156,7 +156,9 @@ export async function loadEnvPolicy(input: EnvPolicyInput): Promise<Result<Loade
         expected: rule.expected,
         received: value,
         ...(problem ? { why: problem } : {}),
-        from: fromEnvironment.has(name) ? { environment: true } : { file: path.basename(envFile) },
+        from: fromEnvironment.has(name)
+          ? { environment: true }
+          : { file: sourceFile(name, envFile, input.environment) },
       });
     }
   }
@@ -164,6 +166,19 @@ export async function loadEnvPolicy(input: EnvPolicyInput): Promise<Result<Loade
   const umask = parseUmask(env['UMASK']!)!;
   process.umask(umask);
   return ok({ vars: { ...env }, umask, exampleFile });
+}
+
+/** The env file a value came from: `.env.NAME` when it sets the variable (it wins), else `.env`. */
+function sourceFile(name: string, envFile: string, environment: string | undefined): string {
+  const specific = environment ? `${envFile}.${environment}` : undefined;
+  let text = '';
+  try {
+    text = specific ? readFileSync(specific, 'utf8') : '';
+  } catch {
+    // No such file: the value is from .env.
+  }
+  const sets = new RegExp(`^\\s*(export\\s+)?${name}\\s*=`, 'm').test(text);
+  return path.basename(sets && specific ? specific : envFile);
 }
 
 /** One missing-env failure naming every missing variable, first. */

@@ -156,7 +156,7 @@ S('--env NAME deep-merges environments.NAME over the config (siblings kept)', as
 S('--env: the policy still holds: .env.NAME cannot switch telemetry on', async () => {
   const p = project({ files: files({ '.env.staging': 'GOTELEMETRY=on\n' }), env });
   const r = await runCli(p, ['hello', '--env', 'staging']);
-  expectFailure(r, 2, 'cloudy-tasks: GOTELEMETRY="on" is not allowed: expected off; fix it in .env or the environment');
+  expectFailure(r, 2, 'cloudy-tasks: GOTELEMETRY="on" is not allowed: expected off; fix it in .env.staging');
 });
 
 S('--env with an unknown name exits 2 listing the known ones', async () => {
