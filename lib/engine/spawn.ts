@@ -49,6 +49,13 @@ export interface ShellOptions {
    * inspect`): its command event says so, and views show the repetitions as one updating line.
    */
   readonly poll?: boolean;
+  /**
+   * The longest the command may run (ms). Past it the command's whole process group is killed
+   * (SIGTERM, SIGKILL a second later) and the task fails with `timed-out`, even under `nothrow`:
+   * a command that never answered has no exit status to read. Unset: unbounded (README, "Time
+   * bounds", lists what is left so).
+   */
+  readonly timeoutMs?: number;
   /** Extra environment for this command only. */
   readonly env?: Readonly<Record<string, string>>;
   readonly cwd?: string;
@@ -88,12 +95,27 @@ export interface SpawnerOptions {
   readonly emit: (event: SpawnEvent) => void;
   /** Removes secret values from anything we show (commands, output lines, stderr tails). */
   readonly redact: (text: string) => string;
+  /**
+   * Told the process groups of the children alive now, after each start and exit: the CLI keeps
+   * them in the run lock's record, so a run that recovers the lock of a SIGKILLed run can end the
+   * children the dead run left (./spawn.ts starts each in its own group, which a kill of the
+   * tool's own group does not reach).
+   */
+  readonly onChildren?: (children: readonly ChildGroup[]) => void;
+}
+
+/** A live child's process group (its leader's pid), and whether it is cleanup that must outlive an interrupt. */
+export interface ChildGroup {
+  readonly pgid: number;
+  readonly critical: boolean;
 }
 
 type Zx = typeof import('zx/core');
 
 /** Seconds between SIGTERM and SIGKILL when stopping children. */
 const KILL_GRACE_MS = 3000;
+/** Between SIGTERM and SIGKILL for a command past its time bound: it already had its time. */
+const TIMEOUT_GRACE_MS = 1000;
 
 export class Spawner {
   #zx: Zx | undefined;
@@ -128,6 +150,15 @@ export class Spawner {
   /** Last resort (a third signal): SIGKILL every child group, cleanup included. */
   killAll(): void {
     for (const p of [...this.#running, ...this.#critical]) killGroup(p, 'SIGKILL');
+  }
+
+  #reportChildren(): void {
+    const report = this.#options.onChildren;
+    if (!report) return;
+    const groups: ChildGroup[] = [];
+    for (const p of this.#running) if (p.pid) groups.push({ pgid: p.pid, critical: false });
+    for (const p of this.#critical) if (p.pid) groups.push({ pgid: p.pid, critical: true });
+    report(groups);
   }
 
   /** The shell for one task; output and commands are attributed to `task`. */
@@ -211,6 +242,17 @@ export class Spawner {
     p.run();
     const tracked = opts.critical ? this.#critical : this.#running;
     tracked.add(p);
+    this.#reportChildren();
+    let timedOut = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const timer =
+      opts.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            killGroup(p, 'SIGTERM');
+            killTimer = setTimeout(() => killGroup(p, 'SIGKILL'), TIMEOUT_GRACE_MS);
+          }, opts.timeoutMs);
     if (!opts.silent) {
       streamLines(p.stdout, (line) =>
         this.#options.emit({ type: 'output', task, stream: 'stdout', line: this.#options.redact(line) }),
@@ -220,7 +262,11 @@ export class Spawner {
       );
     }
     const out = exitOf(await p, direct?.[0]);
+    clearTimeout(timer);
+    clearTimeout(killTimer);
     tracked.delete(p);
+    this.#reportChildren();
+    if (timedOut) fail({ reason: 'timed-out', command: shown, after: durationText(opts.timeoutMs!) });
 
     const result: CommandResult = { command: shown, stdout: out.stdout, stderr: out.stderr, exitCode: out.exitCode };
     if (this.#abortedBy && !opts.critical && out.exitCode !== 0) fail({ reason: 'aborted', signal: this.#abortedBy });
@@ -231,6 +277,12 @@ export class Spawner {
       fail({ reason: 'spawn-error', command: shown, message: stderrTail || 'command not found' });
     fail({ reason: 'exit-non-zero', command: shown, exitCode: out.exitCode, stderrTail });
   }
+}
+
+/** `2s`, `10m`, `1.5s`: a bound as the user wrote it. */
+export function durationText(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return `${Math.round(ms / 100) / 10}s`;
 }
 
 /**
