@@ -234,6 +234,7 @@ export const configSchema: Schema = {
         securityOpt: strings,
         ports: { kind: 'array', of: port },
         healthTimeoutSeconds: { kind: 'number', min: 1 },
+        stableSeconds: { kind: 'number', min: 0 },
       },
     },
     baseImages: { kind: 'array', of: reference },

@@ -77,6 +77,12 @@ export type HardeningPolicy = {
   readonly ports: readonly string[];
   /** How long the deploy waits for `State.Health.Status` to become `healthy`. */
   readonly healthTimeoutSeconds: number;
+  /**
+   * How long a new container must stay running and healthy after it first turned healthy before
+   * the old one is removed (Swarm's update monitor): a version that crashes seconds after its
+   * first good probe is rolled back. `0`: committed as soon as it is healthy and verified.
+   */
+  readonly stableSeconds: number;
 };
 
 /**
@@ -104,6 +110,7 @@ export const DEFAULT_HARDENING: HardeningPolicy = deepFreeze({
   securityOpt: ['no-new-privileges:true'],
   ports: [],
   healthTimeoutSeconds: 60,
+  stableSeconds: 5,
 });
 
 function deepFreeze<T>(value: T): T {
