@@ -132,7 +132,7 @@ export async function execute(
       // A rollback is restoring the previous container: exiting now could leave no service.
       forceArmed = true;
       errLine(
-        'cloudy-tasks: waiting for cleanup (restoring the previous container) to finish; signal once more to abandon it',
+        'cloudy-tasks: waiting for cleanup (restoring the previous container) to finish; signal once more to exit now (the restore then finishes in the background)',
       );
     } else {
       spawner.killAll();

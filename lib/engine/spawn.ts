@@ -69,6 +69,12 @@ export interface Shell {
   /** A shell with these options. */
   with(options: ShellOptions): Shell;
   /**
+   * What must still happen if this task's cleanup is abandoned by a third signal (the rest of a
+   * rollback: `docker rename`, `docker start`): argv lists, run in order, each retried for a few
+   * seconds, by one detached bash that outlives the tool. `[]` clears it once the cleanup is done.
+   */
+  onAbandon(commands: readonly (readonly string[])[]): void;
+  /**
    * Run a whole command line as a Make recipe does: through bash, or started directly when it
    * uses no shell feature (`npm run lint`). Only for declarative tasks written by the user in
    * their config: nothing is interpolated into it.
@@ -123,6 +129,8 @@ export class Spawner {
   readonly #running = new Set<ProcessPromise>();
   /** Cleanup commands (rollback) in flight: not killed by abort(), waited for by the CLI. */
   readonly #critical = new Set<ProcessPromise>();
+  /** Per task: the rest of its cleanup, for a third signal (see killAll). */
+  readonly #handOff = new Map<string, (readonly string[])[]>();
   /** Exported bash functions could shadow a command: then every command goes through bash. */
   readonly #envHasFunctions: boolean;
   #abortedBy: 'SIGINT' | 'SIGTERM' | undefined;
@@ -144,12 +152,34 @@ export class Spawner {
 
   /** True while cleanup commands that must not be interrupted are running. */
   get cleaningUp(): boolean {
-    return this.#critical.size > 0;
+    // Also between a rollback's commands: it registered what is left of it (onAbandon).
+    return this.#critical.size > 0 || this.#handOff.size > 0;
   }
 
-  /** Last resort (a third signal): SIGKILL every child group, cleanup included. */
+  /**
+   * Last resort (a third signal), before the process exits: SIGKILL every child group but the
+   * cleanup ones, which are detached and left to finish, and start what the cleanup still had to
+   * do ({@link Shell.onAbandon}) as one detached bash, so a rollback interrupted three times
+   * still ends with the previous container running.
+   */
   killAll(): void {
-    for (const p of [...this.#running, ...this.#critical]) killGroup(p, 'SIGKILL');
+    for (const p of this.#running) killGroup(p, 'SIGKILL');
+    const steps = [...this.#handOff.values()].flat();
+    if (steps.length === 0 || !this.#zx) return;
+    const retried = steps.map(
+      (argv) => `for _ in 1 2 3 4 5 6 7 8 9 10; do ${argv.map((w) => quote(w)).join(' ')} && break; sleep 1; done`,
+    );
+    try {
+      const child = this.#zx.defaults.spawn('bash', ['-c', retried.join('\n')], {
+        cwd: this.#options.cwd,
+        env: { ...this.#options.env },
+        detached: true,
+        stdio: 'ignore',
+      });
+      child.unref();
+    } catch {
+      // Could not start bash: the next run repairs the leftovers (lib/deploy/leftovers.ts).
+    }
   }
 
   #reportChildren(): void {
@@ -170,6 +200,14 @@ export class Spawner {
     const shell = run(options) as Shell;
     shell.nothrow = run({ ...options, nothrow: true });
     shell.with = (more) => this.shellFor(task, { ...options, ...more });
+    shell.onAbandon = (commands) => {
+      if (commands.length === 0) this.#handOff.delete(task);
+      else
+        this.#handOff.set(
+          task,
+          commands.map((c) => [...c]),
+        );
+    };
     shell.script = (line) =>
       this.#run(task, options, Object.assign([line], { raw: [line] }) as TemplateStringsArray, [], true);
     return shell;

@@ -24,6 +24,10 @@
  * earlier holder whose directory is already gone is discarded instead. What remains is
  * proper-lockfile's own documented race when two processes remove an mtime-stale lock together.
  *
+ * Every run also writes an owner marker before it tries the directory (./lock-owner.ts). It makes
+ * a directory without a sidecar recoverable at once when every marker names a dead run, and it
+ * carries the run's children's process groups, which the recovering run ends before it takes over.
+ *
  * The second run never waits (`retries: 0`): overlapping scheduled runs should fail fast with a
  * message naming the holder, and the next tick will try again.
  */
