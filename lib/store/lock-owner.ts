@@ -17,7 +17,7 @@
  * group exists, and a group that no longer exists answers ESRCH).
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
@@ -52,9 +52,8 @@ const KILL_WAIT_MS = 2_000;
 export class OwnerMarker {
   readonly file: string;
   #children: readonly OwnedGroup[] = [];
-  #writing: Promise<void> = Promise.resolve();
-  #pending = false;
   #removed = false;
+  #pidNamespace: string | null = null;
 
   readonly #holder: HolderInfo;
 
@@ -74,24 +73,36 @@ export class OwnerMarker {
   }
 
   /**
-   * Record the live children (called after every start and exit). Writes are serialised and
-   * coalesced: at most one runs, and one more follows with the latest list.
+   * Record the live children (called right after every start and exit). Written synchronously:
+   * between a child's start and its record there is no await, so a SIGKILL of the tool cannot
+   * fall into a window where a live child is not recorded (a few hundred bytes, no fsync).
    */
   setChildren(groups: readonly { readonly pgid: number; readonly critical: boolean }[]): Promise<void> {
     this.#children = groups.map((g) => ({ ...g, startTicks: startTicksOf(g.pgid) }));
-    if (this.#pending) return this.#writing;
-    this.#pending = true;
-    this.#writing = this.#writing.then(() => {
-      this.#pending = false;
-      return this.#write().catch(() => undefined);
-    });
-    return this.#writing;
+    if (this.#removed) return Promise.resolve();
+    try {
+      const temp = `${this.file}.${randomBytes(4).toString('hex')}.tmp`;
+      writeFileSync(temp, `${JSON.stringify(this.#record())}\n`, { flag: 'wx', mode: 0o666 });
+      renameSync(temp, this.file);
+    } catch {
+      // A full or read-only disk: only the recovery of a dead run's children is lost.
+    }
+    return Promise.resolve();
   }
 
   async remove(): Promise<void> {
     this.#removed = true;
-    await this.#writing.catch(() => undefined);
     await unlink(this.file).catch(ignoreCode('ENOENT'));
+  }
+
+  #record(): OwnerRecord {
+    return {
+      holder: this.#holder,
+      pid: process.pid,
+      host: hostname(),
+      pidNamespace: this.#pidNamespace,
+      children: this.#children,
+    };
   }
 
   /**
@@ -99,16 +110,9 @@ export class OwnerMarker {
    * machine (after a reboot no child is left).
    */
   async #write(): Promise<void> {
-    if (this.#removed) return;
-    const record: OwnerRecord = {
-      holder: this.#holder,
-      pid: process.pid,
-      host: hostname(),
-      pidNamespace: await ownPidNamespace(),
-      children: this.#children,
-    };
+    this.#pidNamespace = await ownPidNamespace();
     const temp = `${this.file}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(temp, `${JSON.stringify(record)}\n`, { flag: 'wx', mode: 0o666 });
+    await writeFile(temp, `${JSON.stringify(this.#record())}\n`, { flag: 'wx', mode: 0o666 });
     await rename(temp, this.file);
   }
 }
