@@ -11,7 +11,11 @@
  *   bash would have built, instead of starting a bash first (a few ms per command).
  * - Every child is started in its own process group (`detached`) and tracked, so `abort()` can
  *   kill whole trees: zx's own `signal` option kills only the direct child and orphans
- *   grandchildren (see libraries.md).
+ *   grandchildren (see libraries.md). A kill of the tool's own group misses them, so the live
+ *   groups are reported (`onChildren`) into the run lock's owner marker, and the run that
+ *   recovers a dead run's lock ends them; only cleanup (`critical`) children outlive a third
+ *   signal on purpose.
+ * - A command can have a time bound (`timeoutMs`): past it, its whole group is killed.
  * - zx is imported when the first command really runs: `--list`, `--help`, `--graph` and
  *   `--dry-run` never pay for it (~27 ms).
  */

@@ -152,7 +152,8 @@ export async function trivyVersion(
   ctx: TaskContext,
   prefix: readonly string[],
 ): Promise<import('./trivy-version.js').TrivyVersion | undefined> {
-  const result = await ctx.$.with({ nothrow: true, silent: true })`${[...prefix, '--version']}`;
+  // Bounded: a scanner that hangs before it even says its version must not hold the run.
+  const result = await ctx.$.with({ nothrow: true, silent: true, timeoutMs: 60_000 })`${[...prefix, '--version']}`;
   if (result.exitCode !== 0) return undefined;
   const { parseTrivyVersion } = await import('./trivy-version.js');
   return parseTrivyVersion(result.stdout);
