@@ -39,13 +39,15 @@ else
 fi
 echo "cloudy: started at $started as uid $uid (heartbeat in $LOGS)"
 
+self="$("$BB" hostname)-$$"
 n=0
 while [ "$running" = 1 ]; do
   n=$((n + 1))
-  # A temporary file per process: during a start-first update (Swarm, Kubernetes) the old and the
-  # new instance share the volume for a moment, and one shared name made the loser's mv fail.
-  echo "$("$BB" date +%s) $n" >"$LOGS/.heartbeat.$$.tmp"
-  "$BB" mv -f "$LOGS/.heartbeat.$$.tmp" "$LOGS/heartbeat"
+  # A temporary file per instance: during a start-first update the old and the new instance share
+  # the volume for a moment, and one shared name made the loser's mv fail. Not `$$`: each runs as
+  # pid 1 of its own container; the hostname (the container id) differs.
+  echo "$("$BB" date +%s) $n" >"$LOGS/.heartbeat.$self.tmp"
+  "$BB" mv -f "$LOGS/.heartbeat.$self.tmp" "$LOGS/heartbeat"
   echo "$n" >"$DATA/counter"
   # Failure-test knob (Dockerfile.crashes): crash after N heartbeats, once healthy.
   if [ -n "${CLOUDY_EXIT_AFTER:-}" ] && [ "$n" -ge "$CLOUDY_EXIT_AFTER" ]; then
