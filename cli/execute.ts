@@ -7,7 +7,7 @@ import type { ResolvedConfig } from '../lib/config/types.js';
 import type { Selection, TaskGraph } from '../lib/engine/graph.js';
 import type { Registry } from '../lib/engine/registry.js';
 import { type RunEvent, Runner, type RunSummary } from '../lib/engine/runner.js';
-import { Spawner } from '../lib/engine/spawn.js';
+import { type ChildGroup, Spawner } from '../lib/engine/spawn.js';
 import { exitCodeOf, type Failure } from '../lib/failure.js';
 import { formatFailure } from '../lib/render/failure.js';
 import { redactValue } from '../lib/render/redact.js';
@@ -42,6 +42,8 @@ export async function execute(
   io: Io,
   lockLost: AbortSignal | undefined,
   started: Date = new Date(),
+  /** Keeps the children's process groups in the run lock's owner marker (lib/store/lock-owner.ts). */
+  recordChildren?: (groups: readonly ChildGroup[]) => Promise<void>,
 ): Promise<{ summary: RunSummary; log: RunLog }> {
   // Renderer lines are batched (one write per event-loop turn); flushed before anything else is
   // written and before this function returns.
@@ -97,6 +99,7 @@ export async function execute(
     dryRun: args.dryRun,
     emit: render,
     redact,
+    ...(recordChildren ? { onChildren: (groups: readonly ChildGroup[]) => void recordChildren(groups) } : {}),
   });
   const runner = new Runner({
     graph,
@@ -138,7 +141,7 @@ export async function execute(
       // A rollback is restoring the previous container: exiting now could leave no service.
       forceArmed = true;
       errLine(
-        'cloudy-tasks: waiting for cleanup (restoring the previous container) to finish; signal once more to abandon it',
+        'cloudy-tasks: waiting for cleanup (restoring the previous container) to finish; signal once more to exit now (the restore then finishes in the background)',
       );
     } else {
       spawner.killAll();

@@ -205,7 +205,10 @@ export async function main(
     dryRun: args.dryRun,
   });
   let log: import('../lib/render/run-log.js').RunLog | undefined;
-  const run = async (lockLost?: AbortSignal) => {
+  const run = async (
+    lockLost?: AbortSignal,
+    recordChildren?: import('../lib/store/lock.js').RunLock['recordChildren'],
+  ) => {
     const { summary, log: record } = await execute(
       { ...args, targets, params: params.value },
       config,
@@ -217,6 +220,7 @@ export async function main(
       io,
       lockLost,
       started,
+      recordChildren,
     );
     log = record;
     // A run that lost its lock may overlap another one: never report it as a clean success.

@@ -12,7 +12,7 @@ import type { RunSummary } from '../lib/engine/runner.js';
 import type { Failure } from '../lib/failure.js';
 import { postJson, type RunFinished, shouldNotify } from '../lib/notify/webhook.js';
 import { appendRunRecord, historyPath, type RunRecord } from '../lib/store/history.js';
-import { acquireRunLock, currentHolder } from '../lib/store/lock.js';
+import { acquireRunLock, currentHolder, type RunLock } from '../lib/store/lock.js';
 import { changedDigests, changesOf, runFinished, scanCounts } from './run-finished.js';
 
 interface Outcome {
@@ -41,7 +41,7 @@ export interface ScheduledRun {
 /** Runs `body` under the run lock; `finished` is the run-finished event (also for a refused run). */
 export async function withRunRecord(
   run: ScheduledRun,
-  body: (lockLost: AbortSignal) => Promise<Outcome>,
+  body: (lockLost: AbortSignal, recordChildren: RunLock['recordChildren']) => Promise<Outcome>,
   notification?: Notification,
 ): Promise<Outcome & { refused?: Failure; finished?: RunFinished }> {
   const started = run.startedAt ?? new Date();
@@ -57,7 +57,7 @@ export async function withRunRecord(
   }
   let finished: RunFinished | undefined;
   try {
-    const outcome = await body(lock.lost);
+    const outcome = await body(lock.lost, lock.recordChildren);
     const findings = scanCounts(outcome.summary);
     const result = outcome.summary?.interruptedBy ? 'interrupted' : outcome.code === 0 ? 'succeeded' : 'failed';
     await record(run, started, {

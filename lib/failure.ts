@@ -110,6 +110,11 @@ export type Failure =
     }
   /** A command was ended by a signal it did not ask for (OOM killer, someone's kill). */
   | { readonly reason: 'signal'; readonly command: string; readonly signal: string }
+  /**
+   * A command ran past its time bound (`scan.timeout`, a docker query's bound) and was killed with
+   * its whole process group. `after` is the bound as the user reads it (`2s`).
+   */
+  | { readonly reason: 'timed-out'; readonly command: string; readonly after: string }
   /** A command could not be started at all (not on PATH, not executable). */
   | { readonly reason: 'spawn-error'; readonly command: string; readonly message: string }
   /** A tool the task needs is not installed or not reachable, with how to get it. */
@@ -294,6 +299,7 @@ export function exitCodeOf(failure: Failure): number {
       return 75;
     case 'exit-non-zero':
     case 'signal':
+    case 'timed-out':
     case 'spawn-error':
     case 'tool-missing':
     case 'daemon-unreachable':

@@ -8,6 +8,7 @@ import { parseMemory } from '../docker/units.js';
 import { DEFAULT_HARDENING, type HardeningPolicy } from '../hardening/policy.js';
 import { SEVERITIES, type Severity } from '../scan/severity.js';
 import { DEFAULT_TRIVY_IMAGE } from '../scan/trivy-args.js';
+import { durationMs } from '../util/duration.js';
 import type { Config } from './input.js';
 import { defaultContainerName, defaultImageName, defaultVolumes } from './names.js';
 import type { ResolvedConfig } from './types.js';
@@ -195,18 +196,13 @@ function projectName(projectDir: string): string {
   return path.basename(projectDir);
 }
 
-/** `90s`, `10m`, `1h` in milliseconds (the schema admits only these shapes). */
-export function durationMs(text: string): number {
-  const match = /^(\d+)([smh])$/.exec(text.trim());
-  if (!match) return Number.NaN;
-  return Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 's' | 'm' | 'h'];
-}
-
 /** Half a docker size, in MiB (`512m` → `256m`); the size itself when it cannot be parsed (refused later). */
 function halfOf(size: string): string {
   const bytes = parseMemory(size);
   return bytes === undefined ? size : `${Math.max(1, Math.floor(bytes / 2 / 1024 ** 2))}m`;
 }
+
+export { durationMs };
 
 /** With no config file, the project is the nearest directory with a package.json (else cwd). */
 export function projectRoot(start: string): string {

@@ -258,6 +258,7 @@ const settings: Readonly<Record<string, Schema>> = {
       securityOpt: strings,
       ports: { kind: 'array', of: port },
       healthTimeoutSeconds: { kind: 'number', min: 1 },
+      stableSeconds: { kind: 'number', min: 0 },
       env: { kind: 'record', of: str, keys: ENV_NAME },
       envFile: str,
     },

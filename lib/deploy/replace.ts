@@ -13,7 +13,7 @@
  * interruption before that point runs the rollback (./rollback.ts), which works from every step
  * because it addresses containers by id. Volumes are never removed.
  */
-import { waitHealthy } from '../docker/health.js';
+import { waitHealthy, waitStable } from '../docker/health.js';
 import { TaskFailure } from '../failure.js';
 import type { Check } from '../hardening/checks/index.js';
 import type { HardeningPolicy } from '../hardening/policy.js';
@@ -22,6 +22,9 @@ import { hardeningChecks, verificationFailure } from '../hardening/verify.js';
 import type { Engine } from './engine.js';
 import { nextName, previousName } from './leftovers.js';
 import { rollback } from './rollback.js';
+
+/** `docker run -d` of the verified local image: creating and starting a container, no pull. */
+const RUN_BOUND_MS = 120_000;
 
 export type ReplaceOrder = 'stop-first' | 'start-first';
 
@@ -69,10 +72,15 @@ export async function replaceContainer(
     } else if (startFirst) {
       ctx.progress(`starting the new container as ${startAs}; ${r.name} keeps serving until it is verified`);
     }
-    const started = await engine.docker(runArgs(policy, r.runRef ?? r.imageId, startAs, r.labels));
+    // `run -d` of a local image id pulls nothing: bounded like the other daemon calls.
+    const started = await engine.docker(runArgs(policy, r.runRef ?? r.imageId, startAs, r.labels), {
+      timeoutMs: RUN_BOUND_MS,
+    });
     newId = started.stdout.trim() || undefined;
     await waitHealthy(ctx, startAs, policy.healthTimeoutSeconds, { target: engine.target });
     checks = await verify(engine, startAs, r.imageId);
+    // Healthy once is not enough: it must stay so (start-first: while the old one still serves).
+    await waitStable(ctx, startAs, policy.stableSeconds, { target: engine.target });
     if (startFirst) {
       await engine.docker(['rename', r.oldId!, previous]);
       await engine.docker(['rename', startAs, r.name]);
@@ -90,6 +98,11 @@ export async function replaceContainer(
       ...(startFirst ? { tempName: startAs } : {}),
       oldId: r.oldId,
       newId,
+    }).catch((error: unknown) => {
+      // A rollback command past its bound (a hung engine): say so; the next run repairs the leftovers.
+      if (error instanceof TaskFailure && error.failure.reason === 'timed-out')
+        return `THE ROLLBACK DID NOT FINISH: ${error.failure.command} timed out after ${error.failure.after}; the next run restores the previous container`;
+      throw error;
     });
     throw new TaskFailure({ reason: 'deploy-failed', cause, rollback: outcome });
   }

@@ -20,8 +20,33 @@ export interface RollbackState {
 
 /** Undo a replace; returns what happened, for the failure message. */
 export async function rollback(engine: Engine, s: RollbackState): Promise<string> {
-  const critical = { critical: true, nothrow: true } as const;
   const atName = idOf(await engine.inspect(s.name, { critical: true }));
+  // If a third signal abandons this rollback, a detached bash does what is left of it (each step
+  // retried: the start waits for the new container's removal to free the port; a rename to the
+  // name it already has fails harmlessly, so it comes last).
+  const abandoned = [
+    ...(atName && atName !== s.oldId
+      ? [['rm', '-f', atName]]
+      : s.newId && s.newId !== s.oldId
+        ? [['rm', '-f', s.newId]]
+        : []),
+    ...(s.oldId
+      ? [
+          ['start', s.oldId],
+          ['rename', s.oldId, s.name],
+        ]
+      : []),
+  ].map((args) => ['docker', ...engine.target.globalArgs, ...args]);
+  engine.ctx.$.onAbandon(abandoned);
+  try {
+    return await restore(engine, s, atName);
+  } finally {
+    engine.ctx.$.onAbandon([]);
+  }
+}
+
+async function restore(engine: Engine, s: RollbackState, atName: string | undefined): Promise<string> {
+  const critical = { critical: true, nothrow: true } as const;
   if (atName && atName !== s.oldId) await engine.docker(['rm', '-f', atName], critical);
   else if (s.newId && s.newId !== s.oldId) await engine.docker(['rm', '-f', s.newId], critical);
   if (s.tempName) {

@@ -6,8 +6,8 @@
  *
  * Normalised means "the same to the engine": `512m` and `512M` and `536870912` are one memory
  * limit, `1` and `1.0` one CPU, `cap_net_bind_service` and `NET_BIND_SERVICE` one capability.
- * Left out: the name (start-first deploys start the new container under a temporary one) and the
- * health timeout (how long the deploy waits, not how the container runs).
+ * Left out: the name (start-first deploys start the new container under a temporary one), the
+ * health timeout and `stableSeconds` (how long the deploy waits and watches, not how the container runs).
  *
  * `container.env` and `container.envFile` (issue 14) count only when set, so containers deployed
  * before they existed keep their hash. The env file counts by the sha256 of its content (the

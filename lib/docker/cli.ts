@@ -145,6 +145,41 @@ function clean(line: string): string {
 }
 
 /**
+ * How long a docker command that only talks to the daemon may take before it is killed (its
+ * process group) and the task fails `timed-out`: a hung engine must not hold the run (and, from
+ * cron, the run lock) for ever. `stop` waits up to the container's stop timeout (10 s by default)
+ * before the daemon kills it, so it gets that on top. Builds, pulls, pushes, `run` (which may pull)
+ * and compose are not bounded here: they can legitimately take long; README "Time bounds" says so.
+ */
+const QUERY_BOUND_MS = 30_000;
+const BOUNDS_MS: Readonly<Record<string, number>> = {
+  inspect: QUERY_BOUND_MS,
+  logs: QUERY_BOUND_MS,
+  ps: QUERY_BOUND_MS,
+  version: QUERY_BOUND_MS,
+  info: QUERY_BOUND_MS,
+  tag: QUERY_BOUND_MS,
+  rename: QUERY_BOUND_MS,
+  start: 60_000,
+  stop: 60_000,
+  rm: 60_000,
+  rmi: 60_000,
+};
+/** Subcommands of `docker <object>` bounded like their short forms (`container inspect`). */
+const OBJECTS = new Set(['container', 'image', 'network', 'volume']);
+
+/** The bound {@link docker} applies to `args` when the caller sets none; undefined: unbounded. */
+export function dockerBoundMs(args: readonly string[]): number | undefined {
+  const [first, second] = args;
+  if (first === undefined) return undefined;
+  if (OBJECTS.has(first)) {
+    if (second === 'create' || second === 'prune') return 60_000;
+    return second === undefined ? undefined : (BOUNDS_MS[second] ?? (second === 'ls' ? QUERY_BOUND_MS : undefined));
+  }
+  return BOUNDS_MS[first];
+}
+
+/**
  * Run `docker <args>` (on `options.target` when given). A failure ends the task with the
  * classified failure. With `nothrow` the result is returned as is (for commands whose failure is
  * expected, like inspecting a container that may not exist).
@@ -156,7 +191,12 @@ export async function docker(
 ): Promise<CommandResult> {
   const { target, ...shell } = options;
   const argv = target && target.globalArgs.length > 0 ? [...target.globalArgs, ...args] : args;
-  const result = await ctx.$.with({ ...shell, nothrow: true })`docker ${argv}`;
+  const bound = shell.timeoutMs ?? dockerBoundMs(args);
+  const result = await ctx.$.with({
+    ...shell,
+    nothrow: true,
+    ...(bound !== undefined ? { timeoutMs: bound } : {}),
+  })`docker ${argv}`;
   if (result.exitCode === 0) return result;
   const known = classifyDockerError(
     `${result.stderr}\n${result.exitCode === 127 ? 'docker: command not found' : ''}`,

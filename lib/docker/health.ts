@@ -153,6 +153,58 @@ export async function waitHealthy(
   }
 }
 
+/**
+ * After {@link waitHealthy}: watch the container for `seconds` more and fail unless it stays
+ * running and healthy all along, without a restart (Swarm's update monitor). A version that
+ * crashes a few seconds after its first good probe is then rolled back instead of committed.
+ */
+export async function waitStable(
+  ctx: TaskContext,
+  name: string,
+  seconds: number,
+  options: { target?: DockerTarget } = {},
+): Promise<void> {
+  if (seconds <= 0) return;
+  const started = Date.now();
+  const deadline = started + seconds * 1000;
+  let restartsBefore: number | undefined;
+  ctx.progress(`watching ${name}: it must stay healthy for ${seconds}s before the old container is removed`);
+  for (;;) {
+    if (ctx.signal.aborted)
+      throw new TaskFailure({ reason: 'aborted', signal: ctx.signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT' });
+    const info = await inspectContainer(ctx, name, {
+      poll: true,
+      ...(options.target ? { target: options.target } : {}),
+    });
+    const after = `${((Date.now() - started) / 1000).toFixed(1)}s`;
+    if (!info)
+      return ctx.fail({
+        reason: 'task-error',
+        message: `container ${name} disappeared ${after} after turning healthy`,
+      });
+    const state = (info['State'] ?? {}) as ContainerState;
+    const restarts = typeof info['RestartCount'] === 'number' ? info['RestartCount'] : 0;
+    restartsBefore ??= restarts;
+    const status = state.Health?.Status;
+    const problem =
+      !state.Running || state.Restarting || restarts > restartsBefore
+        ? `it exited${state.ExitCode ? ` with code ${state.ExitCode}` : ''}${restarts > restartsBefore ? ' and was restarted by its restart policy' : ''}`
+        : status !== 'healthy'
+          ? `its health became ${status ?? 'unknown'}`
+          : undefined;
+    if (problem) {
+      const log = await lastLogLine(ctx, name, options.target);
+      return ctx.fail({
+        reason: 'task-error',
+        message: `container ${name} turned healthy but did not stay so for container.stableSeconds (${seconds}s): ${problem} ${after} later${log ? `; its last log line: ${log}` : ''}`,
+        ...hintFor(log),
+      });
+    }
+    if (Date.now() >= deadline) return;
+    await sleep(Math.min(500, Math.max(0, deadline - Date.now())), ctx.signal);
+  }
+}
+
 /** The last line the container logged (stdout or stderr), to say why it failed. */
 async function lastLogLine(ctx: TaskContext, name: string, target?: DockerTarget): Promise<string | undefined> {
   const logs = await docker(ctx, ['logs', '--tail', '5', name], {

@@ -11,7 +11,11 @@
  *   bash would have built, instead of starting a bash first (a few ms per command).
  * - Every child is started in its own process group (`detached`) and tracked, so `abort()` can
  *   kill whole trees: zx's own `signal` option kills only the direct child and orphans
- *   grandchildren (see libraries.md).
+ *   grandchildren (see libraries.md). A kill of the tool's own group misses them, so the live
+ *   groups are reported (`onChildren`) into the run lock's owner marker, and the run that
+ *   recovers a dead run's lock ends them; only cleanup (`critical`) children outlive a third
+ *   signal on purpose.
+ * - A command can have a time bound (`timeoutMs`): past it, its whole group is killed.
  * - zx is imported when the first command really runs: `--list`, `--help`, `--graph` and
  *   `--dry-run` never pay for it (~27 ms).
  */
@@ -49,6 +53,13 @@ export interface ShellOptions {
    * inspect`): its command event says so, and views show the repetitions as one updating line.
    */
   readonly poll?: boolean;
+  /**
+   * The longest the command may run (ms). Past it the command's whole process group is killed
+   * (SIGTERM, SIGKILL a second later) and the task fails with `timed-out`, even under `nothrow`:
+   * a command that never answered has no exit status to read. Unset: unbounded (README, "Time
+   * bounds", lists what is left so).
+   */
+  readonly timeoutMs?: number;
   /** Extra environment for this command only. */
   readonly env?: Readonly<Record<string, string>>;
   readonly cwd?: string;
@@ -61,6 +72,12 @@ export interface Shell {
   nothrow(pieces: TemplateStringsArray, ...values: Arg[]): Promise<CommandResult>;
   /** A shell with these options. */
   with(options: ShellOptions): Shell;
+  /**
+   * What must still happen if this task's cleanup is abandoned by a third signal (the rest of a
+   * rollback: `docker rename`, `docker start`): argv lists, run in order, each retried for a few
+   * seconds, by one detached bash that outlives the tool. `[]` clears it once the cleanup is done.
+   */
+  onAbandon(commands: readonly (readonly string[])[]): void;
   /**
    * Run a whole command line as a Make recipe does: through bash, or started directly when it
    * uses no shell feature (`npm run lint`). Only for declarative tasks written by the user in
@@ -88,12 +105,27 @@ export interface SpawnerOptions {
   readonly emit: (event: SpawnEvent) => void;
   /** Removes secret values from anything we show (commands, output lines, stderr tails). */
   readonly redact: (text: string) => string;
+  /**
+   * Told the process groups of the children alive now, after each start and exit: the CLI keeps
+   * them in the run lock's record, so a run that recovers the lock of a SIGKILLed run can end the
+   * children the dead run left (./spawn.ts starts each in its own group, which a kill of the
+   * tool's own group does not reach).
+   */
+  readonly onChildren?: (children: readonly ChildGroup[]) => void;
+}
+
+/** A live child's process group (its leader's pid), and whether it is cleanup that must outlive an interrupt. */
+export interface ChildGroup {
+  readonly pgid: number;
+  readonly critical: boolean;
 }
 
 type Zx = typeof import('zx/core');
 
 /** Seconds between SIGTERM and SIGKILL when stopping children. */
 const KILL_GRACE_MS = 3000;
+/** Between SIGTERM and SIGKILL for a command past its time bound: it already had its time. */
+const TIMEOUT_GRACE_MS = 1000;
 
 export class Spawner {
   #zx: Zx | undefined;
@@ -101,6 +133,8 @@ export class Spawner {
   readonly #running = new Set<ProcessPromise>();
   /** Cleanup commands (rollback) in flight: not killed by abort(), waited for by the CLI. */
   readonly #critical = new Set<ProcessPromise>();
+  /** Per task: the rest of its cleanup, for a third signal (see killAll). */
+  readonly #handOff = new Map<string, (readonly string[])[]>();
   /** Exported bash functions could shadow a command: then every command goes through bash. */
   readonly #envHasFunctions: boolean;
   #abortedBy: 'SIGINT' | 'SIGTERM' | undefined;
@@ -122,12 +156,43 @@ export class Spawner {
 
   /** True while cleanup commands that must not be interrupted are running. */
   get cleaningUp(): boolean {
-    return this.#critical.size > 0;
+    // Also between a rollback's commands: it registered what is left of it (onAbandon).
+    return this.#critical.size > 0 || this.#handOff.size > 0;
   }
 
-  /** Last resort (a third signal): SIGKILL every child group, cleanup included. */
+  /**
+   * Last resort (a third signal), before the process exits: SIGKILL every child group but the
+   * cleanup ones, which are detached and left to finish, and start what the cleanup still had to
+   * do ({@link Shell.onAbandon}) as one detached bash, so a rollback interrupted three times
+   * still ends with the previous container running.
+   */
   killAll(): void {
-    for (const p of [...this.#running, ...this.#critical]) killGroup(p, 'SIGKILL');
+    for (const p of this.#running) killGroup(p, 'SIGKILL');
+    const steps = [...this.#handOff.values()].flat();
+    if (steps.length === 0 || !this.#zx) return;
+    const retried = steps.map(
+      (argv) => `for _ in 1 2 3 4 5 6 7 8 9 10; do ${argv.map((w) => quote(w)).join(' ')} && break; sleep 1; done`,
+    );
+    try {
+      const child = this.#zx.defaults.spawn('bash', ['-c', retried.join('\n')], {
+        cwd: this.#options.cwd,
+        env: { ...this.#options.env },
+        detached: true,
+        stdio: 'ignore',
+      });
+      child.unref();
+    } catch {
+      // Could not start bash: the next run repairs the leftovers (lib/deploy/leftovers.ts).
+    }
+  }
+
+  #reportChildren(): void {
+    const report = this.#options.onChildren;
+    if (!report) return;
+    const groups: ChildGroup[] = [];
+    for (const p of this.#running) if (p.pid) groups.push({ pgid: p.pid, critical: false });
+    for (const p of this.#critical) if (p.pid) groups.push({ pgid: p.pid, critical: true });
+    report(groups);
   }
 
   /** The shell for one task; output and commands are attributed to `task`. */
@@ -139,6 +204,14 @@ export class Spawner {
     const shell = run(options) as Shell;
     shell.nothrow = run({ ...options, nothrow: true });
     shell.with = (more) => this.shellFor(task, { ...options, ...more });
+    shell.onAbandon = (commands) => {
+      if (commands.length === 0) this.#handOff.delete(task);
+      else
+        this.#handOff.set(
+          task,
+          commands.map((c) => [...c]),
+        );
+    };
     shell.script = (line) =>
       this.#run(task, options, Object.assign([line], { raw: [line] }) as TemplateStringsArray, [], true);
     return shell;
@@ -211,6 +284,17 @@ export class Spawner {
     p.run();
     const tracked = opts.critical ? this.#critical : this.#running;
     tracked.add(p);
+    this.#reportChildren();
+    let timedOut = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const timer =
+      opts.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            killGroup(p, 'SIGTERM');
+            killTimer = setTimeout(() => killGroup(p, 'SIGKILL'), TIMEOUT_GRACE_MS);
+          }, opts.timeoutMs);
     if (!opts.silent) {
       streamLines(p.stdout, (line) =>
         this.#options.emit({ type: 'output', task, stream: 'stdout', line: this.#options.redact(line) }),
@@ -220,7 +304,11 @@ export class Spawner {
       );
     }
     const out = exitOf(await p, direct?.[0]);
+    clearTimeout(timer);
+    clearTimeout(killTimer);
     tracked.delete(p);
+    this.#reportChildren();
+    if (timedOut) fail({ reason: 'timed-out', command: shown, after: durationText(opts.timeoutMs!) });
 
     const result: CommandResult = { command: shown, stdout: out.stdout, stderr: out.stderr, exitCode: out.exitCode };
     if (this.#abortedBy && !opts.critical && out.exitCode !== 0) fail({ reason: 'aborted', signal: this.#abortedBy });
@@ -231,6 +319,12 @@ export class Spawner {
       fail({ reason: 'spawn-error', command: shown, message: stderrTail || 'command not found' });
     fail({ reason: 'exit-non-zero', command: shown, exitCode: out.exitCode, stderrTail });
   }
+}
+
+/** `2s`, `10m`, `1.5s`: a bound as the user wrote it. */
+export function durationText(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return `${Math.round(ms / 100) / 10}s`;
 }
 
 /**

@@ -88,6 +88,12 @@ export type HardeningPolicy = {
    * content into the run spec so a changed file redeploys. Never part of the image.
    */
   readonly envFile?: string;
+  /**
+   * How long a new container must stay running and healthy after it first turned healthy before
+   * the old one is removed (Swarm's update monitor): a version that crashes seconds after its
+   * first good probe is rolled back. `0`: committed as soon as it is healthy and verified.
+   */
+  readonly stableSeconds: number;
 };
 
 /**
@@ -116,6 +122,7 @@ export const DEFAULT_HARDENING: HardeningPolicy = deepFreeze({
   ports: [],
   healthTimeoutSeconds: 60,
   env: {},
+  stableSeconds: 5,
 });
 
 function deepFreeze<T>(value: T): T {

@@ -63,6 +63,8 @@ export function formatFailure(f: Failure): string {
       return exitNonZero(f);
     case 'signal':
       return `command was killed by ${f.signal}: ${f.command}`;
+    case 'timed-out':
+      return `${programOf(f.command)} timed out after ${f.after} and was killed (with its process group): ${shorten(f.command, 200)}`;
     case 'spawn-error':
       return `could not start: ${f.command}: ${f.message}`;
     case 'tool-missing':

@@ -10,6 +10,7 @@ import type { TaskContext } from '../engine/task.js';
 import { TaskFailure } from '../failure.js';
 import { ensureDirectory } from '../store/confine.js';
 import { writeJsonAtomic } from '../store/state.js';
+import { durationMs } from '../util/duration.js';
 import { which } from '../util/which.js';
 
 /**
@@ -49,18 +50,36 @@ export async function trivyCommand(ctx: TaskContext, reportsDir = ctx.config.sca
   });
 }
 
-/** Run one Trivy command that writes its JSON report to `outputFile`; return the parsed JSON. */
+/**
+ * Run one Trivy command that writes its JSON report to `outputFile`; return the parsed JSON.
+ * `scan.timeout` is enforced here, not only passed to Trivy as `--timeout`: a scanner that hangs
+ * (a stuck DB download, a registry that never answers) is killed with its process group when the
+ * bound passes, and the task fails with `timed-out`, so it cannot hold the run lock for ever.
+ */
 export async function runTrivy(
   ctx: TaskContext,
   prefix: readonly string[],
   args: readonly string[],
   outputFile: string,
 ): Promise<unknown> {
-  const result = await ctx.$.nothrow`${[...prefix, ...args]}`;
-  if (ctx.flags.dryRun) return undefined;
   const container = prefix.includes('--name') ? prefix[prefix.indexOf('--name') + 1] : undefined;
-  if (container && ctx.signal.aborted)
-    await docker(ctx, ['rm', '-f', container], { critical: true, nothrow: true, silent: true });
+  // Killing the docker client does not stop the container: an interrupted or timed-out scan removes it by name.
+  const removeContainer = async () => {
+    if (container) await docker(ctx, ['rm', '-f', container], { critical: true, nothrow: true, silent: true });
+  };
+  const bound = durationMs(ctx.config.scan.timeout);
+  let result: import('../engine/spawn.js').CommandResult;
+  try {
+    result = await ctx.$.with({ nothrow: true, ...(Number.isFinite(bound) ? { timeoutMs: bound } : {}) })`${[
+      ...prefix,
+      ...args,
+    ]}`;
+  } catch (error) {
+    if (error instanceof TaskFailure && error.failure.reason === 'timed-out') await removeContainer();
+    throw error;
+  }
+  if (ctx.flags.dryRun) return undefined;
+  if (ctx.signal.aborted) await removeContainer();
   if (result.exitCode !== 0) {
     throw new TaskFailure({
       reason: 'scanner-error',
@@ -133,7 +152,8 @@ export async function trivyVersion(
   ctx: TaskContext,
   prefix: readonly string[],
 ): Promise<import('./trivy-version.js').TrivyVersion | undefined> {
-  const result = await ctx.$.with({ nothrow: true, silent: true })`${[...prefix, '--version']}`;
+  // Bounded: a scanner that hangs before it even says its version must not hold the run.
+  const result = await ctx.$.with({ nothrow: true, silent: true, timeoutMs: 60_000 })`${[...prefix, '--version']}`;
   if (result.exitCode !== 0) return undefined;
   const { parseTrivyVersion } = await import('./trivy-version.js');
   return parseTrivyVersion(result.stdout);

@@ -24,6 +24,10 @@
  * earlier holder whose directory is already gone is discarded instead. What remains is
  * proper-lockfile's own documented race when two processes remove an mtime-stale lock together.
  *
+ * Every run also writes an owner marker before it tries the directory (./lock-owner.ts). It makes
+ * a directory without a sidecar recoverable at once when every marker names a dead run, and it
+ * carries the run's children's process groups, which the recovering run ends before it takes over.
+ *
  * The second run never waits (`retries: 0`): overlapping scheduled runs should fail fast with a
  * message naming the holder, and the next tick will try again.
  */
@@ -46,6 +50,7 @@ import {
   ownPidNamespace,
   readHolderRecord,
 } from './lock-holder.js';
+import { isDeadOwner, OwnerMarker, otherMarkers, reapDeadOwners } from './lock-owner.js';
 import { writeJsonAtomic } from './state.js';
 
 /** A held run lock. */
@@ -59,6 +64,11 @@ export interface RunLock {
    * suspend). Another run may then be running too; the runner should stop starting work.
    */
   readonly lost: AbortSignal;
+  /**
+   * Record the process groups of this run's live children in its owner marker (./lock-owner.ts),
+   * so the run that recovers the lock after this one died can end them before it takes over.
+   */
+  recordChildren(groups: readonly { readonly pgid: number; readonly critical: boolean }[]): Promise<void>;
   /** Releases the lock. Idempotent: later calls return the first call's promise. */
   release(): Promise<void>;
 }
@@ -114,41 +124,16 @@ export async function acquireRunLock(
 ): Promise<AcquireRunLockResult> {
   const paths = lockPaths(projectDir);
   const staleMs = Math.max(options.staleMs ?? DEFAULT_STALE_MS, 2000);
+  let marker: OwnerMarker | undefined;
   try {
     await ensureDirectory(path.dirname(paths.lockDir));
-    const first = await tryLock(paths, holder, staleMs, options, null);
-    if (first !== 'locked') return first;
-
-    const seen = await readHolderRecord(paths.sidecar);
-    if (seen === null || !(await isDeadLocalHolder(seen))) return refused(paths, seen?.holder ?? null, staleMs);
-
-    const claim = await claimSidecar(paths);
-    if (claim === null) return refused(paths, null, staleMs); // another run is recovering it
-    if (claim.record === null) {
-      await claim.discard();
-      return refused(paths, null, staleMs);
-    }
-    if (!(await isDeadLocalHolder(claim.record))) {
-      // We read a dead holder's sidecar but claimed a newer, live one: put it back.
-      await claim.restore();
-      return refused(paths, claim.record.holder, staleMs);
-    }
-    const current = await lockDirIdentity(paths.lockDir);
-    const describesCurrent =
-      current !== null &&
-      current.ino === claim.record.lockDir.ino &&
-      current.birthtimeNs === claim.record.lockDir.birthtimeNs;
-    await claim.discard();
-    if (current !== null && !describesCurrent) {
-      // Left by an earlier holder; the current directory belongs to a run that has not written its sidecar yet.
-      return refused(paths, null, staleMs);
-    }
-    if (describesCurrent) await rmdir(paths.lockDir).catch(ignoreCode('ENOENT'));
-
-    const second = await tryLock(paths, holder, staleMs, options, describesCurrent ? claim.record.holder : null);
-    if (second !== 'locked') return second;
-    return refused(paths, (await readHolderRecord(paths.sidecar))?.holder ?? null, staleMs);
+    // Before the directory is tried: a lock directory is never without its owner's marker.
+    marker = await OwnerMarker.create(paths, holder);
+    const result = await acquireWith(paths, holder, staleMs, options, marker);
+    if (!result.ok) await marker.remove();
+    return result;
   } catch (error) {
+    await marker?.remove().catch(() => undefined);
     if (error instanceof UnsafePathError) {
       return {
         ok: false,
@@ -170,12 +155,92 @@ export async function acquireRunLock(
   }
 }
 
+/** The protocol of the module comment, with this run's marker already written. */
+async function acquireWith(
+  paths: LockPaths,
+  holder: HolderInfo,
+  staleMs: number,
+  options: RunLockOptions,
+  marker: OwnerMarker,
+): Promise<AcquireRunLockResult> {
+  const first = await tryLock(paths, holder, staleMs, options, null, marker);
+  if (first !== 'locked') {
+    // Free (or freed by staleness): what a dead earlier run left running still ends before any task starts.
+    await reapDeadOwners(await otherMarkers(paths, marker));
+    return first;
+  }
+
+  const seen = await readHolderRecord(paths.sidecar);
+  if (seen === null) return recoverWithoutSidecar(paths, holder, staleMs, options, marker);
+  if (!(await isDeadLocalHolder(seen))) return refused(paths, seen.holder, staleMs);
+
+  const claim = await claimSidecar(paths);
+  if (claim === null) return refused(paths, null, staleMs); // another run is recovering it
+  if (claim.record === null) {
+    await claim.discard();
+    return refused(paths, null, staleMs);
+  }
+  if (!(await isDeadLocalHolder(claim.record))) {
+    // We read a dead holder's sidecar but claimed a newer, live one: put it back.
+    await claim.restore();
+    return refused(paths, claim.record.holder, staleMs);
+  }
+  const current = await lockDirIdentity(paths.lockDir);
+  const describesCurrent =
+    current !== null &&
+    current.ino === claim.record.lockDir.ino &&
+    current.birthtimeNs === claim.record.lockDir.birthtimeNs;
+  await claim.discard();
+  if (current !== null && !describesCurrent) {
+    // Left by an earlier holder; the current directory belongs to a run that has not written its sidecar yet.
+    return refused(paths, null, staleMs);
+  }
+  // The dead run's children (its build, its scan) end before this run takes over.
+  await reapDeadOwners(await otherMarkers(paths, marker));
+  if (describesCurrent) await rmdir(paths.lockDir).catch(ignoreCode('ENOENT'));
+
+  const second = await tryLock(paths, holder, staleMs, options, describesCurrent ? claim.record.holder : null, marker);
+  if (second !== 'locked') return second;
+  return refused(paths, (await readHolderRecord(paths.sidecar))?.holder ?? null, staleMs);
+}
+
+/**
+ * A lock directory without a holder sidecar. Its owner wrote a marker before it made the
+ * directory and removes it only after removing the directory, so the owner is among the other
+ * markers: when there are some and every one names a run that is provably gone, the lock is
+ * recovered now (their children ended first). Anything else (no marker at all: a directory made
+ * by an older version or by hand; a live run among them; a marker of another host) waits for
+ * proper-lockfile's staleness as before.
+ */
+async function recoverWithoutSidecar(
+  paths: LockPaths,
+  holder: HolderInfo,
+  staleMs: number,
+  options: RunLockOptions,
+  marker: OwnerMarker,
+): Promise<AcquireRunLockResult> {
+  const others = await otherMarkers(paths, marker);
+  if (others.length === 0) return refused(paths, null, staleMs);
+  for (const m of others) if (!(await isDeadOwner(m.record))) return refused(paths, m.record?.holder ?? null, staleMs);
+  // Only one run wins each marker's rename: a second recoverer backs off here.
+  if (!(await reapDeadOwners(others))) return refused(paths, null, staleMs);
+  // A sidecar now means a live holder took the directory meanwhile: it is its lock.
+  const now = await readHolderRecord(paths.sidecar);
+  if (now !== null) return refused(paths, now.holder, staleMs);
+  await rmdir(paths.lockDir).catch(ignoreCode('ENOENT'));
+  const recoveredFrom = others.length === 1 ? (others[0]!.record?.holder ?? null) : null;
+  const second = await tryLock(paths, holder, staleMs, options, recoveredFrom, marker);
+  if (second !== 'locked') return second;
+  return refused(paths, (await readHolderRecord(paths.sidecar))?.holder ?? null, staleMs);
+}
+
 async function tryLock(
   paths: LockPaths,
   holder: HolderInfo,
   staleMs: number,
   options: RunLockOptions,
   recoveredFrom: HolderInfo | null,
+  marker: OwnerMarker,
 ): Promise<RunLock | 'locked'> {
   const lost = new AbortController();
   let unlock: () => Promise<void>;
@@ -221,11 +286,20 @@ async function tryLock(
     // After the directory: a crash in between leaves a sidecar that describes a vanished
     // directory, which the next acquirer discards, rather than a directory without a sidecar.
     const claim = await claimSidecar(paths);
-    if (claim === null) return;
-    if (claim.record?.token === token) await claim.discard();
-    else await claim.restore();
+    if (claim !== null) {
+      if (claim.record?.token === token) await claim.discard();
+      else await claim.restore();
+    }
+    // Last: until here a crash leaves the marker that proves this run gone.
+    await marker.remove();
   };
-  return { ok: true, recoveredFrom, lost: lost.signal, release: () => (released ??= release()) };
+  return {
+    ok: true,
+    recoveredFrom,
+    lost: lost.signal,
+    recordChildren: (groups) => marker.setChildren(groups),
+    release: () => (released ??= release()),
+  };
 }
 
 function refused(paths: LockPaths, holder: HolderInfo | null, staleMs: number): RunLockRefused {

@@ -337,6 +337,52 @@ Cli('two overlapping runs: one proceeds, the other exits 75 at once naming the h
   ]);
 });
 
+Cli('a burst of 10 runs against a held lock: each refused one exits 75 within 1 s of its own start', async () => {
+  const p = project({ files: { '.cloudyrc.json': JSON.stringify({ tasks: { slow: { run: 'sleep 20' } } }) } });
+  const holder = startCli(p, ['slow', '--json']);
+  const holderDone = collect(holder, 60_000);
+  await new Promise<void>((resolve) =>
+    holder.stdout!.on('data', (d: Buffer) => String(d).includes('task-started') && resolve()),
+  );
+  // Each run's own time: from its run-started event (its start, once loaded) to its exit as seen here,
+  // not from when the burst began (ten processes starting at once on a loaded machine queue for CPU).
+  const burst = await Promise.all(
+    Array.from({ length: 10 }, async () => {
+      const child = startCli(p, ['slow', '--json']);
+      let startedAt: number | undefined;
+      child.stdout!.on('data', (d: Buffer) => {
+        const line = String(d)
+          .split('\n')
+          .find((l) => l.includes('"run-started"'));
+        if (line && startedAt === undefined) startedAt = Date.parse((JSON.parse(line) as { time: string }).time);
+      });
+      const result = await collect(child, 60_000);
+      return { code: result.code, ownMs: Date.now() - (startedAt ?? 0), stderr: result.stderr };
+    }),
+  );
+  holder.kill('SIGTERM');
+  await holderDone;
+  assert.equal(
+    burst.map((r) => r.code),
+    Array(10).fill(75),
+    burst.map((r) => r.stderr).join('\n'),
+  );
+  const slow = burst.filter((r) => r.ownMs >= 1000).map((r) => r.ownMs);
+  assert.equal(slow, [], `refused runs that took 1 s or more from their own start: ${slow.join(', ')} ms`);
+  // The history says the same: every refused run recorded, each in under a second.
+  const refused = fs
+    .readFileSync(path.join(p.dir, '.cloudy', 'history.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { outcome: string; durationMs: number })
+    .filter((r) => r.outcome === 'locked');
+  assert.is(refused.length, 10);
+  assert.ok(
+    refused.every((r) => r.durationMs < 1000),
+    refused.map((r) => r.durationMs).join(', '),
+  );
+});
+
 Cli('a run that loses its lock starts no further task and does not exit 0', async () => {
   const p = project({
     files: {

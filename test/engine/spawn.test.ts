@@ -1,11 +1,12 @@
 /** The spawning module on its own: quoting, dry runs, probes, abort, cleanup commands, stdin. */
 
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type SpawnEvent, Spawner } from '../../lib/engine/spawn.js';
+import { dockerBoundMs } from '../../lib/docker/cli.js';
+import { type ChildGroup, type SpawnEvent, Spawner } from '../../lib/engine/spawn.js';
 import { TaskFailure } from '../../lib/failure.js';
 import { makeRedactor } from '../../lib/render/redact.js';
 
@@ -102,6 +103,56 @@ Exec('a command that reads stdin gets end-of-file instead of hanging', async () 
   const { $ } = await spawner();
   const r = await $`sh -c ${'if read -r line; then echo got; else echo eof; fi'}`;
   assert.is(r.stdout.trim(), 'eof');
+});
+
+Exec('timeoutMs kills the whole process group past the bound and fails timed-out, even with nothrow', async () => {
+  const groups: (readonly ChildGroup[])[] = [];
+  const env = { PATH: process.env['PATH'] ?? '' };
+  const ex = await Spawner.create({
+    cwd: dir,
+    env,
+    dryRun: false,
+    emit: () => undefined,
+    redact: makeRedactor(env),
+    onChildren: (c) => groups.push(c),
+  });
+  const pidFile = path.join(dir, 'grandchild');
+  const started = Date.now();
+  const failure = await failureOf(
+    ex.shellFor('t').with({ nothrow: true, timeoutMs: 500 })`sh -c ${`sleep 30 & echo $! > ${pidFile}; wait`}`,
+  );
+  assert.equal(failure, {
+    reason: 'timed-out',
+    command: `sh -c $'sleep 30 & echo $! > ${pidFile}; wait'`,
+    after: '0.5s',
+  });
+  assert.ok(Date.now() - started < 5000, 'it did not wait for the sleep');
+  const grandchild = Number(readFileSync(pidFile, 'utf8'));
+  let gone = false;
+  for (let i = 0; i < 30 && !gone; i++) {
+    try {
+      process.kill(grandchild, 0);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    } catch {
+      gone = true;
+    }
+  }
+  assert.ok(gone, 'the grandchild in the same process group was killed');
+  // The child was reported while it ran, and not after.
+  assert.is(groups[0]?.length, 1);
+  assert.is(groups[0]?.[0]?.critical, false);
+  assert.equal(groups.at(-1), []);
+});
+
+Exec('docker commands that can hang have a bound; builds, pulls and runs do not', () => {
+  assert.is(dockerBoundMs(['container', 'inspect', 'x']), 30_000);
+  assert.is(dockerBoundMs(['inspect', 'x']), 30_000);
+  assert.is(dockerBoundMs(['stop', 'x']), 60_000);
+  assert.is(dockerBoundMs(['rm', '-f', 'x']), 60_000);
+  assert.is(dockerBoundMs(['logs', '--tail', '5', 'x']), 30_000);
+  assert.is(dockerBoundMs(['build', '.']), undefined);
+  assert.is(dockerBoundMs(['pull', 'x']), undefined);
+  assert.is(dockerBoundMs(['run', '-d', 'x']), undefined);
 });
 
 Exec.run();

@@ -8,8 +8,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cleanup, type Deployment, deploy, deployment, patchConfig } from '../helpers/deployment.js';
+import { CLEAN_REPORT, cleanup, type Deployment, deploy, deployment, patchConfig } from '../helpers/deployment.js';
 import { ensureDocker, ensureTestImages, inspect } from '../helpers/docker.js';
+import { collect, startCli } from '../helpers/rig.js';
 import { firstErrorLine } from './helpers.js';
 
 const Rollback = suite('failures: deploy rollback (real engine)');
@@ -60,6 +61,41 @@ Rollback('a new version that exits at once says "exited with code N" and what it
     ),
   );
   assert.is(inspect(d.name).Id, before.Id, 'the previous container is the service again');
+});
+
+Rollback('three SIGINTs during a stop-first rollback still end with the previous container running', async () => {
+  const d = deployment({ deploy: { order: 'stop-first' } });
+  made.push(d);
+  assert.is((await deploy(d)).code, 0);
+  const before = inspect(d.name);
+  patchConfig(d, { image: { dockerfile: 'Dockerfile.unhealthy' } });
+  const child = startCli(d.project, ['deploy-secure'], {
+    fakeDocker: false,
+    env: { TRIVY_STANDIN_REPORT: CLEAN_REPORT },
+  });
+  const done = collect(child, 300_000);
+  let out = '';
+  // The rollback's first step: the unverified new container is removed (stop-first: the old one is stopped).
+  await new Promise<void>((resolve) =>
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += String(chunk);
+      if (/\$ docker rm -f [0-9a-f]{12,}/.test(out)) resolve();
+    }),
+  );
+  for (let i = 0; i < 3; i++) {
+    child.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  const r = await done;
+  assert.is(r.code, 130, `${r.stdout}\n${r.stderr}`);
+  // The restore goes on without the tool: the previous container runs again under its name.
+  let now = inspect(before.Id);
+  for (let i = 0; i < 60 && !(now?.State?.Running && now.Name === `/${d.name}`); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    now = inspect(before.Id);
+  }
+  assert.ok(now?.State?.Running, `the previous container runs: ${JSON.stringify(now?.State)}`);
+  assert.is(now.Name, `/${d.name}`, 'under the service name');
 });
 
 Rollback.run();

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 
 /** Repository root (this file is test/helpers/docker.ts). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** The worked example app: Dockerfile, Dockerfile.unhealthy, .dockerignore, app/. */
+/** The worked example app: Dockerfile, Dockerfile.unhealthy, Dockerfile.crashes, .dockerignore, app/. */
 export const exampleDir = join(repoRoot, 'examples', 'cloudy-mc-codeface');
 export const scriptsDir = join(repoRoot, 'scripts');
 /** Local base image built by scripts/test-images.sh (the example's builder image). */

@@ -62,7 +62,7 @@ async function deploy(d: Deployment, report = CLEAN, args: string[] = []) {
 }
 
 function cleanup(d: Deployment): void {
-  removeContainers([d.name, `${d.name}-previous`, `${d.name}-byhand`]);
+  removeContainers([d.name, `${d.name}-previous`, `${d.name}-next`, `${d.name}-byhand`]);
   removeImages([`${d.image}:latest`, ...d.images]);
   removeVolumes(d.volumes);
   d.project.cleanup();
@@ -187,6 +187,38 @@ Deploy('an unhealthy image exits 1 and leaves the previous container running, he
   assert.is(after.State.Health.Status, 'healthy');
   assert.is(inspect(`${d.name}-previous`), undefined);
 });
+
+Deploy(
+  'healthy once is not enough: an image that crashes ~3 s after turning healthy is rolled back (stableSeconds)',
+  async () => {
+    const d = deployment();
+    made.push(d);
+    assert.is((await deploy(d)).code, 0);
+    const before = inspect(d.name);
+    const cfgFile = path.join(d.project.dir, '.cloudyrc.json');
+    writeFileSync(
+      cfgFile,
+      JSON.stringify({
+        ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')),
+        image: { name: d.image, dockerfile: 'Dockerfile.crashes' },
+      }),
+    );
+    const bad = await deploy(d);
+    assert.is(bad.code, 1, `${bad.stdout}\n${bad.stderr}`);
+    assert.match(
+      bad.stderr,
+      /container \S+-next turned healthy but did not stay so for container\.stableSeconds \(5s\): it exited/,
+      bad.stderr,
+    );
+    assert.match(bad.stderr, 'CLOUDY_EXIT_AFTER');
+    assert.match(bad.stderr, /rollback: the new container was removed; the previous container .* kept running/);
+    const after = inspect(d.name);
+    assert.is(after.Id, before.Id, 'the previous container is still the service');
+    assert.is(after.State.Running, true);
+    assert.is(after.State.Health.Status, 'healthy');
+    assert.is(inspect(`${d.name}-next`), undefined, 'the crashing container was removed');
+  },
+);
 
 Deploy('a CRITICAL finding stops the deploy before any docker run', async () => {
   const d = deployment();

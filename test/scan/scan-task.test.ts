@@ -110,6 +110,36 @@ Scan('a Trivy crash is a scanner error, not findings', async () => {
   assert.not.match(r.stderr, 'at or above');
 });
 
+Scan('scan.timeout is enforced: a hanging scanner is killed with its process group, and the run says so', async () => {
+  const p = project({ files: { '.cloudyrc.json': JSON.stringify({ scan: { timeout: '2s' } }) } });
+  const pidFile = path.join(p.dir, 'sleeper.pid');
+  const started = Date.now();
+  const r = await runCli(p, ['security-scan'], {
+    env: { TRIVY_STANDIN_HANG: '20', TRIVY_STANDIN_HANG_PIDFILE: pidFile },
+  });
+  const took = Date.now() - started;
+  assert.is(r.code, 1, r.stderr);
+  const first = r.stderr.split('\n')[0]!;
+  const command = `trivy image --format json --output ${path.join(p.dir, 'reports', 'trivy-image.json')} --exit-code 0 --quiet --severity $'CRITICAL,HIGH' --timeout 2s fixture:scan-`;
+  const prefix = `: trivy image timed out after 2s and was killed (with its process group): ${command}`;
+  assert.match(first, /^\[security-scan\] FAILED after \d+(\.\d+)?s: /);
+  assert.ok(first.includes(prefix) && /fixture:scan-[0-9a-f]{12}$/.test(first), first);
+  assert.not.match(r.stderr, 'exit code 0');
+  assert.ok(took < 15_000, `the run ended long before the 20 s hang (took ${took} ms)`);
+  // The grandchild in the scanner's process group is gone too.
+  const sleeper = Number(readFileSync(pidFile, 'utf8'));
+  let alive = true;
+  for (let i = 0; i < 20 && alive; i++) {
+    try {
+      process.kill(sleeper, 0);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    } catch {
+      alive = false;
+    }
+  }
+  assert.not.ok(alive, `the scanner's grandchild ${sleeper} was killed`);
+});
+
 Scan('no trivy binary and no pullable container: one line saying how to install it', async () => {
   const p = project();
   const r = await runCli(p, ['security-scan'], { trivy: false, env: { FAKE_DOCKER_MISSING: DEFAULT_TRIVY_IMAGE } });

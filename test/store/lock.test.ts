@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { access, mkdir, mkdtemp, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -117,6 +118,59 @@ Lock('a lock left by a SIGKILLed process is recovered at once by the next run', 
   assert.is(result.recoveredFrom?.pid, deadPid);
   await result.release();
   assert.equal(await readdir(path.join(context.dir, '.cloudy')), []);
+});
+
+Lock(
+  'a lock left without its holder record is recovered in under 1 s when its owner is provably gone',
+  async (context) => {
+    const deadPid = await leaveDeadLock(context);
+    // As if the run died between proper-lockfile's mkdir and writing its sidecar.
+    await rm(path.join(context.dir, '.cloudy', 'run.lock.holder.json'));
+    const [result, elapsed] = await timed(() => acquireRunLock(context.dir, holderA));
+    if (!result.ok) return assert.unreachable(problemOf(result));
+    assert.ok(elapsed < 1000, `recovered in ${elapsed} ms`);
+    assert.is(result.recoveredFrom?.pid, deadPid, 'its owner marker named the dead run');
+    await result.release();
+    assert.equal(await readdir(path.join(context.dir, '.cloudy')), []);
+  },
+);
+
+Lock('a lock without a holder record whose owner may be alive is still refused', async (context) => {
+  const { report } = holderChild(context);
+  assert.ok((await report).ok);
+  await rm(path.join(context.dir, '.cloudy', 'run.lock.holder.json'));
+  const result = await acquireRunLock(context.dir, holderA);
+  assert.not.ok(result.ok, 'the live owner keeps its lock');
+});
+
+Lock("recovering a SIGKILLed run's lock ends the children it recorded, by process group, first", async (context) => {
+  process.env['LOCK_HOLDER_CHILD'] = '1';
+  const { child, report } = holderChild(context);
+  delete process.env['LOCK_HOLDER_CHILD'];
+  const got = await report;
+  assert.ok(got.ok && got.childPid, JSON.stringify(got));
+  await child.kill();
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  assert.ok(alive(got.childPid!), 'the SIGKILL of the run did not reach its detached child');
+  const result = await acquireRunLock(context.dir, holderA);
+  if (!result.ok) return assert.unreachable(problemOf(result));
+  // Killed before acquireRunLock returned (a zombie until reaped by init at most).
+  const stat = (() => {
+    try {
+      return readFileSync(`/proc/${got.childPid}/stat`, 'utf8');
+    } catch {
+      return '';
+    }
+  })();
+  assert.ok(stat === '' || / Z /.test(stat), `the child ${got.childPid} is gone: ${stat}`);
+  await result.release();
 });
 
 Lock('child processes racing for a free lock: exactly one wins', async (context) => {

@@ -7,6 +7,7 @@
 # If /app/logs is not writable (read-only root fs without a logs volume), the
 # heartbeat goes to /tmp/cloudy/heartbeat instead (a --tmpfs /tmp works).
 # /app/data must be writable: otherwise it stops with an error.
+# CLOUDY_EXIT_AFTER=N (test variant Dockerfile.crashes): exit 1 after N heartbeats.
 set -eu
 
 BB=/app/busybox
@@ -38,14 +39,21 @@ else
 fi
 echo "cloudy: started at $started as uid $uid (heartbeat in $LOGS)"
 
+self="$("$BB" hostname)-$$"
 n=0
 while [ "$running" = 1 ]; do
   n=$((n + 1))
-  # A temporary file per process: during a start-first update (Swarm, Kubernetes) the old and the
-  # new instance share the volume for a moment, and one shared name made the loser's mv fail.
-  echo "$("$BB" date +%s) $n" >"$LOGS/.heartbeat.$$.tmp"
-  "$BB" mv -f "$LOGS/.heartbeat.$$.tmp" "$LOGS/heartbeat"
+  # A temporary file per instance: during a start-first update the old and the new instance share
+  # the volume for a moment, and one shared name made the loser's mv fail. Not `$$`: each runs as
+  # pid 1 of its own container; the hostname (the container id) differs.
+  echo "$("$BB" date +%s) $n" >"$LOGS/.heartbeat.$self.tmp"
+  "$BB" mv -f "$LOGS/.heartbeat.$self.tmp" "$LOGS/heartbeat"
   echo "$n" >"$DATA/counter"
+  # Failure-test knob (Dockerfile.crashes): crash after N heartbeats, once healthy.
+  if [ -n "${CLOUDY_EXIT_AFTER:-}" ] && [ "$n" -ge "$CLOUDY_EXIT_AFTER" ]; then
+    echo "cloudy: FATAL: exiting after $n heartbeats (CLOUDY_EXIT_AFTER=$CLOUDY_EXIT_AFTER)" >&2
+    exit 1
+  fi
   # Background sleep + wait, so that SIGTERM (docker stop) is handled at once.
   "$BB" sleep "$INTERVAL" &
   wait $! || true
