@@ -91,7 +91,7 @@ const SHORT_WITH_VALUE = new Set(
     .map((o) => (o as { short: string }).short),
 );
 
-export const HELP = `cloudy-tasks: build, scan and deploy a hardened Docker image with a typed task graph
+export const HELP = `cloudy-tasks: a typed task graph that builds, scans and deploys hardened images
 
 Usage: cloudy-tasks <task> [--param value ...] [<task> ...] [options]
        cloudy-tasks                 run the config's default task(s)
@@ -100,54 +100,58 @@ Usage: cloudy-tasks <task> [--param value ...] [<task> ...] [options]
        cloudy-tasks completion bash|zsh|fish
 
 Built-in tasks:
-  preflight            secrets in the build context, Dockerfile hardening lint (no Trivy)
+  preflight            secrets in the build context, Dockerfile lint (no Trivy)
   docker               build the image (BUILD_DATE, VCS_REF, VERSION build args)
-  security-scan        Trivy image and config scans, gated on severity, with reports
-  deploy-secure        run the scanned image with hardening flags, verify, roll back on failure
-  audit                check the running container's hardening (CIS Docker Benchmark ids)
-  update-base-images   pull base images and report which digests changed
-  rebuild-no-cache     rebuild without cache and with fresh base images
-  compose-file         write a hardened docker-compose.yml from the deploy's policy
-  compose-audit        check the effective compose config against the guide (CIS ids)
-  dev-up / dev-down    start / remove the compose development stack (volumes kept)
-  incident             the incident runbook: stop, keep logs and inspect, scan, summary
+  security-scan        Trivy image and config scans, gated on severity
+  deploy-secure        run the scanned image hardened, verify it, roll back on
+                       failure (one host, a fleet, or a Swarm service)
+  audit                check the running container's hardening (CIS ids)
+  update-base-images   pull the base images, report which digests changed
+  rebuild-no-cache     rebuild without cache, with fresh base images
+  push                 push the scanned image to image.registry, by digest
+  k8s-manifests        write hardened Kubernetes manifests (validated offline)
+  compose-file         write a hardened docker-compose.yml from the same policy
+  compose-audit        check the effective compose config against the guide
+  dev-up / dev-down    start / remove the compose dev stack (volumes kept)
+  incident             the incident runbook: stop, keep evidence, scan, summary
 Run cloudy-tasks --list to see all tasks, including those in your config.
-Nothing changed means nothing happens: docker, security-scan and deploy-secure skip their work
-when their inputs are unchanged ("up to date (...)"); --explain says why each task ran.
+Nothing changed means nothing happens: docker, security-scan and deploy-secure
+skip their work when their inputs are unchanged; --explain says why each ran.
 
 Commands:
-  help <task...>       a task's description, dependencies, what it runs, config keys and options
-  history              the recorded runs (.cloudy/history.jsonl) as a table; --json for machines
-  completion <shell>   a completion script for bash, zsh or fish (task names from the config)
+  help <task...>       a task's description, dependencies, commands and options
+  history              the recorded runs as a table; --json for machines
+  completion <shell>   a completion script for bash, zsh or fish
 
 Options:
-  --list               list tasks (name, description, dependencies); --json for machines, -q names only
+  --list               list the tasks; --json for machines, -q names only
   --summary            with task names: the same as help <task...>
-  -e, --env NAME       load .env.NAME over .env and merge environments.NAME over the config
+  -e, --env NAME       load .env.NAME over .env, merge environments.NAME
   --graph [dot]        print the task graph as Mermaid (default) or Graphviz dot
-  -n, --dry-run        print every command the tasks would run, in order; run none
-  --json               one JSON object per line per event on stdout, nothing else
-  --verbose            show every command and all tool output (default: tool output only on failure)
-  -q, --quiet          show only failures and the final line
+  -n, --dry-run        print every command the tasks would run; run none
+  --json               one JSON object per event on stdout, nothing else
+  --verbose            every command and all tool output, as it comes
+  -q, --quiet          only failures and the final line
   --junit FILE         write a JUnit XML report of the tasks to FILE
   -j, --concurrency N  run at most N tasks at once (default: number of CPUs)
-  -k, --keep-going     after a failure, keep running tasks that do not depend on it
-  --if-changed         rebuild-no-cache: skip when no base image changed since the last rebuild
-  --profile NAME       dev-up: also start this compose profile (repeatable), e.g. --profile ollama
-  --stdout             compose-file: print the file on stdout instead of writing it
-  --no-stop            incident: collect the evidence without stopping the container
+  -k, --keep-going     after a failure, keep running tasks that do not need it
+  --if-changed         rebuild-no-cache: skip when no base image changed
+  --profile NAME       dev-up: also start this compose profile (repeatable)
+  --stdout             compose-file: print the file instead of writing it
+  --no-stop            incident: collect the evidence, leave it running
   --force              rebuild, rescan and redeploy even when nothing changed
-  --adopt              deploy-secure: take over a container of that name this project did not start
-  --explain            after the run, one line per task: why it ran, was up to date or skipped
-  --limit N            history: show the last N runs (default 20; 0 for all)
+  --adopt              deploy-secure: take over a container it did not start
+  --explain            after the run, why each task ran, was up to date or not
+  --limit N            history: the last N runs (default 20; 0 for all)
   -c, --config FILE    use this config file instead of searching for one
   -C, --cwd DIR        run as if started in DIR
   -h, --help           show this help
   -v, --version        print the version
 
 Exit codes:
-  0 success; 1 a task failed; 2 usage, config or environment error (nothing ran);
-  75 another run holds the lock (try later); 130 interrupted (SIGINT); 143 terminated (SIGTERM)
+  0 success; 1 a task failed; 2 usage, config or environment error (nothing
+  ran); 75 another run holds the lock (try later); 130 / 143 interrupted
+  (SIGINT / SIGTERM)
 
 Docs: README.md (configuration, writing tasks, scheduling).`;
 

@@ -108,7 +108,13 @@ export async function main(
   if (defaults.length > 0) return fail(defaults.map((name) => unknownDefault(name, graph.value, config.file, cwd)));
 
   if (args.list) {
-    listTasks(graph.value, args.json, args.verbosity === 'quiet', out);
+    await listTasks(
+      graph.value,
+      args.json,
+      args.verbosity === 'quiet',
+      out,
+      io.stdout.isTTY ? io.stdout.columns : undefined,
+    );
     return 0;
   }
   // `help`, `completion` and `history` are commands unless the config defines a task of that name.
@@ -266,7 +272,14 @@ export async function main(
   return result.code;
 }
 
-function listTasks(graph: TaskGraph, json: boolean, namesOnly: boolean, out: (line: string) => void): void {
+/** `columns`: the terminal's width, when stdout is one (lines are wrapped to it), else one line per task. */
+async function listTasks(
+  graph: TaskGraph,
+  json: boolean,
+  namesOnly: boolean,
+  out: (line: string) => void,
+  columns: number | undefined,
+): Promise<void> {
   const rows = [...graph.nodes.values()].sort(byName(graph));
   // `--list -q`: the names, one per line (what the completion scripts read).
   if (namesOnly && !json) {
@@ -277,11 +290,8 @@ function listTasks(graph: TaskGraph, json: boolean, namesOnly: boolean, out: (li
     out(JSON.stringify(rows.map((n) => ({ name: n.id, description: n.description, deps: n.deps, source: n.source }))));
     return;
   }
-  const width = Math.max(...rows.map((n) => n.id.length));
-  for (const n of rows)
-    out(
-      `${n.id.padEnd(width)}  ${n.description.trim() || '–'}${n.deps.length ? `  (deps: ${n.deps.join(', ')})` : ''}`,
-    );
+  const { formatTaskList } = await import('../lib/render/task-list.js');
+  for (const line of formatTaskList(rows, columns)) out(line);
 }
 
 /**

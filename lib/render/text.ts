@@ -18,3 +18,23 @@ export const shorten = (text: string, max: number): string => (text.length > max
 
 /** A duration as the views show it: `340ms`, `4.2s`, `75.3s`. */
 export const formatDuration = (ms: number): string => (ms < 1000 ? `${ms}ms` : `${(ms / 1000).toFixed(1)}s`);
+
+/**
+ * `text` in lines of at most `width` characters, broken at spaces, each line after the first
+ * indented by `indent` spaces (a hanging indent under the first line's text). A word longer
+ * than a line stays whole: a path or a digest must never be cut.
+ */
+export function wrapHanging(text: string, width: number, indent: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const candidate = line === '' ? word : `${line} ${word}`;
+    if (candidate.length <= width || line.trim() === '') line = candidate;
+    else {
+      lines.push(line);
+      line = `${' '.repeat(indent)}${word}`;
+    }
+  }
+  lines.push(line);
+  return lines;
+}

@@ -291,6 +291,12 @@ Cli('usage errors exit 2 with one line; --help and --version exit 0', async () =
   const help = await runCli(p, ['--help']);
   assert.is(help.code, 0);
   assert.match(help.stdout, 'Exit codes:');
+  const long = help.stdout.split('\n').filter((l) => l.length > 80);
+  assert.equal(long, [], '--help fits an 80-column terminal');
+  const list = await runCli(p, ['--list', '--json']);
+  for (const t of JSON.parse(list.stdout) as { name: string; source: string }[])
+    if (t.source === 'built-in')
+      assert.ok(new RegExp(`^  (\\S+ / )?${t.name}\\b`, 'm').test(help.stdout), `${t.name} in --help`);
   assert.match((await runCli(p, ['--version'])).stdout, /^\d+\.\d+\.\d+/);
 });
 
