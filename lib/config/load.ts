@@ -93,7 +93,14 @@ async function loadRaw(
     // cosmiconfig's own errors (JSON and YAML syntax) name the file in their message.
     const message = e instanceof Error ? e.message : String(e);
     const where = /(?:Error|error) (?:in|loading|parsing) ([^\s:]+)/.exec(message)?.[1];
-    return err([{ reason: 'config-load', file: shown(file ?? where ?? options.cwd), message: firstLines(message) }]);
+    const at = file ?? where;
+    return err([
+      {
+        reason: 'config-load',
+        file: shown(at ?? options.cwd),
+        message: syntaxError(at, message) ?? firstLines(message),
+      },
+    ]);
   }
 }
 
@@ -192,6 +199,33 @@ export function knownEnvironments(config: Config, projectDir: string): string[] 
 function refuseSwarm(config: ResolvedConfig): string[] {
   if (config.deploy.target !== 'swarm') return [];
   return refusalProblems(refusedBy(swarmUnsupported(config.container), config.swarm.allowUnsupported));
+}
+
+/**
+ * A JSON or YAML syntax error as one line, "line 3, column 34: <what>", instead of the parser's
+ * multi-line code frame squashed onto one line. JSON: parsed again, to get V8's position; YAML:
+ * js-yaml's "(line:column)" mark. Undefined when it is no such error.
+ */
+function syntaxError(file: string | undefined, message: string): string | undefined {
+  if (file && /JSON Error/.test(message)) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+      JSON.parse(text);
+      return undefined;
+    } catch (e) {
+      const what = e instanceof Error ? e.message : String(e);
+      const pos = /at position (\d+)/.exec(what);
+      if (!pos) return `${what.replace(/ in JSON.*$/, '')}`;
+      const before = text.slice(0, Number(pos[1]));
+      const line = before.split('\n').length;
+      const column = Number(pos[1]) - before.lastIndexOf('\n');
+      return `line ${line}, column ${column}: ${what.replace(/ in JSON at position \d+.*$/, '')} (JSON allows no trailing commas or comments)`;
+    }
+  }
+  const yaml = /YAML Error in [^:]+:\s*(.+?) \((\d+):(\d+)\)/.exec(message);
+  if (yaml) return `line ${yaml[2]}, column ${yaml[3]}: ${yaml[1]}`;
+  return undefined;
 }
 
 function firstLines(message: string): string {

@@ -133,6 +133,16 @@ const cases: readonly {
     line: 'cloudy-tasks: cannot load cloudy.config.ts: line 3, column 1: Expected "}" but found end of file',
   },
   {
+    what: 'a JSON syntax error points at the line and column, without a squashed code frame',
+    files: { '.cloudyrc.json': '{\n  "image": { "name": "x" },\n  "container": { "memory": "1g", }\n}\n' },
+    line: 'cloudy-tasks: cannot load .cloudyrc.json: line 3, column 34: Expected double-quoted property name (JSON allows no trailing commas or comments)',
+  },
+  {
+    what: 'a YAML syntax error points at the line and column',
+    files: { '.cloudyrc.yaml': 'image:\n  name: x\n container:\n  memory: 1g\n' },
+    line: 'cloudy-tasks: cannot load .cloudyrc.yaml: line 3, column 2: bad indentation of a mapping entry',
+  },
+  {
     what: 'a TypeScript config without a default export is an error, not "no config"',
     files: { 'cloudy.config.ts': 'export const image = { name: "x" };\n' },
     line: 'cloudy-tasks: cannot load cloudy.config.ts: it has no default export (it exports image); write export default defineConfig({ ... })',
