@@ -169,6 +169,8 @@ export async function main(
   if (unknown.length > 0) return fail(unknown);
   const selection = selectTargets(graph.value, targets);
   if (!selection.ok) return fail(selection.error);
+  const misplaced = (await import('./option-scope.js')).inapplicableOptions(args, selection.value);
+  if (misplaced.length > 0) return fail(misplaced);
   const params = bindSelection(selection.value, registry.value, args.taskWords, [...OPTION_NAMES]);
   if (!params.ok) return fail(params.error);
 

@@ -17,6 +17,14 @@ const cases: readonly [readonly string[], string][] = [
   [['--config'], 'cloudy-tasks: --config needs a config file (see cloudy-tasks --help)'],
   [['--graph=svg'], 'cloudy-tasks: --graph takes "mermaid" or "dot", not "svg" (see cloudy-tasks --help)'],
   [
+    ['deploy-secure', '--profile', 'ollama'],
+    'cloudy-tasks: --profile is an option of dev-up and dev-down, which this run does not include; drop it, or add dev-up to the tasks (see cloudy-tasks --help)',
+  ],
+  [
+    ['audit', '--if-changed'],
+    'cloudy-tasks: --if-changed is an option of rebuild-no-cache, which this run does not include; drop it, or add rebuild-no-cache to the tasks (see cloudy-tasks --help)',
+  ],
+  [
     [],
     'cloudy-tasks: no task given; name one or more tasks, e.g. cloudy-tasks deploy-secure (cloudy-tasks --list shows them), or set default in the config (see cloudy-tasks --help)',
   ],
