@@ -63,9 +63,9 @@ export function formatFleetLocked(f: FleetLocked): string {
 
 /** The success result of a fleet: its line, and a table of the hosts for the details. */
 export function fleetResult(
-  hosts: readonly { host: string; upToDate: boolean; checks: readonly Pick<Check, 'status'>[] }[],
+  hosts: readonly { host: string; upToDate: boolean; checks: readonly Pick<Check, 'status' | 'id'>[] }[],
   image: string,
-  countChecks: (checks: readonly Pick<Check, 'status'>[]) => string,
+  countChecks: (checks: readonly Pick<Check, 'status' | 'id'>[]) => string,
 ): { line: string; table: string } {
   const updated = hosts.filter((h) => !h.upToDate).length;
   const line = `${hosts.length} ${hosts.length === 1 ? 'host runs' : 'hosts run'} ${image}, verified (${updated} updated, ${hosts.length - updated} up to date)`;

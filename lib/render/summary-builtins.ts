@@ -42,11 +42,15 @@ export function formatBytes(bytes: number): string {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** `33 checks passed, 1 warning` (failures end the task, so they are not counted here). */
-export function checkCounts(checks: readonly Pick<Check, 'status'>[]): string {
+/**
+ * `33 checks passed, 1 warning (restart-policy)` (failures end the task, so they are not counted
+ * here). Up to three warnings are named, so the line says which one to look up in `audit`.
+ */
+export function checkCounts(checks: readonly Pick<Check, 'status' | 'id'>[]): string {
   const passed = checks.filter((c) => c.status === 'pass').length;
-  const warned = checks.filter((c) => c.status === 'warn').length;
-  return `${plural(passed, 'check')} passed${warned > 0 ? `, ${plural(warned, 'warning')}` : ''}`;
+  const warned = checks.filter((c) => c.status === 'warn');
+  const which = warned.length > 0 && warned.length <= 3 ? ` (${warned.map((c) => c.id).join(', ')})` : '';
+  return `${plural(passed, 'check')} passed${warned.length > 0 ? `, ${plural(warned.length, 'warning')}${which}` : ''}`;
 }
 
 function image(output: ImageBuild & { rebuilt?: boolean }): BuiltinSummary {

@@ -48,7 +48,7 @@ T('a successful deploy-secure ends with the container, the image id, the scan co
   );
   assert.match(
     resultOf('deploy-secure'),
-    new RegExp(`^ {2}› ${d.name} running ${short}, healthy, \\d+ checks passed(, 1 warning)?$`),
+    new RegExp(`^ {2}› ${d.name} running ${short}, healthy, \\d+ checks passed(, 1 warning \\([\\w:.-]+\\))?$`),
   );
   assert.match(screen.lines.at(-1) ?? '', /^✔ 4 tasks succeeded in \d+(\.\d)?m?s$/);
   // Nothing of the build log is left on the final screen, and no poll of the health wait.

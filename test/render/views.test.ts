@@ -54,10 +54,10 @@ V('result lines come from the outputs: built-ins, a summary string, up to date, 
   const checks = [check('a', 'pass'), check('b', 'pass'), check('c', 'warn'), check('d', 'skip')];
   assert.is(
     summarize('deploy-secure', { container: 'app', imageId: ID, replaced: true, checks })?.line,
-    'app running sha256:0123456789ab, healthy, 2 checks passed, 1 warning',
+    'app running sha256:0123456789ab, healthy, 2 checks passed, 1 warning (c)',
   );
   const audit = summarize('audit', { container: 'app', checks });
-  assert.is(audit?.line, 'app: 2 checks passed, 1 warning');
+  assert.is(audit?.line, 'app: 2 checks passed, 1 warning (c)');
   assert.match(
     audit?.details?.() ?? '',
     /^audit of app:\nCHECK +CIS +EXPECTED +ACTUAL +RESULT\na +5\.1 +x{40} +y{40} +PASS$/m,
@@ -77,7 +77,7 @@ V('result lines come from the outputs: built-ins, a summary string, up to date, 
   });
   assert.is(
     summarize('deploy-secure', { container: 'app', imageId: ID, replaced: false, upToDate: true, checks })?.line,
-    'up to date: app running sha256:0123456789ab, healthy, 2 checks passed, 1 warning',
+    'up to date: app running sha256:0123456789ab, healthy, 2 checks passed, 1 warning (c)',
   );
   assert.is(summarize('mine', { container: 'x' }), undefined);
   assert.is(summarize('mine', undefined), undefined);
