@@ -185,7 +185,9 @@ Lock('child processes racing to recover a dead lock: exactly one wins', async (c
   const reports = await Promise.all([1, 2, 3, 4].map(() => holderChild(context, 3000).report));
   const winners = reports.filter((r) => r.ok);
   assert.is(winners.length, 1, JSON.stringify(reports, null, 2));
-  assert.is(winners[0]?.recoveredFromPid, deadPid);
+  // The recoverer frees the dead lock and then takes it like anyone: a racer that tries in that
+  // instant may win instead, and then says it found the lock free. Exclusion is what matters.
+  assert.ok([deadPid, null].includes(winners[0]?.recoveredFromPid ?? null), JSON.stringify(winners[0]));
 });
 
 Lock('concurrent recoveries of a dead lock in one process: exactly one wins', async (context) => {
