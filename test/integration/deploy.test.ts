@@ -159,19 +159,19 @@ Deploy('a file in the data volume survives a redeploy; the old container is repl
   assert.is(docker(['exec', d.name, '/app/cloudy', 'cat', '/app/data/marker']).stdout.trim(), 'kept');
 });
 
+/** Build the next deploy of `d` from another of the example's Dockerfiles. */
+function useDockerfile(d: { project: { dir: string }; image: string }, dockerfile: string): void {
+  const cfgFile = path.join(d.project.dir, '.cloudyrc.json');
+  const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as Record<string, unknown>;
+  writeFileSync(cfgFile, JSON.stringify({ ...cfg, image: { name: d.image, dockerfile } }));
+}
+
 Deploy('an unhealthy image exits 1 and leaves the previous container running, healthy and unchanged', async () => {
   const d = deployment();
   made.push(d);
   assert.is((await deploy(d)).code, 0);
   const before = inspect(d.name);
-  const cfgFile = path.join(d.project.dir, '.cloudyrc.json');
-  writeFileSync(
-    cfgFile,
-    JSON.stringify({
-      ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')),
-      image: { name: d.image, dockerfile: 'Dockerfile.unhealthy' },
-    }),
-  );
+  useDockerfile(d, 'Dockerfile.unhealthy');
   const bad = await deploy(d);
   assert.is(bad.code, 1, bad.stdout);
   assert.match(bad.stderr, 'unhealthy', `stdout:\n${bad.stdout}\nstderr:\n${bad.stderr}`);
@@ -195,14 +195,7 @@ Deploy(
     made.push(d);
     assert.is((await deploy(d)).code, 0);
     const before = inspect(d.name);
-    const cfgFile = path.join(d.project.dir, '.cloudyrc.json');
-    writeFileSync(
-      cfgFile,
-      JSON.stringify({
-        ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')),
-        image: { name: d.image, dockerfile: 'Dockerfile.crashes' },
-      }),
-    );
+    useDockerfile(d, 'Dockerfile.crashes');
     const bad = await deploy(d);
     assert.is(bad.code, 1, `${bad.stdout}\n${bad.stderr}`);
     assert.match(
