@@ -158,7 +158,7 @@ export async function loadEnvPolicy(input: EnvPolicyInput): Promise<Result<Loade
         ...(problem ? { why: problem } : {}),
         from: fromEnvironment.has(name)
           ? { environment: true }
-          : { file: sourceFile(name, envFile, input.environment) },
+          : { file: await sourceFile(name, envFile, input.environment) },
       });
     }
   }
@@ -168,17 +168,18 @@ export async function loadEnvPolicy(input: EnvPolicyInput): Promise<Result<Loade
   return ok({ vars: { ...env }, umask, exampleFile });
 }
 
-/** The env file a value came from: `.env.NAME` when it sets the variable (it wins), else `.env`. */
-function sourceFile(name: string, envFile: string, environment: string | undefined): string {
+/**
+ * The env file a value came from: `.env.NAME` when it sets the variable (it wins), else `.env`.
+ * Read with dotenv's own parser (already loaded by dotenv-safe), so quoting and `export` count as
+ * they did when the file was loaded.
+ */
+async function sourceFile(name: string, envFile: string, environment: string | undefined): Promise<string> {
   const specific = environment ? `${envFile}.${environment}` : undefined;
-  let text = '';
-  try {
-    text = specific ? readFileSync(specific, 'utf8') : '';
-  } catch {
-    // No such file: the value is from .env.
+  if (specific && existsSync(specific)) {
+    const { parse } = await import('dotenv');
+    if (Object.hasOwn(parse(readFileSync(specific)), name)) return path.basename(specific);
   }
-  const sets = new RegExp(`^\\s*(export\\s+)?${name}\\s*=`, 'm').test(text);
-  return path.basename(sets && specific ? specific : envFile);
+  return path.basename(envFile);
 }
 
 /** One missing-env failure naming every missing variable, first. */

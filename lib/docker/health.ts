@@ -5,6 +5,7 @@
 
 import type { TaskContext } from '../engine/task.js';
 import { TaskFailure } from '../failure.js';
+import { sleep } from '../util/sleep.js';
 import { unreachable } from '../util/unreachable.js';
 import { type DockerOptions, docker } from './cli.js';
 import type { DockerTarget } from './target.js';
@@ -228,16 +229,4 @@ function hintFor(line: string | undefined): { hint?: string } {
     };
   }
   return {};
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

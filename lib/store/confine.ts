@@ -8,7 +8,8 @@
  * target (the project directory itself may be a symlink: that is the user's choice, not a write
  * redirected behind their back). Missing directories are created with 0o777 reduced by the umask.
  */
-import { lstat, mkdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import { errorCode } from '../util/errors.js';
 
@@ -69,4 +70,23 @@ export async function ensureDirectory(dir: string): Promise<void> {
 function componentsBelow(base: string, target: string): string[] {
   const parts = path.relative(base, target).split(path.sep).filter(Boolean);
   return parts.map((_, i) => path.join(base, ...parts.slice(0, i + 1)));
+}
+
+/**
+ * Append `text` in one write (O_APPEND), creating the file if needed, never through a symlink
+ * (O_NOFOLLOW: appending through a symlinked file would write wherever it points).
+ */
+export async function appendNoFollow(file: string, text: string): Promise<void> {
+  const handle = await open(
+    file,
+    constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+    0o666,
+  ).catch((error: unknown) => {
+    throw errorCode(error) === 'ELOOP' ? new UnsafePathError(file, 'symlink') : error;
+  });
+  try {
+    await handle.appendFile(text, 'utf8');
+  } finally {
+    await handle.close();
+  }
 }

@@ -15,12 +15,11 @@
  * file begins. Readers read both, so the history shown never has a hole at the rotation.
  */
 
-import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open, readFile, rename, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { errorCode, messageOf } from '../util/errors.js';
-import { ensureDirectory, UnsafePathError } from './confine.js';
+import { appendNoFollow, ensureDirectory } from './confine.js';
 import { CLOUDY_DIR } from './state.js';
 
 /** How a run ended. */
@@ -115,19 +114,7 @@ export async function appendRunRecord(
   // If an earlier writer was cut off mid-line, start on a fresh line so that only the broken
   // record is lost, not this one too. (Two runs could both add the newline; an empty line is skipped.)
   const prefix = (await endsWithNewline(file)) ? '' : '\n';
-  // O_NOFOLLOW: appending through a symlinked history.jsonl would write wherever it points.
-  const handle = await open(
-    file,
-    constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
-    0o666,
-  ).catch((error: unknown) => {
-    throw errorCode(error) === 'ELOOP' ? new UnsafePathError(file, 'symlink') : error;
-  });
-  try {
-    await handle.appendFile(`${prefix}${line}`, 'utf8');
-  } finally {
-    await handle.close();
-  }
+  await appendNoFollow(file, `${prefix}${line}`);
 }
 
 /**

@@ -199,9 +199,7 @@ async function acquireWith(
   await reapDeadOwners(await otherMarkers(paths, marker));
   if (describesCurrent) await rmdir(paths.lockDir).catch(ignoreCode('ENOENT'));
 
-  const second = await tryLock(paths, holder, staleMs, options, describesCurrent ? claim.record.holder : null, marker);
-  if (second !== 'locked') return second;
-  return refused(paths, (await readHolderRecord(paths.sidecar))?.holder ?? null, staleMs);
+  return takeOver(paths, holder, staleMs, options, describesCurrent ? claim.record.holder : null, marker);
 }
 
 /**
@@ -229,6 +227,18 @@ async function recoverWithoutSidecar(
   if (now !== null) return refused(paths, now.holder, staleMs);
   await rmdir(paths.lockDir).catch(ignoreCode('ENOENT'));
   const recoveredFrom = others.length === 1 ? (others[0]!.record?.holder ?? null) : null;
+  return takeOver(paths, holder, staleMs, options, recoveredFrom, marker);
+}
+
+/** Lock again after freeing a dead run's lock; a run that took it meanwhile is the holder then. */
+async function takeOver(
+  paths: LockPaths,
+  holder: HolderInfo,
+  staleMs: number,
+  options: RunLockOptions,
+  recoveredFrom: HolderInfo | null,
+  marker: OwnerMarker,
+): Promise<AcquireRunLockResult> {
   const second = await tryLock(paths, holder, staleMs, options, recoveredFrom, marker);
   if (second !== 'locked') return second;
   return refused(paths, (await readHolderRecord(paths.sidecar))?.holder ?? null, staleMs);

@@ -4,11 +4,10 @@
  * files someone outside cloudy-tasks named explicitly, so writing them is what was asked for;
  * still, no directory is created out there and no symlink is written through.
  */
-import { constants } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { errorCode } from '../util/errors.js';
-import { UnsafePathError } from './confine.js';
+import { appendNoFollow, UnsafePathError } from './confine.js';
 import { replaceFileAtomic } from './state.js';
 
 export type OutsideWrite =
@@ -37,18 +36,7 @@ async function requireDirectory(file: string): Promise<void> {
 /** Append `text` (one write, O_APPEND), creating the file if needed; never through a symlink. */
 export async function appendOutside(file: string, text: string, _why: OutsideWrite): Promise<void> {
   await requireDirectory(file);
-  const handle = await open(
-    file,
-    constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
-    0o666,
-  ).catch((error: unknown) => {
-    throw errorCode(error) === 'ELOOP' ? new UnsafePathError(file, 'symlink') : error;
-  });
-  try {
-    await handle.appendFile(text, 'utf8');
-  } finally {
-    await handle.close();
-  }
+  await appendNoFollow(file, text);
 }
 
 /** Replace `file` atomically (a link at its name is replaced, not followed). */

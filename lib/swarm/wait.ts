@@ -10,6 +10,7 @@
  */
 import type { TaskContext } from '../engine/task.js';
 import { at, str } from '../util/json-path.js';
+import { sleep } from '../util/sleep.js';
 import { inspectService, type SwarmTask, serviceTasks } from './engine.js';
 
 export type UpdateRun = { readonly state: string; readonly startedAt: string; readonly message: string };
@@ -80,16 +81,4 @@ export async function awaitConvergence(ctx: TaskContext, o: WaitOptions): Promis
     if (Date.now() > deadline) return { kind: 'timeout', detail: status };
     await sleep(1000, o.critical ? undefined : ctx.signal);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
