@@ -7,8 +7,12 @@
  *   with the same quoting rules (./words.ts, checked against zx's own by test/engine/words.test.ts),
  *   so what is shown is what runs and can be pasted into bash.
  * - A command whose literal text uses no shell feature (./words.ts decides, conservatively) is
- *   still run by zx, but through zx's `spawn` option it starts the program directly with the argv
- *   bash would have built, instead of starting a bash first (a few ms per command).
+ *   started directly with the argv bash would have built, instead of starting a bash first (a few
+ *   ms per command). Built-in and `ctx.$` commands (docker, trivy, git) still go through zx, with
+ *   zx's `spawn` option; a user's recipe (`run: 'go test ./...'`) and a read-only probe without
+ *   shell syntax are started by Node's `spawn` itself: zx costs ~0.65 ms per command and ~30 ms
+ *   to load (bench/RESULTS.md), which a graph of many small recipes, or a dry run that only asks
+ *   git for the version, should not pay. Both paths end in the same {@link exitOf}.
  * - Every child is started in its own process group (`detached`) and tracked, so `abort()` can
  *   kill whole trees: zx's own `signal` option kills only the direct child and orphans
  *   grandchildren (see libraries.md). A kill of the tool's own group misses them, so the live
@@ -19,6 +23,7 @@
  * - zx is imported when the first command really runs: `--list`, `--help`, `--graph` and
  *   `--dry-run` never pay for it (~27 ms).
  */
+import { spawn as nodeSpawn } from 'node:child_process';
 import type { ProcessPromise } from 'zx/core';
 import { type Failure, TaskFailure } from '../failure.js';
 import { type Arg, commandLine, directArgv, quote } from './words.js';
@@ -122,6 +127,23 @@ export interface ChildGroup {
 
 type Zx = typeof import('zx/core');
 
+/** A started command, whichever path started it (zx, or Node's spawn for a direct recipe). */
+interface Child {
+  readonly pid: number | undefined;
+  readonly stdout: NodeJS.ReadableStream | null | undefined;
+  readonly stderr: NodeJS.ReadableStream | null | undefined;
+  /** Used when there is no pid to signal (the start failed, or has not happened). */
+  abort(): void;
+  readonly done: Promise<Exit>;
+}
+
+interface Exit {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+}
+
 /** Seconds between SIGTERM and SIGKILL when stopping children. */
 const KILL_GRACE_MS = 3000;
 /** Between SIGTERM and SIGKILL for a command past its time bound: it already had its time. */
@@ -130,9 +152,9 @@ const TIMEOUT_GRACE_MS = 1000;
 export class Spawner {
   #zx: Zx | undefined;
   readonly #options: SpawnerOptions;
-  readonly #running = new Set<ProcessPromise>();
+  readonly #running = new Set<Child>();
   /** Cleanup commands (rollback) in flight: not killed by abort(), waited for by the CLI. */
-  readonly #critical = new Set<ProcessPromise>();
+  readonly #critical = new Set<Child>();
   /** Per task: the rest of its cleanup, for a third signal (see killAll). */
   readonly #handOff = new Map<string, (readonly string[])[]>();
   /** Exported bash functions could shadow a command: then every command goes through bash. */
@@ -169,12 +191,12 @@ export class Spawner {
   killAll(): void {
     for (const p of this.#running) killGroup(p, 'SIGKILL');
     const steps = [...this.#handOff.values()].flat();
-    if (steps.length === 0 || !this.#zx) return;
+    if (steps.length === 0) return;
     const retried = steps.map(
       (argv) => `for _ in 1 2 3 4 5 6 7 8 9 10; do ${argv.map((w) => quote(w)).join(' ')} && break; sleep 1; done`,
     );
     try {
-      const child = this.#zx.defaults.spawn('bash', ['-c', retried.join('\n')], {
+      const child = nodeSpawn('bash', ['-c', retried.join('\n')], {
         cwd: this.#options.cwd,
         env: { ...this.#options.env },
         detached: true,
@@ -228,7 +250,7 @@ export class Spawner {
     const timer = setTimeout(() => {
       for (const p of victims) killGroup(p, 'SIGKILL');
     }, KILL_GRACE_MS);
-    await Promise.allSettled(victims);
+    await Promise.allSettled(victims.map((c) => c.done));
     clearTimeout(timer);
   }
 
@@ -258,30 +280,15 @@ export class Spawner {
     const dryRun = this.#options.dryRun && !opts.probe;
     this.#options.emit({ type: 'command', task, command: shown, dryRun, ...(opts.poll ? { poll: true } : {}) });
     if (dryRun) return { command: shown, stdout: '', stderr: '', exitCode: 0 };
-    this.#zx ??= await import('zx/core');
-    const zx = this.#zx;
-    // After the (first) import: a signal may have come while zx loaded.
-    if (this.#abortedBy && !opts.critical) fail({ reason: 'aborted', signal: this.#abortedBy });
-
     const env = { ...this.#options.env, ...opts.env };
     const direct =
       this.#envHasFunctions || hasBashFunctions(opts.env) ? undefined : directArgv(pieces, script ? [] : values);
-    const p = zx.$({
-      // No shell needed: zx runs the program itself (its `spawn` option), with bash's argv.
-      ...(direct ? { spawn: directSpawn(zx.defaults.spawn, direct) } : {}),
-      cwd: opts.cwd ?? this.#options.cwd,
-      env,
-      quiet: true,
-      verbose: false,
-      nothrow: true,
-      // Own process group: lets abort() kill the whole tree with one kill(-pid).
-      detached: true,
-      // No stdin: a command that reads it would wait forever on an open pipe (and a background
-      // process group reading the terminal would be stopped by SIGTTIN).
-      stdio: ['ignore', 'pipe', 'pipe'],
-      halt: true,
-    })(pieces, ...values.map((v) => (Array.isArray(v) ? v.map(String) : String(v))));
-    p.run();
+    const cwd = opts.cwd ?? this.#options.cwd;
+    const withoutZx = direct !== undefined && (script || opts.probe === true);
+    if (!withoutZx) this.#zx ??= await import('zx/core');
+    // After the (first) import of zx: a signal may have come while it loaded.
+    if (this.#abortedBy && !opts.critical) fail({ reason: 'aborted', signal: this.#abortedBy });
+    const p = withoutZx ? startDirect(direct, cwd, env) : startWithZx(this.#zx!, pieces, values, direct, cwd, env);
     const tracked = opts.critical ? this.#critical : this.#running;
     tracked.add(p);
     this.#reportChildren();
@@ -303,7 +310,7 @@ export class Spawner {
         this.#options.emit({ type: 'output', task, stream: 'stderr', line: this.#options.redact(line) }),
       );
     }
-    const out = exitOf(await p, direct?.[0]);
+    const out = await p.done;
     clearTimeout(timer);
     clearTimeout(killTimer);
     tracked.delete(p);
@@ -319,6 +326,92 @@ export class Spawner {
       fail({ reason: 'spawn-error', command: shown, message: stderrTail || 'command not found' });
     fail({ reason: 'exit-non-zero', command: shown, exitCode: out.exitCode, stderrTail });
   }
+}
+
+/** zx's `$`, run at once. */
+function startWithZx(
+  zx: Zx,
+  pieces: TemplateStringsArray,
+  values: readonly Arg[],
+  direct: readonly string[] | undefined,
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Child {
+  const p: ProcessPromise = zx.$({
+    // No shell needed: zx runs the program itself (its `spawn` option), with bash's argv.
+    ...(direct ? { spawn: directSpawn(zx.defaults.spawn, direct) } : {}),
+    cwd,
+    env,
+    quiet: true,
+    verbose: false,
+    nothrow: true,
+    // Own process group: lets abort() kill the whole tree with one kill(-pid).
+    detached: true,
+    // No stdin: a command that reads it would wait forever on an open pipe (and a background
+    // process group reading the terminal would be stopped by SIGTTIN).
+    stdio: ['ignore', 'pipe', 'pipe'],
+    halt: true,
+  })(pieces, ...values.map((v) => (Array.isArray(v) ? v.map(String) : String(v))));
+  p.run();
+  return {
+    get pid() {
+      return p.pid;
+    },
+    stdout: p.stdout,
+    stderr: p.stderr,
+    abort: () => p.abort(),
+    done: p.then((out) =>
+      exitOf(
+        { stdout: out.stdout, stderr: out.stderr, exitCode: out.exitCode, signal: out.signal, cause: out.cause },
+        direct?.[0],
+      ),
+    ),
+  };
+}
+
+/**
+ * Node's own spawn, for a recipe or probe without shell syntax: the same process group, stdio
+ * and environment as the zx path, the same reading of the end ({@link exitOf}).
+ */
+function startDirect(argv: readonly string[], cwd: string, env: Readonly<Record<string, string | undefined>>): Child {
+  const child = nodeSpawn(argv[0]!, argv.slice(1), {
+    cwd,
+    env: { ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    windowsHide: true,
+  });
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+  const done = new Promise<Exit>((resolve) => {
+    let cause: Error | null = null;
+    child.once('error', (error) => {
+      cause = error;
+      // A start that failed closes nothing: there is no process to wait for.
+      if (child.pid === undefined) finish(null, null);
+    });
+    child.once('close', (code, signal) => finish(code, signal));
+    let settled = false;
+    function finish(code: number | null, signal: NodeJS.Signals | null): void {
+      if (settled) return;
+      settled = true;
+      resolve(
+        exitOf(
+          {
+            stdout: Buffer.concat(stdout).toString('utf8'),
+            stderr: Buffer.concat(stderr).toString('utf8'),
+            exitCode: cause && child.pid === undefined ? null : code,
+            signal,
+            cause,
+          },
+          argv[0],
+        ),
+      );
+    }
+  });
+  return { pid: child.pid, stdout: child.stdout, stderr: child.stderr, abort: () => child.kill('SIGKILL'), done };
 }
 
 /** `2s`, `10m`, `1.5s`: a bound as the user wrote it. */
@@ -342,10 +435,7 @@ function directSpawn(spawn: Zx['defaults']['spawn'], argv: readonly string[]): Z
  * reports it (exit 127, "<name>: command not found"; 126 when not executable), so callers that
  * read exit codes (`docker` missing) see what they saw when bash started everything.
  */
-function exitOf(
-  out: import('zx/core').ProcessOutput,
-  direct: string | undefined,
-): { stdout: string; stderr: string; exitCode: number | null; signal: string | null } {
+function exitOf(out: Exit & { readonly cause: unknown }, direct: string | undefined): Exit {
   const code = (out.cause as NodeJS.ErrnoException | null | undefined)?.code;
   if (direct !== undefined && (code === 'ENOENT' || code === 'EACCES'))
     return {
@@ -365,7 +455,7 @@ function fail(failure: Failure): never {
   throw new TaskFailure(failure);
 }
 
-function killGroup(p: ProcessPromise, signal: NodeJS.Signals): void {
+function killGroup(p: Child, signal: NodeJS.Signals): void {
   const pid = p.pid;
   try {
     if (pid) process.kill(-pid, signal);
@@ -376,7 +466,7 @@ function killGroup(p: ProcessPromise, signal: NodeJS.Signals): void {
 }
 
 /** Call `onLine` for each complete line; a partial last line is flushed at end. */
-function streamLines(stream: NodeJS.ReadableStream | undefined, onLine: (line: string) => void): void {
+function streamLines(stream: NodeJS.ReadableStream | null | undefined, onLine: (line: string) => void): void {
   if (!stream) return;
   let buffered = '';
   stream.on('data', (chunk: Buffer | string) => {

@@ -152,4 +152,22 @@ S('--graph with a YAML config loads no run-only library either', () => {
   }
 });
 
+S('recipes without shell syntax, and a dry run, never load zx', () => {
+  const p = makeProject({
+    files: {
+      '.cloudyrc':
+        'tasks:\n  a:\n    run: "true"\n  b:\n    run: "ls -d ."\n    deps: [a]\n  piped:\n    run: "true | cat"\n',
+      Dockerfile: 'FROM scratch\nUSER 1001:1001\nHEALTHCHECK CMD ["/app", "health"]\nENTRYPOINT ["/app"]\n',
+    },
+  });
+  try {
+    assert.not.ok(packagesIn(loadedBy(p, ['b'])).has('zx'), 'zx loaded for two plain recipes');
+    assert.ok(packagesIn(loadedBy(p, ['piped'])).has('zx'), 'a pipe is run by zx (bash)');
+    const dryRun = loadedBy(p, ['docker', '--dry-run']);
+    assert.not.ok(packagesIn(dryRun).has('zx'), 'zx loaded for a dry run');
+  } finally {
+    p.cleanup();
+  }
+});
+
 S.run();

@@ -1,13 +1,14 @@
 /**
- * Commands without shell syntax start without bash (through zx's `spawn` option) and behave as
- * they did under bash: same output, same exit codes, a missing program is exit 127.
+ * Commands without shell syntax start without bash (through zx's `spawn` option for `ctx.$`, by
+ * Node's own spawn for a recipe or a probe) and behave as they did under bash: same output, same
+ * exit codes, a missing program is exit 127, a time bound and abort() end the whole group.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type SpawnEvent, Spawner } from '../../lib/engine/spawn.js';
+import { type ChildGroup, type SpawnEvent, Spawner } from '../../lib/engine/spawn.js';
 import { TaskFailure } from '../../lib/failure.js';
 
 const D = suite('direct spawn');
@@ -18,6 +19,11 @@ D.before.each(() => {
 D.after.each(() => rmSync(dir, { recursive: true, force: true }));
 
 async function shell(env: Record<string, string> = {}) {
+  const { spawner, events } = await spawnerWith(env);
+  return { $: spawner.shellFor('t'), events };
+}
+
+async function spawnerWith(env: Record<string, string> = {}, onChildren?: (groups: readonly ChildGroup[]) => void) {
   const events: SpawnEvent[] = [];
   const spawner = await Spawner.create({
     cwd: dir,
@@ -25,8 +31,9 @@ async function shell(env: Record<string, string> = {}) {
     dryRun: false,
     emit: (e) => events.push(e),
     redact: (t) => t,
+    ...(onChildren ? { onChildren } : {}),
   });
-  return { $: spawner.shellFor('t'), events };
+  return { spawner, events };
 }
 
 /** Prints SHLVL: bash sets it for every program it starts; a direct start leaves the env as given. */
@@ -74,6 +81,77 @@ D('a missing program is exit 127 "command not found", as under bash', async () =
 D('exported bash functions in the environment send every command through bash', async () => {
   const { $ } = await shell({ 'BASH_FUNC_greet%%': '() {  echo function-ran; }' });
   assert.is((await $.script('greet')).stdout.trim(), 'function-ran');
+});
+
+/**
+ * A recipe line without shell syntax, as a user writes it in `run:` (`node script.js`): the
+ * code goes into a file, since quotes and parentheses would send the line through bash.
+ */
+function node(code: string): string {
+  const file = path.join(dir, `script-${Math.random().toString(36).slice(2)}.cjs`);
+  writeFileSync(file, code);
+  return `${process.execPath} ${file}`;
+}
+
+const failureOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => (error instanceof TaskFailure ? error.failure : undefined),
+  );
+
+D('a recipe without shell syntax: output streamed and captured, exit codes read the same way', async () => {
+  const { $, events } = await shell();
+  const line = node('console.log(1);console.error(2);console.log(3);console.log(process.env.SHLVL)');
+  const r = await $.script(line);
+  assert.is(r.stdout, '1\n3\nundefined\n', 'no bash started it');
+  assert.is(r.stderr, '2\n');
+  const lines = events.flatMap((e) => (e.type === 'output' ? [`${e.stream}:${e.line}`] : []));
+  assert.equal(lines.sort(), ['stderr:2', 'stdout:1', 'stdout:3', 'stdout:undefined']);
+  assert.equal(
+    events.flatMap((e) => (e.type === 'command' ? [e.command] : [])),
+    [line],
+  );
+  const failed = await failureOf($.script(node('process.exit(5)')));
+  assert.equal(failed?.reason === 'exit-non-zero' && failed.exitCode, 5);
+  assert.is((await $.with({ nothrow: true }).script(node('process.exit(6)'))).exitCode, 6);
+  const killed = await failureOf($.script(node('process.kill(process.pid, "SIGTERM")')));
+  assert.equal(killed?.reason === 'signal' && killed.signal, 'SIGTERM');
+  const notExecutable = path.join(dir, 'not-executable');
+  writeFileSync(notExecutable, '');
+  const r126 = await $.with({ nothrow: true }).script(notExecutable);
+  assert.is(r126.exitCode, 126);
+  assert.match(r126.stderr, 'Permission denied');
+});
+
+/** Starts a grandchild that writes `marker` after 1.5 s, and waits 10 s itself. */
+function parentOfSlowGrandchild(marker: string): string {
+  const grandchild = node(`setTimeout(() => require("fs").writeFileSync(${JSON.stringify(marker)}, "x"), 1500)`);
+  return node(
+    `require("child_process").spawn(${JSON.stringify(process.execPath)}, [${JSON.stringify(grandchild.split(' ')[1])}], { stdio: "inherit" }); setTimeout(() => {}, 10000)`,
+  );
+}
+
+D('a recipe past its time bound is ended with its whole process group', async () => {
+  const { $ } = await shell();
+  const marker = path.join(dir, 'grandchild-lived');
+  const failed = await failureOf($.with({ timeoutMs: 300 }).script(parentOfSlowGrandchild(marker)));
+  assert.equal(failed?.reason === 'timed-out' && failed.after, '0.3s');
+  await new Promise((resolve) => setTimeout(resolve, 1800));
+  assert.not.ok(existsSync(marker), 'the grandchild outlived the time bound');
+});
+
+D('abort() ends a running recipe, grandchildren included, and it fails as aborted', async () => {
+  const groups: number[][] = [];
+  const { spawner } = await spawnerWith({}, (g) => groups.push(g.map((c) => c.pgid)));
+  const marker = path.join(dir, 'grandchild-lived');
+  const running = failureOf(spawner.shellFor('t').script(parentOfSlowGrandchild(marker)));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.is(groups.at(-1)?.length, 1, 'the running group was reported');
+  await spawner.abort('SIGTERM');
+  assert.is((await running)?.reason, 'aborted');
+  assert.equal(groups.at(-1), [], 'and reported gone');
+  await new Promise((resolve) => setTimeout(resolve, 1800));
+  assert.not.ok(existsSync(marker), 'the grandchild outlived abort()');
 });
 
 D.run();
