@@ -18,6 +18,7 @@ import { deepMerge } from '../util/deep-merge.js';
 import { err, ok, type Result } from '../util/result.js';
 import { contradictions } from './consistency.js';
 import type { Config, DeclarativeTask } from './input.js';
+import { mayHaveConfig } from './may-have-config.js';
 import { projectRoot, resolveConfig } from './resolve.js';
 import { configSchema, ENVIRONMENT_NAME, validate } from './schema.js';
 import { ConfigFileProblem, loadTsConfig } from './ts-loader.js';
@@ -67,6 +68,7 @@ async function loadRaw(
   if (file && !existsSync(file)) {
     return err([{ reason: 'config-load', file: shown(file), message: 'file not found (check the --config path)' }]);
   }
+  if (!file && !mayHaveConfig(options.cwd, SEARCH_PLACES, 'cloudy')) return ok({ config: {}, file: undefined });
   const { cosmiconfig } = await loadCosmiconfig();
   const tsLoader = (f: string) => loadTsConfig(f, options.selfEntry);
   const explorer = cosmiconfig('cloudy', {
