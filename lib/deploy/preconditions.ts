@@ -43,12 +43,18 @@ async function enginePreconditions(engine: Engine): Promise<Failure[]> {
   const { ctx } = engine;
   const { name } = ctx.config.container;
   const problems: Failure[] = [];
-  const found = await engine.inspectMany([name, previousName(name), nextName(name)]);
+  const wanted = parseCpus(ctx.config.container.cpus);
+  // Both queries at once (each is a docker client start); no CPU limit, no need to ask.
+  const [found, info] = await Promise.all([
+    engine.inspectMany([name, previousName(name), nextName(name)]),
+    wanted === undefined
+      ? undefined
+      : engine.docker(['info', '--format', '{{.NCPU}}'], { silent: true, nothrow: true }),
+  ]);
   const owner = ownershipProblem(found, ctx.projectDir, ctx.config.image.name, ctx.flags.adopt === true);
   if (owner) problems.push(owner);
-  const info = await engine.docker(['info', '--format', '{{.NCPU}}'], { silent: true, nothrow: true });
+  if (info === undefined) return problems;
   const engineCpus = Number(info.stdout.trim());
-  const wanted = parseCpus(ctx.config.container.cpus);
   if (
     info.exitCode === 0 &&
     Number.isInteger(engineCpus) &&

@@ -3,7 +3,8 @@
  * projects with the same container.name (a copy-pasted config, two checkouts left at a default)
  * would otherwise stop each other's service. The second deploy is refused with exit 2 before
  * anything is built; the first project's container keeps running, untouched. `--adopt` takes a
- * container over on purpose.
+ * container over on purpose. A CPU limit above the engine's is the other thing only the engine can
+ * tell, and it is refused at the same point.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -62,6 +63,19 @@ Ownership('a container started by hand is refused, and --adopt takes it over', a
   assert.is.not(now.Id, byHand.Id, 'replaced by our container');
   assert.is(now.Config.Labels[LABELS.project], projectId(d.project.dir, d.name));
   assert.is(now.State.Health.Status, 'healthy');
+});
+
+Ownership('more CPUs than the engine has is refused before anything is built or stopped', async () => {
+  const engineCpus = Number(docker(['info', '--format', '{{.NCPU}}'], { check: true }).stdout.trim());
+  const d = deployment({}, { cpus: String(engineCpus + 97) });
+  made.push(d);
+  const r = await deploy(d);
+  expectFailure(
+    r,
+    2,
+    `cloudy-tasks: .cloudyrc.json: container.cpus: expected at most ${engineCpus} (the CPUs of the Docker engine), got "${engineCpus + 97}" (docker run refuses more CPUs than the engine has; use e.g. "1.0")`,
+  );
+  assert.is(inspect(`${d.image}:latest`, 'image'), undefined, 'nothing was built');
 });
 
 Ownership.run();
