@@ -78,7 +78,7 @@ export async function scannedInputs(
     (!plan.trivy.vulnerabilityDb?.updatedAt || (next && Date.parse(next) <= Date.now()));
   let inputs = plan.inputs;
   if (mayHaveUpdated) {
-    const after = await trivyVersion(ctx, prefix);
+    const after = await trivyVersion(ctx, prefix, { fresh: true });
     if (!after) return undefined;
     inputs = await readInputs(ctx, prefix, imageId, after);
   }

@@ -151,6 +151,26 @@ export async function ensureReportsDir(dir: string): Promise<void> {
 export async function trivyVersion(
   ctx: TaskContext,
   prefix: readonly string[],
+  options: { readonly fresh?: boolean } = {},
+): Promise<import('./trivy-version.js').TrivyVersion | undefined> {
+  // Asked once per run and scanner (security-scan's precondition, then its scan plan), unless the
+  // caller knows the answer may have changed (`fresh`: the scan may have updated the DB).
+  const asked = askedVersions.get(ctx.config) ?? new Map<string, ReturnType<typeof askVersion>>();
+  askedVersions.set(ctx.config, asked);
+  const key = prefix.join('\0');
+  const known = options.fresh ? undefined : asked.get(key);
+  if (known) return known;
+  const answer = askVersion(ctx, prefix);
+  asked.set(key, answer);
+  return answer;
+}
+
+/** Per run (its resolved config), per scanner command: the `--version` answer. */
+const askedVersions = new WeakMap<object, Map<string, ReturnType<typeof askVersion>>>();
+
+async function askVersion(
+  ctx: TaskContext,
+  prefix: readonly string[],
 ): Promise<import('./trivy-version.js').TrivyVersion | undefined> {
   // Bounded: a scanner that hangs before it even says its version must not hold the run.
   const result = await ctx.$.with({ nothrow: true, silent: true, timeoutMs: 60_000 })`${[...prefix, '--version']}`;

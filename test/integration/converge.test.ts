@@ -34,6 +34,8 @@ Converge('a second deploy-secure in a row builds, scans and starts nothing, exit
   for (const sub of ['build', 'run', 'stop', 'rm', 'rename', 'tag'])
     assert.not.ok(called(second.dockerCalls, sub), `docker ${sub} in ${JSON.stringify(second.dockerCalls)}`);
   assert.not.ok(scanned(second.trivyCalls), `no scan: ${JSON.stringify(second.trivyCalls)}`);
+  // The precondition and the scan plan share one answer: the scanner is started once per run.
+  assert.equal(second.trivyCalls, [['--version']], 'trivy was asked its version, once, and nothing else');
   assert.is(inspect(d.name).Id, firstId, 'the container keeps its id');
   assert.match(second.explain['docker'] ?? '', /^up to date: .*unchanged since sha256:/);
   assert.match(
