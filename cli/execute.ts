@@ -44,6 +44,8 @@ export async function execute(
   started: Date = new Date(),
   /** Keeps the children's process groups in the run lock's owner marker (lib/store/lock-owner.ts). */
   recordChildren?: (groups: readonly ChildGroup[]) => Promise<void>,
+  /** Writes the run's history record when a second signal forces the exit (./scheduled.ts). */
+  recordForcedExit?: (exitCode: number) => void,
 ): Promise<{ summary: RunSummary; log: RunLog }> {
   // Renderer lines are batched (one write per event-loop turn); flushed before anything else is
   // written and before this function returns.
@@ -144,9 +146,14 @@ export async function execute(
         'cloudy-tasks: waiting for cleanup (restoring the previous container) to finish; signal once more to exit now (the restore then finishes in the background)',
       );
     } else {
+      const code = signal === 'SIGINT' ? 130 : 143;
       spawner.killAll();
+      errLine(
+        `cloudy-tasks: ${signal} again: exiting now, without waiting for the tasks; the next run removes what a deploy left half-done (a -next or -previous container)`,
+      );
       sink.flush();
-      process.exit(signal === 'SIGINT' ? 130 : 143);
+      recordForcedExit?.(code);
+      process.exit(code);
     }
   };
   const onInt = () => onSignal('SIGINT');

@@ -216,6 +216,7 @@ export async function main(
   const run = async (
     lockLost?: AbortSignal,
     recordChildren?: import('../lib/store/lock.js').RunLock['recordChildren'],
+    recordForcedExit?: (exitCode: number) => void,
   ) => {
     const { summary, log: record } = await execute(
       { ...args, targets, params: params.value },
@@ -229,6 +230,7 @@ export async function main(
       lockLost,
       started,
       recordChildren,
+      recordForcedExit,
     );
     log = record;
     // A run that lost its lock may overlap another one: never report it as a clean success.

@@ -11,7 +11,7 @@ import type { ResolvedConfig } from '../lib/config/types.js';
 import type { RunSummary } from '../lib/engine/runner.js';
 import type { Failure } from '../lib/failure.js';
 import { postJson, type RunFinished, shouldNotify } from '../lib/notify/webhook.js';
-import { appendRunRecord, historyPath, type RunRecord } from '../lib/store/history.js';
+import { appendRunRecord, appendRunRecordSync, historyPath, type RunRecord } from '../lib/store/history.js';
 import { acquireRunLock, currentHolder, type RunLock } from '../lib/store/lock.js';
 import { changedDigests, changesOf, runFinished, scanCounts } from './run-finished.js';
 
@@ -41,7 +41,11 @@ export interface ScheduledRun {
 /** Runs `body` under the run lock; `finished` is the run-finished event (also for a refused run). */
 export async function withRunRecord(
   run: ScheduledRun,
-  body: (lockLost: AbortSignal, recordChildren: RunLock['recordChildren']) => Promise<Outcome>,
+  body: (
+    lockLost: AbortSignal,
+    recordChildren: RunLock['recordChildren'],
+    recordForcedExit: (exitCode: number) => void,
+  ) => Promise<Outcome>,
   notification?: Notification,
 ): Promise<Outcome & { refused?: Failure; finished?: RunFinished }> {
   const started = run.startedAt ?? new Date();
@@ -57,7 +61,18 @@ export async function withRunRecord(
   }
   let finished: RunFinished | undefined;
   try {
-    const outcome = await body(lock.lost, lock.recordChildren);
+    // A second signal exits at once, from inside the body: its record is written synchronously.
+    const forcedExit = (exitCode: number) =>
+      appendRunRecordSync(historyPath(run.projectDir), {
+        startedAt: started.toISOString(),
+        finishedAt: new Date().toISOString(),
+        durationMs: Date.now() - started.getTime(),
+        tasks: run.tasks,
+        outcome: 'interrupted',
+        exitCode,
+        digestsChanged: [],
+      });
+    const outcome = await body(lock.lost, lock.recordChildren, forcedExit);
     const findings = scanCounts(outcome.summary);
     const result = outcome.summary?.interruptedBy ? 'interrupted' : outcome.code === 0 ? 'succeeded' : 'failed';
     await record(run, started, {

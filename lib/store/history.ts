@@ -15,6 +15,7 @@
  * file begins. Readers read both, so the history shown never has a hole at the rotation.
  */
 
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { open, readFile, rename, stat } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -115,6 +116,30 @@ export async function appendRunRecord(
   // record is lost, not this one too. (Two runs could both add the newline; an empty line is skipped.)
   const prefix = (await endsWithNewline(file)) ? '' : '\n';
   await appendNoFollow(file, `${prefix}${line}`);
+}
+
+/**
+ * The same append, synchronously, for the one moment nothing asynchronous can run any more: a
+ * forced exit (a second signal), just before `process.exit`. No rotation (the next run's append
+ * rotates); a leading newline always (an empty line is skipped by readers), since reading the
+ * last byte first is not worth it here; never through a symlink; any error is swallowed, as a
+ * history that cannot be written never changes how a run ends.
+ */
+export function appendRunRecordSync(file: string, record: RunRecord): void {
+  try {
+    const fd = openSync(
+      file,
+      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+      0o666,
+    );
+    try {
+      writeSync(fd, `\n${JSON.stringify(record)}\n`);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Full disk, a symlink, a missing .cloudy: the run's exit code is what matters now.
+  }
 }
 
 /**
