@@ -38,7 +38,13 @@ export type Schema =
       /** Keys refused on purpose, with the reason (an unsafe-config failure, not "unknown key"). */
       readonly forbidden?: Readonly<Record<string, string>>;
     }
-  | { readonly kind: 'oneOf'; readonly options: readonly Schema[]; readonly expected: string }
+  | {
+      readonly kind: 'oneOf';
+      readonly options: readonly Schema[];
+      readonly expected: string;
+      /** What to say about a value that fits no option, when there is more to say than `expected`. */
+      readonly hint?: (value: unknown) => string | undefined;
+    }
   | { readonly kind: 'custom'; readonly expected: string; readonly test: (value: unknown) => boolean };
 
 const str: Schema = { kind: 'string' };
@@ -250,6 +256,7 @@ const settings: Readonly<Record<string, Schema>> = {
           { kind: 'object', fields: { name: networkName, internal: bool }, required: ['name'] },
         ],
         expected: '"none" or { name, internal? }',
+        hint: networkHint,
       },
       tmpfs: strings,
       ulimits: { kind: 'record', of: str },
@@ -390,7 +397,8 @@ export function validate(value: unknown, schema: Schema, path: string, file: str
         if (typeof v !== 'boolean') bad(at, 'true or false', v);
         return;
       case 'enum':
-        if (typeof v !== 'string' || !s.values.includes(v)) bad(at, `one of ${s.values.join(', ')}`, v);
+        if (typeof v !== 'string' || !s.values.includes(v))
+          bad(at, `one of ${s.values.join(', ')}`, v, enumHint(v, s.values));
         return;
       case 'array':
         if (!Array.isArray(v)) return void bad(at, `a list`, v);
@@ -442,7 +450,7 @@ export function validate(value: unknown, schema: Schema, path: string, file: str
         // When the value is an object, the object option's specific problems are more helpful.
         const objectOption = s.options.find((o) => o.kind === 'object');
         if (objectOption && isPlainObject(v)) problems.push(...validate(v, objectOption, at, file));
-        else bad(at, s.expected, v);
+        else bad(at, s.expected, v, s.hint?.(v));
         return;
       }
       case 'custom':
@@ -452,6 +460,37 @@ export function validate(value: unknown, schema: Schema, path: string, file: str
   };
   walk(value, schema, path);
   return problems;
+}
+
+/** `"high"` for `HIGH`, `["HIGH"]` for a single value: the value the user most likely meant. */
+function enumHint(v: unknown, values: readonly string[]): string | undefined {
+  const match = (x: unknown) =>
+    typeof x === 'string' ? values.find((value) => value.toLowerCase() === x.toLowerCase()) : undefined;
+  if (typeof v === 'string') {
+    const meant = match(v);
+    return meant ? `did you mean "${meant}"?` : undefined;
+  }
+  if (Array.isArray(v) && v.length === 1) {
+    const meant = match(v[0]);
+    return meant ? `one value, not a list: "${meant}"` : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * `container.network` as a string: Docker's own networks are refused for a reason worth saying,
+ * and any other name is a network of the user's, which is written as an object.
+ */
+function networkHint(v: unknown): string | undefined {
+  if (v === 'bridge' || v === 'default')
+    return 'the default bridge lets every container on the host reach this one; use "none", or a network of your own: { name: "app-net" }';
+  if (v === 'host')
+    return 'host networking shares the host\'s network stack and ports with the container; use "none", or { name: "app-net" }';
+  if (typeof v === 'string' && v.startsWith('container:'))
+    return 'joining another container\'s network namespace bypasses this one\'s isolation; use "none", or { name: "app-net" }';
+  if (typeof v === 'string' && v !== '')
+    return `a network of your own is written as an object: { name: ${JSON.stringify(v)} }`;
+  return undefined;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

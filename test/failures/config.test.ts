@@ -55,6 +55,31 @@ const cases: readonly {
     line: 'cloudy-tasks: .cloudyrc.json: deploy.parallel: expected a number >= 1, got 0',
   },
   {
+    what: 'a severity in lower case names the one it probably is',
+    files: json({ scan: { failOn: 'high' } }),
+    line: 'cloudy-tasks: .cloudyrc.json: scan.failOn: expected one of CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN, got "high" (did you mean "HIGH"?)',
+  },
+  {
+    what: 'failOn written as a list',
+    files: json({ scan: { failOn: ['high'] } }),
+    line: 'cloudy-tasks: .cloudyrc.json: scan.failOn: expected one of CRITICAL, HIGH, MEDIUM, LOW, UNKNOWN, got ["high"] (one value, not a list: "HIGH")',
+  },
+  {
+    what: 'the default bridge network says why it is refused',
+    files: json({ container: { network: 'bridge' } }),
+    line: 'cloudy-tasks: .cloudyrc.json: container.network: expected "none" or { name, internal? }, got "bridge" (the default bridge lets every container on the host reach this one; use "none", or a network of your own: { name: "app-net" })',
+  },
+  {
+    what: 'host networking says why it is refused',
+    files: json({ container: { network: 'host' } }),
+    line: `cloudy-tasks: .cloudyrc.json: container.network: expected "none" or { name, internal? }, got "host" (host networking shares the host's network stack and ports with the container; use "none", or { name: "app-net" })`,
+  },
+  {
+    what: 'a network name written as a string shows the object form',
+    files: json({ container: { network: 'mynet' } }),
+    line: 'cloudy-tasks: .cloudyrc.json: container.network: expected "none" or { name, internal? }, got "mynet" (a network of your own is written as an object: { name: "mynet" })',
+  },
+  {
     what: 'a misspelt key names the key it probably is',
     files: json({ container: { memroy: '1g' } }),
     line: 'cloudy-tasks: .cloudyrc.json: container.memroy is not a config key; did you mean container.memory?',
