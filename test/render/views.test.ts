@@ -93,6 +93,33 @@ V('a checks table fits a terminal width; without one nothing is cut', () => {
   assert.ok(formatChecksTable(checks).includes('x'.repeat(40)));
 });
 
+V('without a terminal, a row too wide for a log continues on the next lines; nothing is cut', () => {
+  const long = (word: string) => Array.from({ length: 12 }, (_, i) => `${word}${i}`).join(' ');
+  const checks: Check[] = [
+    {
+      id: 'seccomp-profile',
+      cis: '5.21',
+      title: 't',
+      expected: long('expected'),
+      actual: long('actual'),
+      status: 'fail',
+    },
+    { id: 'short', cis: '5.1', title: 't', expected: 'a', actual: 'b', status: 'pass' },
+  ];
+  const lines = formatChecksTable(checks).split('\n');
+  for (const l of lines) assert.ok(l.length <= 110, `${l.length}: ${l}`);
+  assert.ok(lines.length > 3, 'the long row was continued');
+  const column = (header: string, next: string) =>
+    lines
+      .slice(1, -1)
+      .map((l) => l.slice(lines[0]!.indexOf(header), lines[0]!.indexOf(next)).trim())
+      .join(' ');
+  assert.is(column('EXPECTED', 'ACTUAL'), long('expected'), 'every word of EXPECTED, in order, in its column');
+  assert.is(column('ACTUAL', 'RESULT'), long('actual'));
+  assert.match(lines[1]!, /^seccomp-profile +5\.21 +expected0 .* FAIL$/);
+  assert.match(lines.at(-1)!, /^short +5\.1 +a +b +PASS$/);
+});
+
 function render(verbosity: Verbosity, events: readonly RunEvent[]) {
   const out: string[] = [];
   const err: string[] = [];
