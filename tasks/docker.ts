@@ -21,7 +21,7 @@ export default defineTask({
     const check = await checkBuild(ctx);
     ctx.explain({ upToDate: check.upToDate, why: check.why });
     if (check.upToDate) {
-      ctx.progress(`up to date (${check.why})`);
+      ctx.progress(`no rebuild: ${check.why}`);
       return check.image;
     }
     if (!ctx.flags.dryRun) ctx.progress(`building: ${check.why}`);

@@ -43,7 +43,7 @@ export default defineTask({
     ctx.explain({ upToDate: plan.reuse !== undefined, why: plan.why });
     if (plan.reuse) {
       const { countLine } = await import('../lib/render/findings.js');
-      ctx.progress(`up to date (${plan.why})`);
+      ctx.progress(`no rescan: ${plan.why}`);
       ctx.progress(`findings: ${countLine(plan.reuse.counts)} (from the scan at ${plan.reuse.scannedAt ?? '?'})`);
       return plan.reuse;
     }

@@ -84,7 +84,7 @@ export async function deploy(
   const assessment = await assess(engine, name, desired, record, networkInspect, current);
   if (assessment.upToDate && !ctx.flags.force) {
     ctx.explain({ upToDate: true, why: assessment.why });
-    ctx.progress(`up to date (${assessment.why})`);
+    ctx.progress(`no restart: ${assessment.why}`);
     return { ...base, replaced: false, upToDate: true, checks: assessment.checks };
   }
   const why = ctx.flags.force ? `--force (${assessment.why})` : assessment.why;

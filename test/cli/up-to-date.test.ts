@@ -29,7 +29,7 @@ Cli('a second docker run builds nothing and says why; --force builds; --explain 
   assert.is(builds(p.calls()), 1, 'no second build');
   assert.match(
     second.stdout,
-    /\[docker\] up to date \(\d+ build files? \(the Dockerfile and what it copies\), build args and 1 base image unchanged since sha256:/,
+    /\[docker\] no rebuild: \d+ build files? \(the Dockerfile and what it copies\), build args and 1 base image unchanged since sha256:/,
   );
   assert.match(second.stdout, /why each task ran \(--explain\):\n {2}preflight +ran: .*\n {2}docker +up to date: /);
   const forced = await runCli(p, ['docker', '--force', '--explain']);

@@ -43,7 +43,7 @@ Converge('a second deploy-secure in a row builds, scans and starts nothing, exit
     /^up to date: .*scanned .* ago with Trivy 0\.0\.0-standin, DB 2026-11-01/,
   );
   assert.match(second.explain['deploy-secure'] ?? '', /^up to date: .* same run settings, healthy, \d+ checks passed/);
-  assert.match(second.stdout, /\[docker\] up to date \(/);
+  assert.match(second.stdout, /\[docker\] no rebuild: /);
 });
 
 Converge('touching a context file (mtime only) changes nothing', async () => {
