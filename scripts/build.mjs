@@ -28,8 +28,10 @@ await build({
   // dockerfile-ast 37, graceful-fs and proper-lockfile 10). These stay external: esbuild (a native
   // binary), typescript (only cosmiconfig's own .ts loader would load it; ours replaces it),
   // dotenv-safe and dotenv (imported dynamically for a named export, which bundled CommonJS does
-  // not provide), listr2 (ES modules already) and zx (bundles its own dependencies).
-  external: ['esbuild', 'typescript', 'dotenv', 'dotenv-safe', 'listr2', 'zx'],
+  // not provide), listr2 (ES modules already) and zx (bundles its own dependencies). js-yaml
+  // stays external too: cosmiconfig requires it only for a YAML config, but bundled it was 111 kB
+  // of the 195 kB chunk every config search compiles (-17 M instructions for `--list`).
+  external: ['esbuild', 'typescript', 'dotenv', 'dotenv-safe', 'listr2', 'zx', 'js-yaml'],
   // Bundled CommonJS code calls require() for Node built-ins: give the ES module one.
   banner: {
     js: "import { createRequire as __cloudyCreateRequire } from 'node:module'; const require = __cloudyCreateRequire(import.meta.url);",
