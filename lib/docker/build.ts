@@ -44,8 +44,8 @@ export function buildDate(now = new Date()): string {
  */
 export async function buildMetadata(ctx: TaskContext): Promise<Record<'BUILD_DATE' | 'VCS_REF' | 'VERSION', string>> {
   const probe = ctx.$.with({ probe: true, nothrow: true, silent: true });
-  const ref = await probe`git rev-parse --short HEAD`;
-  const version = await probe`git describe --tags --always`;
+  // Side by side: two read-only queries, and on every build and dry run.
+  const [ref, version] = await Promise.all([probe`git rev-parse --short HEAD`, probe`git describe --tags --always`]);
   return {
     BUILD_DATE: buildDate(),
     VCS_REF: ref.exitCode === 0 && ref.stdout.trim() ? ref.stdout.trim() : 'unknown',
