@@ -146,7 +146,8 @@ export async function main(
   }
   if (args.graph) {
     const subset = args.targets.length > 0 ? selectTargets(graph.value, args.targets) : undefined;
-    if (subset && !subset.ok) return fail(subset.error);
+    if (subset && !subset.ok)
+      return fail(subset.error.map((f) => (f.reason === 'unknown-task' ? { ...f, afterGraph: true } : f)));
     const order = subset?.value.order;
     out(args.graph === 'dot' ? toDot(graph.value, order) : toMermaid(graph.value, order));
     return 0;

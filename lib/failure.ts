@@ -27,6 +27,8 @@ export type Failure =
       readonly name: string;
       readonly referencedBy?: string;
       readonly suggestion?: string;
+      /** Named after `--graph`, where a user may have meant a format (`--graph svg`). */
+      readonly afterGraph?: boolean;
     }
   /** Two different tasks with one name. Exit 2. */
   | { readonly reason: 'duplicate-task'; readonly name: string; readonly sources: readonly string[] }

@@ -31,6 +31,8 @@ export function formatFailure(f: Failure): string {
       }; add environments.${f.name} to the config or a .env.${f.name} file`;
     case 'unknown-task': {
       const hint = f.suggestion ? ` (did you mean "${f.suggestion}"?)` : '';
+      if (f.afterGraph && !f.suggestion)
+        return `unknown task "${f.name}" (--graph takes "mermaid" or "dot", then task names); run cloudy-tasks --list to see the tasks`;
       return f.referencedBy
         ? `task "${f.referencedBy}" depends on unknown task "${f.name}"${hint}; fix its deps`
         : `unknown task "${f.name}"${hint}; run cloudy-tasks --list to see the tasks`;

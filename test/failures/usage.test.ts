@@ -17,6 +17,14 @@ const cases: readonly [readonly string[], string][] = [
   [['--config'], 'cloudy-tasks: --config needs a config file (see cloudy-tasks --help)'],
   [['--graph=svg'], 'cloudy-tasks: --graph takes "mermaid" or "dot", not "svg" (see cloudy-tasks --help)'],
   [
+    ['--graph', 'svg'],
+    'cloudy-tasks: unknown task "svg" (--graph takes "mermaid" or "dot", then task names); run cloudy-tasks --list to see the tasks',
+  ],
+  [
+    ['--graph', 'dokcer'],
+    'cloudy-tasks: unknown task "dokcer" (did you mean "docker"?); run cloudy-tasks --list to see the tasks',
+  ],
+  [
     ['deploy-secure', '--profile', 'ollama'],
     'cloudy-tasks: --profile is an option of dev-up and dev-down, which this run does not include; drop it, or add dev-up to the tasks (see cloudy-tasks --help)',
   ],
