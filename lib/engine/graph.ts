@@ -63,7 +63,11 @@ export function buildGraph(specs: readonly TaskSpec[]): Result<TaskGraph, Failur
     for (const dep of spec.deps) {
       if (byName.has(dep)) unique.add(asId(dep));
       else {
-        const suggestion = closest(dep, names);
+        // Never the task itself: a task cannot depend on itself.
+        const suggestion = closest(
+          dep,
+          names.filter((n) => n !== spec.name),
+        );
         failures.push({
           reason: 'unknown-task',
           name: dep,

@@ -33,6 +33,8 @@ export function closest(input: string, candidates: Iterable<string>): string | u
       bestDistance = d;
     }
   }
-  // Past a third of the length the "suggestion" is noise rather than a typo fix ("bb" is not "a").
-  return bestDistance <= Math.max(1, Math.floor(input.length / 3)) ? best : undefined;
+  // Past a third of the length the "suggestion" is noise rather than a typo fix ("bb" is not "a"),
+  // and a suggestion must keep at least one letter of the input ("b" is not "a" either).
+  const plausible = bestDistance <= Math.max(1, Math.floor(input.length / 3)) && bestDistance < input.length;
+  return plausible ? best : undefined;
 }

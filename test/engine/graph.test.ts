@@ -92,6 +92,15 @@ Graph('an unknown target suggests the closest name', () => {
   if (!far.ok) assert.equal(far.error, [{ reason: 'unknown-task', name: 'completely-different' }]);
 });
 
+Graph('a one-letter unknown dependency suggests no other one-letter task, nor the task itself', () => {
+  const f = failuresOf([spec('a', ['b']), spec('c')]);
+  assert.equal(f, [{ reason: 'unknown-task', name: 'b', referencedBy: 'a' }]);
+  const self = failuresOf([spec('build', ['buidl']), spec('test')]);
+  assert.equal(self, [{ reason: 'unknown-task', name: 'buidl', referencedBy: 'build' }]);
+  const typo = failuresOf([spec('deploy', ['buidl']), spec('build')]);
+  assert.equal(typo, [{ reason: 'unknown-task', name: 'buidl', referencedBy: 'deploy', suggestion: 'build' }]);
+});
+
 Graph('a provider replaces the provided task when both are selected', () => {
   const g = graphOf([
     spec('docker'),
