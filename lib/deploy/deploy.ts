@@ -18,7 +18,7 @@ import { parseVolume } from '../hardening/volumes.js';
 import { messageOf } from '../util/errors.js';
 import { assess, type Desired } from './converge.js';
 import type { Engine } from './engine.js';
-import { settleLeftovers } from './leftovers.js';
+import { nextName, previousName, settleLeftovers } from './leftovers.js';
 import { readDeployRecord, writeDeployRecord } from './record.js';
 import { replaceContainer, replaceOrder } from './replace.js';
 import { pruneImages } from './retention.js';
@@ -74,6 +74,13 @@ export async function deploy(
   const base = { container: name, imageId, engine: engine.target.label };
   if (ctx.flags.dryRun) {
     ctx.explain({ upToDate: false, why: 'dry run: the running container is not checked' });
+    // The engine is not asked what runs, so the plan is a first start: say how a replace differs,
+    // so that the printed `docker run --name` is not pasted over a running service.
+    ctx.progress(
+      replaceOrder(policy, ctx.config.deploy.order) === 'start-first'
+        ? `shown as a first start; when ${name} runs, the deploy starts ${nextName(name)} beside it and swaps names once it is verified`
+        : `shown as a first start; when ${name} runs, the deploy renames it to ${previousName(name)} and stops it first (host port published)`,
+    );
     await engine.docker(runArgs(policy, options.runRef ?? imageId, name, labels));
     return { ...base, replaced: false, upToDate: false, checks: [] };
   }

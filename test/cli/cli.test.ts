@@ -61,6 +61,15 @@ Cli('deploy-secure --dry-run prints build, scan and hardened run in order and ru
   ]) {
     assert.ok(lines[run]!.includes(flag), `${flag} in ${lines[run]}`);
   }
+  // The engine is not asked what runs: the plan says how a replace would differ.
+  assert.ok(
+    r.stderr
+      .split('\n')
+      .includes(
+        '# deploy-secure: shown as a first start; when fixture runs, the deploy starts fixture-next beside it and swaps names once it is verified',
+      ),
+    r.stderr,
+  );
   // No docker and no trivy process started.
   assert.equal(p.calls(), []);
 });
