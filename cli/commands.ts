@@ -22,6 +22,7 @@ export function taskHelp(
   registry: Registry,
   json: boolean,
   selectTargets: (graph: TaskGraph, targets: readonly string[]) => Result<Selection, Failure[]>,
+  columns?: number,
 ): Result<string, Failure[]> {
   const helps: TaskHelp[] = [];
   for (const name of names) {
@@ -38,7 +39,9 @@ export function taskHelp(
       commands: registry.commands.get(name),
     });
   }
-  return ok(json ? JSON.stringify(helps.map(taskHelpJson)) : helps.map(formatTaskHelp).join('\n\n'));
+  if (json) return ok(JSON.stringify(helps.map(taskHelpJson)));
+  const optionHelp = new Map(completionOptions().map((o) => [`--${o.long}`, o.description]));
+  return ok(helps.map((h) => formatTaskHelp(h, { optionHelp, ...(columns ? { columns } : {}) })).join('\n\n'));
 }
 
 /** `completion <shell>`: the script, or a usage failure naming the shells. */

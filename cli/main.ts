@@ -139,6 +139,7 @@ export async function main(
       registry.value,
       args.json,
       selectTargets,
+      io.stdout.isTTY ? io.stdout.columns : undefined,
     );
     if (!text.ok) return fail(text.error);
     out(text.value);

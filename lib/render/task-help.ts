@@ -6,6 +6,7 @@
 import type { ParamSpecs } from '../engine/params.js';
 import { BUILTIN_HELP } from './builtin-help.js';
 import { paramLine } from './failure.js';
+import { wrapHanging } from './text.js';
 
 export interface TaskHelp {
   readonly name: string;
@@ -42,10 +43,27 @@ function runs(h: TaskHelp): readonly string[] {
   return builtin?.runs ?? [`its run function (defined in ${h.source})`];
 }
 
-export function formatTaskHelp(h: TaskHelp): string {
+export interface TaskHelpLayout {
+  /** The terminal's width: rows are wrapped under their own column. Undefined: one line a row. */
+  readonly columns?: number;
+  /** What `--help` says of a built-in's option (`--force` → its description). */
+  readonly optionHelp?: ReadonlyMap<string, string>;
+}
+
+export function formatTaskHelp(h: TaskHelp, layout: TaskHelpLayout = {}): string {
   const builtin = h.source === 'built-in' ? BUILTIN_HELP[h.name] : undefined;
-  const lines = [`${h.name}: ${h.description.trim() || '–'}`, ''];
-  const row = (label: string, text: string) => lines.push(`  ${label.padEnd(14)}${text}`);
+  const lines: string[] = [];
+  // On a terminal a long row continues under its own column, never cut mid-word by the terminal.
+  const push = (text: string, indent: number) => {
+    const lead = /^ */.exec(text)![0];
+    if (!layout.columns || layout.columns - indent < 30) lines.push(text);
+    else
+      for (const l of wrapHanging(text.slice(lead.length), layout.columns - 1 - lead.length, indent - lead.length))
+        lines.push(lead + l);
+  };
+  push(`${h.name}: ${h.description.trim() || '–'}`, 2);
+  lines.push('');
+  const row = (label: string, text: string) => push(`  ${label.padEnd(14)}${text}`, 16);
   row('defined in', h.source);
   row('depends on', h.deps.length > 0 ? h.deps.join(', ') : 'nothing');
   if (h.before.length > h.deps.length) row('runs first', h.before.join(', '));
@@ -59,9 +77,15 @@ export function formatTaskHelp(h: TaskHelp): string {
   if (params.length > 0 || options.length > 0) {
     lines.push('', 'Options:');
     const width = Math.max(...params.map((p) => p.usage.length), ...options.map((o) => o.length));
-    for (const p of params) lines.push(`  ${p.usage.padEnd(width)}  ${p.text}`);
-    for (const o of options) lines.push(`  ${o.padEnd(width)}  (see cloudy-tasks --help)`);
+    for (const p of params) push(`  ${p.usage.padEnd(width)}  ${p.text}`, width + 4);
+    for (const o of options) push(`  ${o.padEnd(width)}  ${optionText(o, layout.optionHelp)}`, width + 4);
   }
   lines.push('', `The exact commands: cloudy-tasks ${h.name} --dry-run`);
   return lines.join('\n');
+}
+
+/** `--help`'s words for the option, without the "deploy-secure: " that names its task there. */
+function optionText(option: string, help: ReadonlyMap<string, string> | undefined): string {
+  const text = help?.get(option.split(' ')[0]!);
+  return text === undefined ? '(see cloudy-tasks --help)' : text.replace(/^[a-z-]+: /, '');
 }
