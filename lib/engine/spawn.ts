@@ -8,9 +8,10 @@
  *   so what is shown is what runs and can be pasted into bash.
  * - A command whose literal text uses no shell feature (./words.ts decides, conservatively) is
  *   started directly with the argv bash would have built, instead of starting a bash first (a few
- *   ms per command). Built-in and `ctx.$` commands (docker, trivy, git) still go through zx, with
- *   zx's `spawn` option; a user's recipe (`run: 'go test ./...'`) and a read-only probe without
- *   shell syntax are started by Node's `spawn` itself: zx costs ~0.65 ms per command and ~30 ms
+ *   ms per command). Built-in and `ctx.$` commands (docker, trivy) still go through zx, with
+ *   zx's `spawn` option; a user's recipe (`run: 'go test ./...'`), a `ctx.$.script` line and a
+ *   read-only probe (`git describe`, `docker buildx version`) without shell syntax are started by
+ *   Node's `spawn` itself: zx costs ~0.65 ms per command and ~30 ms
  *   to load (bench/RESULTS.md), which a graph of many small recipes, or a dry run that only asks
  *   git for the version, should not pay. Both paths end in the same {@link exitOf}.
  * - Every child is started in its own process group (`detached`) and tracked, so `abort()` can
@@ -24,6 +25,8 @@
  *   `--dry-run` never pay for it (~27 ms).
  */
 import { spawn as nodeSpawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { ProcessPromise } from 'zx/core';
 import { type Failure, TaskFailure } from '../failure.js';
 import { type Arg, commandLine, directArgv, quote } from './words.js';
@@ -163,7 +166,7 @@ export class Spawner {
 
   private constructor(options: SpawnerOptions) {
     this.#options = options;
-    this.#envHasFunctions = hasBashFunctions(options.env);
+    this.#envHasFunctions = needsBash(options.env);
   }
 
   /** Nothing is loaded here: zx comes with the first command that really runs. */
@@ -281,8 +284,7 @@ export class Spawner {
     this.#options.emit({ type: 'command', task, command: shown, dryRun, ...(opts.poll ? { poll: true } : {}) });
     if (dryRun) return { command: shown, stdout: '', stderr: '', exitCode: 0 };
     const env = { ...this.#options.env, ...opts.env };
-    const direct =
-      this.#envHasFunctions || hasBashFunctions(opts.env) ? undefined : directArgv(pieces, script ? [] : values);
+    const direct = this.#envHasFunctions || needsBash(opts.env) ? undefined : directArgv(pieces, script ? [] : values);
     const cwd = opts.cwd ?? this.#options.cwd;
     const withoutZx = direct !== undefined && (script || opts.probe === true);
     if (!withoutZx) this.#zx ??= await import('zx/core');
@@ -364,6 +366,7 @@ function startWithZx(
       exitOf(
         { stdout: out.stdout, stderr: out.stderr, exitCode: out.exitCode, signal: out.signal, cause: out.cause },
         direct?.[0],
+        cwd,
       ),
     ),
   };
@@ -374,13 +377,23 @@ function startWithZx(
  * and environment as the zx path, the same reading of the end ({@link exitOf}).
  */
 function startDirect(argv: readonly string[], cwd: string, env: Readonly<Record<string, string | undefined>>): Child {
-  const child = nodeSpawn(argv[0]!, argv.slice(1), {
-    cwd,
-    env: { ...env },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    windowsHide: true,
-  });
+  let child: import('node:child_process').ChildProcess;
+  try {
+    child = nodeSpawn(argv[0]!, argv.slice(1), {
+      cwd,
+      // bash sets PWD to the directory it runs in; a program started directly inherits ours.
+      env: { ...env, PWD: path.resolve(cwd) },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+  } catch (error) {
+    // Some start errors (ENOTDIR, ELOOP, E2BIG) are thrown rather than emitted: the same end.
+    const done = Promise.resolve(
+      exitOf({ stdout: '', stderr: '', exitCode: null, signal: null, cause: error }, argv[0], cwd),
+    );
+    return { pid: undefined, stdout: null, stderr: null, abort: () => undefined, done };
+  }
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -407,6 +420,7 @@ function startDirect(argv: readonly string[], cwd: string, env: Readonly<Record<
             cause,
           },
           argv[0],
+          cwd,
         ),
       );
     }
@@ -427,28 +441,60 @@ export function durationText(ms: number): string {
  */
 function directSpawn(spawn: Zx['defaults']['spawn'], argv: readonly string[]): Zx['defaults']['spawn'] {
   return ((_command: string, _args: readonly string[], options: import('node:child_process').SpawnOptions) =>
-    spawn(argv[0]!, argv.slice(1), { ...options, shell: false })) as Zx['defaults']['spawn'];
+    spawn(argv[0]!, argv.slice(1), {
+      ...options,
+      shell: false,
+      // bash sets PWD to the directory it runs in; a program started directly inherits ours.
+      ...(options.cwd ? { env: { ...options.env, PWD: path.resolve(String(options.cwd)) } } : {}),
+    })) as Zx['defaults']['spawn'];
 }
 
 /**
  * What a command's end means. A program that could not be started directly is reported as bash
- * reports it (exit 127, "<name>: command not found"; 126 when not executable), so callers that
- * read exit codes (`docker` missing) see what they saw when bash started everything.
+ * reports it (exit 127, "<name>: command not found"; 126 when it exists but cannot be run), so
+ * callers that read exit codes (`docker` missing) see what they saw when bash started everything.
  */
-function exitOf(out: Exit & { readonly cause: unknown }, direct: string | undefined): Exit {
+function exitOf(out: Exit & { readonly cause: unknown }, direct: string | undefined, cwd: string): Exit {
   const code = (out.cause as NodeJS.ErrnoException | null | undefined)?.code;
-  if (direct !== undefined && (code === 'ENOENT' || code === 'EACCES'))
-    return {
-      stdout: '',
-      stderr: `${direct}: ${code === 'ENOENT' ? 'command not found' : 'Permission denied'}\n`,
-      exitCode: code === 'ENOENT' ? 127 : 126,
-      signal: null,
-    };
+  const why = direct === undefined || code === undefined ? undefined : startError(code, direct, cwd);
+  if (why) return { stdout: '', stderr: `${why.message}\n`, exitCode: why.exitCode, signal: null };
   return { stdout: out.stdout, stderr: out.stderr, exitCode: out.exitCode, signal: out.signal };
 }
 
-function hasBashFunctions(env: Readonly<Record<string, string | undefined>> | undefined): boolean {
-  return env !== undefined && Object.keys(env).some((name) => name.startsWith('BASH_FUNC_'));
+/** Why `program` did not start, in bash's words where bash has them. */
+function startError(code: string, program: string, cwd: string): { message: string; exitCode: number } | undefined {
+  switch (code) {
+    case 'ENOENT':
+      if (!existsSync(cwd)) return { message: `${program}: cannot run in ${cwd}: no such directory`, exitCode: 127 };
+      // A path that exists but does not start: its #! line names an interpreter that is missing
+      // (a CRLF shebang, `#!/bin/bash\r`, looks the same).
+      if (program.includes('/') && existsSync(path.resolve(cwd, program)))
+        return { message: `${program}: cannot execute: required file not found`, exitCode: 127 };
+      return { message: `${program}: command not found`, exitCode: 127 };
+    case 'EACCES':
+      return { message: `${program}: Permission denied`, exitCode: 126 };
+    case 'ENOTDIR':
+      return { message: `${program}: Not a directory`, exitCode: 126 };
+    case 'ELOOP':
+      return { message: `${program}: Too many levels of symbolic links`, exitCode: 126 };
+    case 'ENAMETOOLONG':
+      return { message: `${program}: File name too long`, exitCode: 126 };
+    case 'E2BIG':
+      return { message: `${program}: Argument list too long`, exitCode: 126 };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Exported bash functions (`BASH_FUNC_name%%`) and a `BASH_ENV` file (CI systems use it to extend
+ * PATH) only take effect in a bash: with either, every command goes through one.
+ */
+function needsBash(env: Readonly<Record<string, string | undefined>> | undefined): boolean {
+  return (
+    env !== undefined &&
+    Object.keys(env).some((name) => name.startsWith('BASH_FUNC_') || (name === 'BASH_ENV' && env[name]))
+  );
 }
 
 function fail(failure: Failure): never {

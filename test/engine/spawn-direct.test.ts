@@ -3,7 +3,7 @@
  * Node's own spawn for a recipe or a probe) and behave as they did under bash: same output, same
  * exit codes, a missing program is exit 127, a time bound and abort() end the whole group.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
@@ -81,6 +81,43 @@ D('a missing program is exit 127 "command not found", as under bash', async () =
 D('exported bash functions in the environment send every command through bash', async () => {
   const { $ } = await shell({ 'BASH_FUNC_greet%%': '() {  echo function-ran; }' });
   assert.is((await $.script('greet')).stdout.trim(), 'function-ran');
+});
+
+D('a BASH_ENV file (how CI systems extend PATH) is read: the command goes through bash', async () => {
+  const bin = path.join(dir, 'bin');
+  mkdirSync(bin);
+  writeFileSync(path.join(bin, 'only-in-bash-env'), '#!/bin/sh\necho found\n');
+  chmodSync(path.join(bin, 'only-in-bash-env'), 0o755);
+  const file = path.join(dir, 'bash-env');
+  writeFileSync(file, `export PATH=${bin}:$PATH\n`);
+  const { $ } = await shell({ BASH_ENV: file });
+  assert.is((await $.script('only-in-bash-env')).stdout, 'found\n');
+});
+
+D('PWD is the directory the command runs in, as bash sets it', async () => {
+  const { $ } = await shell({ PWD: '/somewhere/else' });
+  const pwd = 'process.stdout.write(String(process.env.PWD))';
+  assert.is((await $.script(node(pwd))).stdout, dir, 'a recipe');
+  assert.is((await $`node -e ${pwd}`).stdout, dir, 'ctx.$ through zx, without bash');
+});
+
+D('a program that cannot start says why in bash words, never as a thrown error', async () => {
+  const { $ } = await shell();
+  const plain = path.join(dir, 'plain');
+  writeFileSync(plain, '');
+  const notDir = await $.with({ nothrow: true }).script(`${plain}/x`);
+  assert.equal([notDir.exitCode, notDir.stderr], [126, `${plain}/x: Not a directory\n`]);
+  const crlf = path.join(dir, 'crlf.sh');
+  writeFileSync(crlf, '#!/bin/sh\r\necho hi\r\n');
+  chmodSync(crlf, 0o755);
+  const badInterpreter = await $.with({ nothrow: true }).script(crlf);
+  assert.equal(
+    [badInterpreter.exitCode, badInterpreter.stderr],
+    [127, `${crlf}: cannot execute: required file not found\n`],
+  );
+  const gone = path.join(dir, 'gone');
+  const noDir = await $.with({ nothrow: true, cwd: gone }).script('ls');
+  assert.equal([noDir.exitCode, noDir.stderr], [127, `ls: cannot run in ${gone}: no such directory\n`]);
 });
 
 /**
