@@ -11,8 +11,11 @@ import path from 'node:path';
 
 /** `searchPlaces` as given to cosmiconfig (./load.ts), package.json included. */
 export function mayHaveConfig(startDir: string, searchPlaces: readonly string[], packageProp: string): boolean {
-  // A cosmiconfig meta config (`.config/config.*` in the working directory) can add search places.
+  // A cosmiconfig meta config (`.config/config.*`, or a `cosmiconfig` key in package.json, in the
+  // working directory) can add search places.
   if (existsSync(path.join(process.cwd(), '.config'))) return true;
+  const cwdPackage = path.join(process.cwd(), 'package.json');
+  if (existsSync(cwdPackage) && hasProp(cwdPackage, 'cosmiconfig')) return true;
   let dir = path.resolve(startDir);
   for (;;) {
     for (const name of searchPlaces) {

@@ -68,6 +68,20 @@ M('a package.json with a cloudy key, or one that is not JSON: maybe', async () =
   assert.is(await cosmiconfigFinds(broken), true, 'cosmiconfig reports the broken file');
 });
 
+M("a cosmiconfig meta config in the working directory's package.json can add search places: maybe", async () => {
+  const start = tree({
+    'project/sub/package.json': JSON.stringify({ cosmiconfig: { searchPlaces: ['config/cloudy.json'] } }),
+    'project/sub/config/cloudy.json': '{}',
+  });
+  const cwd = process.cwd();
+  process.chdir(start);
+  try {
+    assert.is(check(start), true);
+  } finally {
+    process.chdir(cwd);
+  }
+});
+
 M('no package.json anywhere: every directory up to the root is searched', () => {
   const start = tree({ '.cloudyrc': 'tasks: {}' });
   assert.is(check(start), true);
