@@ -8,7 +8,7 @@
  * target (the project directory itself may be a symlink: that is the user's choice, not a write
  * redirected behind their back). Missing directories are created with 0o777 reduced by the umask.
  */
-import { constants } from 'node:fs';
+import { constants, lstatSync } from 'node:fs';
 import { lstat, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import { errorCode } from '../util/errors.js';
@@ -28,8 +28,8 @@ export class UnsafePathError extends Error {
 let root: string | undefined;
 
 /** Confine every later write of this process to `projectDir`. */
-export function confineWritesTo(projectDir: string): void {
-  root = path.resolve(projectDir);
+export function confineWritesTo(projectDir: string | undefined): void {
+  root = projectDir === undefined ? undefined : path.resolve(projectDir);
 }
 
 /** The directory writes are confined to, if any (tests that write to temp files set none). */
@@ -63,6 +63,25 @@ export async function ensureDirectory(dir: string): Promise<void> {
     }
     if (info.isSymbolicLink()) throw new UnsafePathError(step, 'symlink');
     if (!info.isDirectory()) throw new UnsafePathError(step, 'not-a-directory');
+  }
+}
+
+/**
+ * {@link ensureDirectory}'s check, synchronously and creating nothing: `dir` exists as a real
+ * directory inside the project, with no symlink on the way. For the forced exit, where nothing
+ * asynchronous can run any more.
+ */
+export function isSafeDirectorySync(dir: string): boolean {
+  const target = path.resolve(dir);
+  const base = root;
+  if (base !== undefined && target !== base && !target.startsWith(`${base}${path.sep}`)) return false;
+  try {
+    return (base === undefined ? [target] : componentsBelow(base, target)).every((step) => {
+      const info = lstatSync(step);
+      return info.isDirectory() && !info.isSymbolicLink();
+    });
+  } catch {
+    return false;
   }
 }
 

@@ -20,7 +20,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { open, readFile, rename, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { errorCode, messageOf } from '../util/errors.js';
-import { appendNoFollow, ensureDirectory } from './confine.js';
+import { appendNoFollow, ensureDirectory, isSafeDirectorySync } from './confine.js';
 import { CLOUDY_DIR } from './state.js';
 
 /** How a run ended. */
@@ -126,14 +126,19 @@ export async function appendRunRecord(
  * history that cannot be written never changes how a run ends.
  */
 export function appendRunRecordSync(file: string, record: RunRecord): void {
+  // O_NOFOLLOW covers the file only: the folders on the way are checked as the async path does
+  // (a `.cloudy` swapped for a symlink mid-run is not written through), and O_NONBLOCK makes a
+  // FIFO in the file's place fail instead of blocking the exit.
+  if (!isSafeDirectorySync(path.dirname(file))) return;
   try {
     const fd = openSync(
       file,
-      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK,
       0o666,
     );
     try {
-      writeSync(fd, `\n${JSON.stringify(record)}\n`);
+      const line = Buffer.from(`\n${JSON.stringify(record)}\n`);
+      for (let done = 0; done < line.length; ) done += writeSync(fd, line, done);
     } finally {
       closeSync(fd);
     }

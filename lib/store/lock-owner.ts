@@ -83,8 +83,10 @@ export class OwnerMarker {
    * between a child's start and its record there is no await, so a SIGKILL of the tool cannot
    * fall into a window where a live child is not recorded (a few hundred bytes, no fsync).
    * Only a new group is written at once: a group that ended stays in the file until the next
-   * write, which is harmless (a recovering run signals a recorded group only while it is still
-   * that group: same leader start time, or its leader gone and the group alive). That keeps a
+   * write. A recovering run signals a recorded group only while it is still that group (same
+   * leader start time, or its leader gone and the group alive); a group id reused by another
+   * program whose leader has exited is the one case it cannot tell apart, for as long as the
+   * entry stays (until the next command starts, or the run ends). That keeps a
    * run of many short commands at one small write per command instead of two.
    */
   setChildren(groups: readonly { readonly pgid: number; readonly critical: boolean }[]): Promise<void> {
@@ -98,10 +100,14 @@ export class OwnerMarker {
       // ignores) to the longest record so far: a single write(2) of a regular file is not cut
       // short by a kill, so a reader finds the old record or the new one, never a mix. Cheaper
       // than a temp file and a rename for every command (those were ~0.5 ms each).
-      this.#fd ??= openSync(this.file, constants.O_WRONLY | constants.O_NOFOLLOW);
+      // O_NONBLOCK: a FIFO put in the marker's place fails the open instead of blocking the run.
+      this.#fd ??= openSync(this.file, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
       const text = JSON.stringify(this.#record());
       this.#length = Math.max(this.#length, text.length + 1);
-      writeSync(this.#fd, `${text}\n`.padEnd(this.#length, ' '), 0);
+      const bytes = Buffer.from(`${text}\n`.padEnd(this.#length, ' '));
+      // A short write (a full disk) leaves a torn record, which a reader cannot parse: write the
+      // rest, so that the file holds the new record whole.
+      for (let done = 0; done < bytes.length; ) done += writeSync(this.#fd, bytes, done, bytes.length - done, done);
     } catch {
       // A full or read-only disk: only the recovery of a dead run's children is lost.
     }

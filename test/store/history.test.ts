@@ -1,10 +1,14 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { appendFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { confineWritesTo } from '../../lib/store/confine.js';
 import {
   appendRunRecord,
+  appendRunRecordSync,
   historyPath,
   type RunRecord,
   readRunHistory,
@@ -37,6 +41,36 @@ function record(n: number, overrides: Partial<RunRecord> = {}): RunRecord {
     ...overrides,
   };
 }
+
+History(
+  'the forced-exit append writes one whole line, and never through a symlinked .cloudy or into a FIFO',
+  async ({ dir }) => {
+    const project = path.join(dir, 'project');
+    mkdirSync(path.join(project, '.cloudy'), { recursive: true });
+    confineWritesTo(project);
+    try {
+      appendRunRecordSync(historyPath(project), record(1));
+      assert.equal(await readRunHistory(historyPath(project)), [record(1)]);
+      // .cloudy swapped for a symlink to a folder outside the project: nothing is written there.
+      const outside = path.join(dir, 'outside');
+      mkdirSync(outside);
+      const linked = path.join(dir, 'linked');
+      mkdirSync(linked);
+      symlinkSync(outside, path.join(linked, '.cloudy'));
+      confineWritesTo(linked);
+      appendRunRecordSync(historyPath(linked), record(2));
+      assert.equal(readdirSync(outside), []);
+      // A FIFO in the file's place: the exit is not blocked (the open fails at once).
+      const fifo = path.join(dir, 'fifo-project');
+      mkdirSync(path.join(fifo, '.cloudy'), { recursive: true });
+      execFileSync('mkfifo', [historyPath(fifo)]);
+      confineWritesTo(fifo);
+      appendRunRecordSync(historyPath(fifo), record(3));
+    } finally {
+      confineWritesTo(undefined);
+    }
+  },
+);
 
 History('historyPath is .cloudy/history.jsonl under the project', () => {
   assert.is(historyPath('/srv/app'), path.join('/srv/app', '.cloudy', 'history.jsonl'));
