@@ -148,8 +148,12 @@ export async function execute(
     } else {
       const code = signal === 'SIGINT' ? 130 : 143;
       spawner.killAll();
+      // Only a deploy can leave something half-done that the next run repairs: say so then.
+      const deploying = selection.order.some((id) => id === 'deploy-secure');
       errLine(
-        `cloudy-tasks: ${signal} again: exiting now, without waiting for the tasks; the next run removes what a deploy left half-done (a -next or -previous container)`,
+        `cloudy-tasks: ${signal} again: exiting now, without waiting for the tasks${
+          deploying ? '; the next run removes what a deploy left half-done (a -next or -previous container)' : ''
+        }`,
       );
       sink.flush();
       recordForcedExit?.(code);

@@ -79,7 +79,9 @@ export async function deploy(
     ctx.progress(
       replaceOrder(policy, ctx.config.deploy.order) === 'start-first'
         ? `shown as a first start; when ${name} runs, the deploy starts ${nextName(name)} beside it and swaps names once it is verified`
-        : `shown as a first start; when ${name} runs, the deploy renames it to ${previousName(name)} and stops it first (host port published)`,
+        : `shown as a first start; when ${name} runs, the deploy renames it to ${previousName(name)} and stops it first (${
+            policy.ports.length > 0 ? 'a host port is published' : 'deploy.order: stop-first'
+          })`,
     );
     await engine.docker(runArgs(policy, options.runRef ?? imageId, name, labels));
     return { ...base, replaced: false, upToDate: false, checks: [] };

@@ -87,7 +87,7 @@ Signals('a second SIGINT forces the exit: 130 at once, one line saying so, the r
   const lines = result.stderr.trim().split('\n');
   assert.equal(lines, [
     'cloudy-tasks: SIGINT received: stopping tasks and their processes (again to force)',
-    'cloudy-tasks: SIGINT again: exiting now, without waiting for the tasks; the next run removes what a deploy left half-done (a -next or -previous container)',
+    'cloudy-tasks: SIGINT again: exiting now, without waiting for the tasks',
   ]);
   for (let i = 0; i < 50 && processesWith(marker).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
   assert.equal(processesWith(marker), [], 'the stubborn sleep was killed');
