@@ -5,10 +5,10 @@
  * (scan-summary.json, the task output), so a report says what produced it.
  */
 import type { TaskContext } from '../engine/task.js';
-import type { Failure } from '../failure.js';
+import { type Failure, TaskFailure } from '../failure.js';
 import { which } from '../util/which.js';
 import type { ScanResult } from './result.js';
-import { trivyVersion } from './run.js';
+import { trivyCommand, trivyVersion } from './run.js';
 import { knownBadTrivy } from './trivy-args.js';
 import type { TrivyVersion } from './trivy-version.js';
 
@@ -35,13 +35,23 @@ export function scannerOf(from: string, version: TrivyVersion | undefined): Scan
 }
 
 /**
- * security-scan's precondition: a `trivy` binary on PATH that reports a known-bad version is
- * refused before anything is built. (The container's tag is checked when the config loads; what
- * the container reports is checked again when the scan runs.)
+ * security-scan's precondition, before anything is built: a scanner is there (the binary on
+ * PATH, else the official container, pulled now if missing, rather than after a build that the
+ * scan then cannot check), and a `trivy` binary that reports a known-bad version is refused.
+ * (The container's tag is checked when the config loads; what the container reports is checked
+ * again when the scan runs.)
  */
 export async function scannerPrecondition(ctx: TaskContext): Promise<Failure | undefined> {
   const binary = which('trivy', ctx.env['PATH']);
-  if (binary === undefined) return undefined;
+  if (binary === undefined) {
+    try {
+      await trivyCommand(ctx);
+      return undefined;
+    } catch (error) {
+      if (error instanceof TaskFailure) return error.failure;
+      throw error;
+    }
+  }
   const version = await trivyVersion(ctx, ['trivy']);
   return version ? badScanner(version.version, binary) : undefined;
 }

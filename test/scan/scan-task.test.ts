@@ -140,14 +140,18 @@ Scan('scan.timeout is enforced: a hanging scanner is killed with its process gro
   assert.not.ok(alive, `the scanner's grandchild ${sleeper} was killed`);
 });
 
-Scan('no trivy binary and no pullable container: one line saying how to install it', async () => {
+Scan('no trivy binary and no pullable container: one line saying how to install it, before any build', async () => {
   const p = project();
   const r = await runCli(p, ['security-scan'], { trivy: false, env: { FAKE_DOCKER_MISSING: DEFAULT_TRIVY_IMAGE } });
   assert.is(r.code, 1);
-  assert.match(r.stderr, /trivy is not available: .*install trivy/);
+  assert.match(r.stderr.split('\n')[0]!, /^cloudy-tasks: trivy is not available: .*install trivy/);
   assert.ok(
     p.calls().some((c) => c.argv[0] === 'pull' && c.argv.includes(DEFAULT_TRIVY_IMAGE)),
     'the official container was tried',
+  );
+  assert.not.ok(
+    p.calls().some((c) => c.argv[0] === 'build'),
+    'no image was built that no scanner could check',
   );
 });
 
