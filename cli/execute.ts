@@ -191,6 +191,7 @@ export async function execute(
             sink.out(line);
             sink.flush();
           },
+      !args.dryRun && io.stdout.isTTY ? io.stdout.columns : undefined,
     );
     return { summary, log };
   } finally {

@@ -49,9 +49,15 @@ export class Explainer {
   }
 
   /** Write the explanation: a text block, or one JSON line per task. */
-  print(summary: RunSummary, json: boolean, redact: (text: string) => string, out: (line: string) => void): void {
+  print(
+    summary: RunSummary,
+    json: boolean,
+    redact: (text: string) => string,
+    out: (line: string) => void,
+    columns?: number,
+  ): void {
     const rows = this.rows(summary).map((r) => ({ ...r, why: redact(r.why) }));
     if (json) for (const row of rows) out(explainJson(row));
-    else out(formatExplain(rows));
+    else out(formatExplain(rows, columns));
   }
 }

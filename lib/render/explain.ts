@@ -3,7 +3,7 @@
  * input that changed ("Dockerfile changed", "container.memory 512m → 1g", "Trivy DB updated
  * 2026-12-01"). Text for people, one JSON object per task for `--json`.
  */
-import { blankControl } from './text.js';
+import { blankControl, wrapHanging } from './text.js';
 
 /** What became of one task, and why. */
 export interface Explanation {
@@ -16,8 +16,12 @@ export interface Explanation {
   readonly why: string;
 }
 
-/** The block printed after a run with `--explain`. */
-export function formatExplain(rows: readonly Explanation[]): string {
+/**
+ * The block printed after a run with `--explain`. With `columns` (a terminal's width) a long
+ * reason continues under its own column instead of being cut mid-word by the terminal; without
+ * (a log, a file) it stays one line per task, for grep.
+ */
+export function formatExplain(rows: readonly Explanation[], columns?: number): string {
   const width = Math.max(...rows.map((r) => r.task.length));
   const verb: Record<Explanation['status'], string> = {
     ran: 'ran',
@@ -29,7 +33,12 @@ export function formatExplain(rows: readonly Explanation[]): string {
   };
   return [
     'why each task ran (--explain):',
-    ...rows.map((r) => `  ${r.task.padEnd(width)}  ${verb[r.status]}: ${blankControl(r.why)}`),
+    ...rows.flatMap((r) => {
+      const line = `${r.task.padEnd(width)}  ${verb[r.status]}: ${blankControl(r.why)}`;
+      const wrapped =
+        columns === undefined || columns - (width + 4) < 30 ? [line] : wrapHanging(line, columns - 3, width + 2);
+      return wrapped.map((l) => `  ${l}`);
+    }),
   ].join('\n');
 }
 
