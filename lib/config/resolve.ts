@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseMemory } from '../docker/units.js';
+import { MIN_MEMORY_BYTES, parseMemory } from '../docker/units.js';
 import { DEFAULT_HARDENING, type HardeningPolicy } from '../hardening/policy.js';
 import { SEVERITIES, type Severity } from '../scan/severity.js';
 import { DEFAULT_TRIVY_IMAGE } from '../scan/trivy-args.js';
@@ -197,9 +197,10 @@ function projectName(projectDir: string): string {
 }
 
 /** Half a docker size, in MiB (`512m` → `256m`); the size itself when it cannot be parsed (refused later). */
+/** Half the limit, but never below docker's minimum reservation (6m), which a limit of 6m–12m would give. */
 function halfOf(size: string): string {
   const bytes = parseMemory(size);
-  return bytes === undefined ? size : `${Math.max(1, Math.floor(bytes / 2 / 1024 ** 2))}m`;
+  return bytes === undefined ? size : `${Math.max(MIN_MEMORY_BYTES / 1024 ** 2, Math.floor(bytes / 2 / 1024 ** 2))}m`;
 }
 
 export { durationMs };

@@ -14,6 +14,12 @@ const BINARY_UNITS: Readonly<Record<string, number>> = {
 };
 
 /**
+ * The smallest `--memory` and `--memory-reservation` the engine accepts (its `linuxMinMemory`):
+ * below it `docker run` fails with "Minimum memory limit allowed is 6MB".
+ */
+export const MIN_MEMORY_BYTES = 6 * 1024 ** 2;
+
+/**
  * Bytes for a docker memory value (`--memory`, `--memory-swap`), or undefined when the text is not
  * one. Mirrors go-units `RAMInBytes`, which the docker CLI uses: units are binary whatever the
  * spelling (`512m` = `512M` = `512mb` = `512MiB` = 536870912), a bare number is bytes, and the

@@ -4,7 +4,7 @@
  */
 
 import { nameProblem } from '../docker/reference.js';
-import { parseCpus, parseMemory } from '../docker/units.js';
+import { MIN_MEMORY_BYTES, parseCpus, parseMemory } from '../docker/units.js';
 import {
   isAppArmorUnconfined,
   isNoNewPrivileges,
@@ -60,6 +60,8 @@ export function refuseUnsafe(policy: HardeningPolicy): string[] {
   const memory = parseMemory(policy.memory);
   if (memory === undefined || memory <= 0) {
     problems.push(`${key('memory')}: '${policy.memory}' is not a positive docker size (CIS 5.11); use e.g. '512m'`);
+  } else if (memory < MIN_MEMORY_BYTES) {
+    problems.push(`${key('memory')}: '${policy.memory}' is below docker's minimum of 6m; use at least '6m'`);
   }
   const swap = parseMemory(policy.memorySwap);
   if (swap === undefined || swap !== memory) {
@@ -72,7 +74,11 @@ export function refuseUnsafe(policy: HardeningPolicy): string[] {
     problems.push(
       `${key('memoryReservation')}: '${policy.memoryReservation}' is not a positive docker size; use e.g. '256m'`,
     );
-  } else if (memory !== undefined && memory > 0 && reservation > memory) {
+  } else if (reservation < MIN_MEMORY_BYTES) {
+    problems.push(
+      `${key('memoryReservation')}: '${policy.memoryReservation}' is below docker's minimum of 6m; set memoryReservation to at least '6m' (it must not exceed memory)`,
+    );
+  } else if (memory !== undefined && memory >= MIN_MEMORY_BYTES && reservation > memory) {
     problems.push(
       `${key('memoryReservation')}: '${policy.memoryReservation}' is above memory '${policy.memory}'; a reservation is a minimum within the limit: lower it or raise memory`,
     );

@@ -75,6 +75,8 @@ Schema('memory-swap follows memory unless set', () => {
 Schema('the memory reservation is half the limit unless set', () => {
   assert.is(resolveConfig({}, '/p').container.memoryReservation, '256m');
   assert.is(resolveConfig({ container: { memory: '128m' } }, '/p').container.memoryReservation, '64m');
+  // Half of 8m would be below docker's minimum reservation.
+  assert.is(resolveConfig({ container: { memory: '8m' } }, '/p').container.memoryReservation, '6m');
   assert.is(
     resolveConfig({ container: { memory: '1g', memoryReservation: '900m' } }, '/p').container.memoryReservation,
     '900m',

@@ -95,6 +95,16 @@ const cases: readonly {
     line: 'cloudy-tasks: .cloudyrc.json: container.memory: expected a size such as "512m" (a number with an optional b, k, m, g, t or p unit), got 512',
   },
   {
+    what: "a memory limit below docker's minimum, without a second line about the reservation derived from it",
+    files: json({ container: { memory: '4m' } }),
+    line: "cloudy-tasks: .cloudyrc.json: refusing an unsafe container setting: container.memory: '4m' is below docker's minimum of 6m; use at least '6m'",
+  },
+  {
+    what: "a memory reservation below docker's minimum",
+    files: json({ container: { memoryReservation: '2m' } }),
+    line: "cloudy-tasks: .cloudyrc.json: refusing an unsafe container setting: container.memoryReservation: '2m' is below docker's minimum of 6m; set memoryReservation to at least '6m' (it must not exceed memory)",
+  },
+  {
     what: "a container name docker would refuse is refused by docker's own rule",
     files: json({ container: { name: 'a/b' } }),
     line: 'cloudy-tasks: .cloudyrc.json: container.name: expected a docker container name, got "a/b" (docker allows only letters, digits and _ . - and the first character must be a letter or digit)',
@@ -229,6 +239,7 @@ for (const c of cases) {
     const p = project({ files: c.files });
     const r = await runCli(p, c.args ?? ['--list']);
     expectFailure(r, 2, c.line);
+    assert.is(r.stderr.trim().split('\n').length, 1, `one line, not a cascade:\n${r.stderr}`);
     const calls = c.probed ? p.calls().filter((x) => !isProbe(x.argv)) : p.calls();
     assert.equal(calls, [], c.probed ? 'only read-only probes ran' : 'nothing ran: no docker, no trivy');
   });
