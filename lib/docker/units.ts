@@ -20,6 +20,12 @@ const BINARY_UNITS: Readonly<Record<string, number>> = {
 export const MIN_MEMORY_BYTES = 6 * 1024 ** 2;
 
 /**
+ * The smallest `--cpus` that starts (0.01): docker sets a CFS quota of cpus × 100 ms per 100 ms
+ * period, and the kernel refuses a quota below 1 ms ("cpu.cfs_quota_us: invalid argument").
+ */
+export const MIN_NANO_CPUS = 10_000_000;
+
+/**
  * Bytes for a docker memory value (`--memory`, `--memory-swap`), or undefined when the text is not
  * one. Mirrors go-units `RAMInBytes`, which the docker CLI uses: units are binary whatever the
  * spelling (`512m` = `512M` = `512mb` = `512MiB` = 536870912), a bare number is bytes, and the

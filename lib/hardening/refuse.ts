@@ -4,7 +4,7 @@
  */
 
 import { nameProblem } from '../docker/reference.js';
-import { MIN_MEMORY_BYTES, parseCpus, parseMemory } from '../docker/units.js';
+import { MIN_MEMORY_BYTES, MIN_NANO_CPUS, parseCpus, parseMemory } from '../docker/units.js';
 import {
   isAppArmorUnconfined,
   isNoNewPrivileges,
@@ -88,10 +88,14 @@ export function refuseUnsafe(policy: HardeningPolicy): string[] {
       `${key('cpuShares')}: ${String(policy.cpuShares)} is not a CPU weight docker accepts (2 to 262144; 1024 is normal)`,
     );
   }
-  if (parseCpus(policy.cpus) === undefined) {
+  const nanoCpus = parseCpus(policy.cpus);
+  if (nanoCpus === undefined) {
     problems.push(
       `${key('cpus')}: '${policy.cpus}' is not a positive decimal with at most 9 fractional digits (CIS 5.12); use e.g. '1.0'`,
     );
+  } else if (nanoCpus < MIN_NANO_CPUS) {
+    // docker turns --cpus into a CFS quota per 100 ms period; the kernel refuses one below 1 ms.
+    problems.push(`${key('cpus')}: '${policy.cpus}' is below docker's minimum of 0.01 CPUs; use at least '0.01'`);
   }
   if (!Number.isInteger(policy.pidsLimit) || policy.pidsLimit <= 0) {
     problems.push(

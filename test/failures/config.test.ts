@@ -100,6 +100,11 @@ const cases: readonly {
     line: "cloudy-tasks: .cloudyrc.json: refusing an unsafe container setting: container.memory: '4m' is below docker's minimum of 6m; use at least '6m'",
   },
   {
+    what: 'a CPU limit below the 1 ms CFS quota docker can set',
+    files: json({ container: { cpus: '0.001' } }),
+    line: "cloudy-tasks: .cloudyrc.json: refusing an unsafe container setting: container.cpus: '0.001' is below docker's minimum of 0.01 CPUs; use at least '0.01'",
+  },
+  {
     what: "a memory reservation below docker's minimum",
     files: json({ container: { memoryReservation: '2m' } }),
     line: "cloudy-tasks: .cloudyrc.json: refusing an unsafe container setting: container.memoryReservation: '2m' is below docker's minimum of 6m; set memoryReservation to at least '6m' (it must not exceed memory)",
