@@ -5,6 +5,7 @@
 
 import path from 'node:path';
 import { fleetHostProblem } from '../docker/reference.js';
+import { logOptProblem } from '../docker/run-options.js';
 import type { Failure } from '../failure.js';
 import type { HardeningPolicy } from '../hardening/policy.js';
 import { knownBadTrivy, trivyImageVersion } from '../scan/trivy-args.js';
@@ -18,6 +19,17 @@ export function contradictions(config: ResolvedConfig, file: string | undefined)
   const at = (path: string, expected: string, received: string, hint: string): void => {
     problems.push({ reason: 'invalid-config', ...(file ? { file } : {}), path, expected, received, hint });
   };
+  // The json-file values docker checks only when it creates the container.
+  for (const [key, value] of Object.entries(container.logOpts)) {
+    const problem = logOptProblem(key, value);
+    if (problem)
+      at(
+        `container.logOpts["${key}"]`,
+        problem,
+        JSON.stringify(value),
+        'docker refuses it only when it creates the container, after the build',
+      );
+  }
   const { network, ports } = container;
   if (ports.length > 0 && network.mode === 'none') {
     // docker run -p with --network none starts, and NetworkSettings.Ports stays empty.

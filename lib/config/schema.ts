@@ -5,6 +5,7 @@
  */
 
 import { nameProblem, portProblem, referenceProblem, repositoryProblem, tagProblem } from '../docker/reference.js';
+import { JSON_FILE_LOG_OPTS, tmpfsProblem, ULIMIT_NAMES, ulimitProblem } from '../docker/run-options.js';
 import { parseMemory } from '../docker/units.js';
 import { isTask } from '../engine/task.js';
 import type { Failure } from '../failure.js';
@@ -258,9 +259,30 @@ const settings: Readonly<Record<string, Schema>> = {
         expected: '"none" or { name, internal? }',
         hint: networkHint,
       },
-      tmpfs: strings,
-      ulimits: { kind: 'record', of: str },
-      logOpts: { kind: 'record', of: str },
+      tmpfs: {
+        kind: 'array',
+        of: {
+          kind: 'string',
+          patternText: 'a tmpfs mount such as "/tmp:rw,noexec,nosuid,size=16m"',
+          rule: tmpfsProblem,
+        },
+      },
+      ulimits: {
+        kind: 'record',
+        of: { kind: 'string', patternText: 'a limit such as "1024:1024" (soft[:hard])', rule: ulimitProblem },
+        keys: {
+          pattern: new RegExp(`^(${ULIMIT_NAMES.join('|')})$`),
+          expected: `a ulimit docker knows (${ULIMIT_NAMES.join(', ')})`,
+        },
+      },
+      logOpts: {
+        kind: 'record',
+        of: str,
+        keys: {
+          pattern: new RegExp(`^(${JSON_FILE_LOG_OPTS.join('|')})$`),
+          expected: `an option of the json-file log driver (${JSON_FILE_LOG_OPTS.join(', ')})`,
+        },
+      },
       capAdd: strings,
       securityOpt: strings,
       ports: { kind: 'array', of: port },

@@ -105,6 +105,21 @@ const cases: readonly {
     line: "cloudy-tasks: .cloudyrc.json: refusing an unsafe container setting: container.cpus: '0.001' is below docker's minimum of 0.01 CPUs; use at least '0.01'",
   },
   {
+    what: 'a tmpfs size the kernel would refuse at mount time',
+    files: json({ container: { tmpfs: ['/tmp:rw,noexec,nosuid,size=lots'] } }),
+    line: 'cloudy-tasks: .cloudyrc.json: container.tmpfs[0]: expected a tmpfs mount such as "/tmp:rw,noexec,nosuid,size=16m", got "/tmp:rw,noexec,nosuid,size=lots" (size=lots is not a valid size (e.g. size=16m, mode=1777, uid=1001))',
+  },
+  {
+    what: 'a misspelt ulimit name',
+    files: json({ container: { ulimits: { nofiles: '1024:1024' } } }),
+    line: 'cloudy-tasks: .cloudyrc.json: container.ulimits["nofiles"]: expected a ulimit docker knows (core, cpu, data, fsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack), got "nofiles"',
+  },
+  {
+    what: 'a json-file log option value docker checks only at docker run',
+    files: json({ container: { logOpts: { 'max-size': '10x', 'max-file': '3' } } }),
+    line: 'cloudy-tasks: .cloudyrc.json: container.logOpts["max-size"]: expected a size such as "10m", got "10x" (docker refuses it only when it creates the container, after the build)',
+  },
+  {
     what: "a memory reservation below docker's minimum",
     files: json({ container: { memoryReservation: '2m' } }),
     line: "cloudy-tasks: .cloudyrc.json: refusing an unsafe container setting: container.memoryReservation: '2m' is below docker's minimum of 6m; set memoryReservation to at least '6m' (it must not exceed memory)",
